@@ -31,6 +31,7 @@ CTL_SRC     = $(wildcard supervisor/ctl/*.c)
 WORKERS     = $(patsubst workers/%/main.c,%,$(wildcard workers/*/main.c))
 UNIT_SRC    = $(wildcard tests/unit/*.c)
 FUZZ_SRC    = $(wildcard tests/fuzz/fuzz_*.c)
+TOOLS       = $(patsubst tests/tools/%.c,%,$(wildcard tests/tools/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 nomain = $(filter-out %/main.o,$(1))
@@ -43,7 +44,8 @@ WORKER_SRC_ALL = $(foreach w,$(WORKERS),$(wildcard workers/$(w)/*.c))
 WORKER_OBJ_ALL = $(call obj,$(WORKER_SRC_ALL))
 UNIT_OBJ    = $(call obj,$(UNIT_SRC))
 
-BINS = $(BUILD)/bin/ghrd $(BUILD)/bin/ghr-ctl $(foreach w,$(WORKERS),$(BUILD)/libexec/ghr/$(w))
+BINS = $(BUILD)/bin/ghrd $(BUILD)/bin/ghr-ctl $(foreach w,$(WORKERS),$(BUILD)/libexec/ghr/$(w)) \
+       $(foreach t,$(TOOLS),$(BUILD)/tests/$(t))
 
 .PHONY: all deps check check-unit check-sim check-integration check-man check-scripts \
         check-asan bench demo fuzz install clean
@@ -76,6 +78,11 @@ $(BUILD)/libexec/ghr/$(1): $(call obj,$(wildcard workers/$(1)/*.c)) $(BUILD)/lib
 	$$(CC) $$(ALL_LDFLAGS) -o $$@ $(call obj,$(wildcard workers/$(1)/*.c)) $(BUILD)/libghrworker.a $(BUILD)/libghr.a $$(LDLIBS)
 endef
 $(foreach w,$(WORKERS),$(eval $(call worker_rule,$(w))))
+
+# Test tools: one file each, linked with the common library.
+$(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libghr.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/unit: $(UNIT_OBJ) $(call nomain,$(SUP_OBJ) $(CTL_OBJ) $(WORKER_OBJ_ALL)) $(BUILD)/libghrworker.a $(BUILD)/libghr.a
 	@mkdir -p $(dir $@)

@@ -103,4 +103,15 @@ int proto_validate_fields(const char *spec, const json_t *body, char *err, size_
 /* Validate a request body against the catalogue entry of its method. */
 int proto_validate_request(const char *method, const json_t *body, char *err, size_t errlen);
 
+/* Additions beside the functions above. */
+int proto_kind_parse(const char *name, enum proto_kind *out);      /* 0 ok, -1 unknown */
+const char *proto_error_doc(enum proto_error e);                   /* errors.def meaning */
+/* proto_encode with the reason it refused in err. */
+char *proto_encode_err(const struct proto_msg *m, size_t *len, char *err, size_t errlen);
+/* Replies are checked loosely: required fields present with their type, extras allowed. */
+int proto_validate_reply_fields(const char *spec, const json_t *body, char *err, size_t errlen);
+int proto_validate_reply(const char *method, const json_t *body, char *err, size_t errlen);
+/* 0 when a field spec is well formed (every spec of methods.def must be). */
+int proto_spec_check(const char *spec, char *err, size_t errlen);
+
 #endif

@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential pkg-config libzmq3-dev libjansson-dev libcurl4-openssl-dev \
 libyaml-dev libcunit1-dev libssl-dev libmicrohttpd-dev mandoc shellcheck python3 \
-clang procps curl ca-certificates"
+clang libclang-rt-14-dev procps curl ca-certificates"
 
 missing=""
 for p in $PKGS; do

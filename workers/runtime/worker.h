@@ -15,7 +15,9 @@
  *      def->methods, expired requests dropped, replies matched to calls, SIGTERM → 
  *      def->shutdown() then bye and exit 0.
  *
- * Bootstrap JSON (fd 3), written by ghrd:
+ * Bootstrap (fd 3), written by ghrd: one JSON object on one line, terminated by '\n'
+ * (at most 1 MiB); the worker reads up to the newline and then keeps fd 3 open only
+ * to see EOF.
  *   {"v":1,"name":"github","instance":"github","token":"<64 hex>",
  *    "bus":"ipc:///run/ghr/bus","heartbeat_ms":1000,"user":"ghr","group":"ghr",
  *    "log":{"level":"info","format":"text","file":""},
@@ -91,6 +93,12 @@ struct wcall_result {
 typedef void (*worker_call_cb)(struct worker *w, const struct wcall_result *res, void *arg);
 int worker_call(struct worker *w, const char *method, json_t *body, int64_t timeout_ms,
                 worker_call_cb cb, void *arg);
+/* Same, to one instance ("fake.2") or server name; NULL `to` = the method's server.
+ * Both return 0 and then call cb exactly once, from the loop (never from inside the
+ * call), also when the request could not be sent (PROTO_E_UNAVAILABLE); -1 only when
+ * the method is not in the catalogue or timeout_ms <= 0 (cb is then never called). */
+int worker_call_to(struct worker *w, const char *to, const char *method, json_t *body,
+                   int64_t timeout_ms, worker_call_cb cb, void *arg);
 
 /* Publish an event (fan-out by ghrd to workers that listen to the topic prefix). */
 void worker_emit(struct worker *w, const char *topic, json_t *body);

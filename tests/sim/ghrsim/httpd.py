@@ -109,6 +109,8 @@ class Response:
 
 
 def json_response(status, obj, headers=None):
+    if obj is None:
+        return Response(status, b"", headers)
     return Response(status, json.dumps(obj, separators=(",", ":")).encode(), headers)
 
 

@@ -1,0 +1,220 @@
+/* ghrd — the supervisor.  Runs in the foreground (init supervises it), starts the
+ * workers, routes the bus, answers the control socket.  See ghrd(8).
+ *
+ * Exit status: 0 after a requested stop, 1 on a runtime failure (an essential worker
+ * failed, a socket could not be bound, another ghrd runs), 78 (EX_CONFIG) when the
+ * configuration is invalid or an essential worker reported a configuration error. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "common/config.h"
+#include "common/evloop.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "supervisor/sup.h"
+
+#define DEFAULT_CONFIG "/etc/ghr/ghr.yaml"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: ghrd [-f CONFIG] [-n] [-v] [-V] [-h]\n"
+	           "  -f CONFIG  configuration file (default " DEFAULT_CONFIG ")\n"
+	           "  -n         check the configuration and exit (0 valid, 78 invalid)\n"
+	           "  -v         log at debug level\n"
+	           "  -V         print the version and exit\n"
+	           "  -h         this help\n");
+}
+
+static void on_signal(struct ev_loop *loop, int fd, int events, void *arg)
+{
+	struct sup *s = arg;
+	struct signalfd_siginfo si;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD: {
+			int status;
+			pid_t pid;
+			while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+				sup_on_child(s, pid, status);
+			break;
+		}
+		case SIGTERM:
+		case SIGINT:
+			log_info("signal received, stopping", "signal=%s",
+			         si.ssi_signo == SIGTERM ? "TERM" : "INT");
+			sup_begin_shutdown(s, 0);
+			break;
+		case SIGHUP: {
+			char err[1024];
+			json_t *restarted = json_array();
+			log_info("SIGHUP: reloading the configuration", "path=%s", log_q(s->config_path));
+			log_reopen();
+			if (sup_reload(s, restarted, err, sizeof(err)) < 0)
+				log_error("reload refused, keeping the running configuration", "error=%s",
+				          log_q(err));
+			json_decref(restarted);
+			break;
+		}
+		}
+	}
+}
+
+static void on_tick(struct ev_loop *loop, int64_t id, void *arg)
+{
+	struct sup *s = arg;
+	sup_tick(s);
+	sup_route_expire(s);
+	int64_t every = cfg_int(s->cfg, "supervisor.heartbeat") / 4;
+	s->tick_timer = ev_timer_add(loop, every < 10 ? 10 : every > 250 ? 250 : every, on_tick, s);
+}
+
+static int setup_signals(struct sup *s, char *err, size_t errlen)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	signal(SIGPIPE, SIG_IGN);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 ||
+	    (s->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "signalfd: %s", strerror(errno));
+		return -1;
+	}
+	return ev_fd_watch(s->loop, s->sig_fd, EV_READ, on_signal, s);
+}
+
+static int make_run_dir(struct sup *s, char *err, size_t errlen)
+{
+	const char *dir = cfg_str(s->cfg, "run_dir");
+	if (!dir || !*dir)
+		dir = "/run/ghr";
+	if (strlen(dir) > SUP_RUN_DIR_MAX) {
+		snprintf(err, errlen, "run_dir: longer than %d bytes (socket paths are limited)",
+		         SUP_RUN_DIR_MAX);
+		return -1;
+	}
+	snprintf(s->run_dir, sizeof(s->run_dir), "%s", dir);
+	snprintf(s->bus_path, sizeof(s->bus_path), "%s/bus", s->run_dir);
+	snprintf(s->control_path, sizeof(s->control_path), "%s/control", s->run_dir);
+	snprintf(s->bus_ep, sizeof(s->bus_ep), "ipc://%s", s->bus_path);
+	snprintf(s->control_ep, sizeof(s->control_ep), "ipc://%s", s->control_path);
+	if (mkdir(s->run_dir, 0750) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s: %s", s->run_dir, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (stat(s->run_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s is not a directory", s->run_dir);
+		return -1;
+	}
+	return 0;
+}
+
+static int setup(struct sup *s, char *err, size_t errlen)
+{
+	if (make_run_dir(s, err, errlen) < 0 || sup_single_lock(s, err, errlen) < 0)
+		return -1;
+	if (!(s->loop = ev_new()) || !(s->pending = sup_pending_new()) ||
+	    !(s->zctx = zmq_ctx_new())) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (setup_signals(s, err, errlen) < 0 || sup_bus_open(s, err, errlen) < 0 ||
+	    sup_control_open(s, err, errlen) < 0)
+		return -1;
+	return sup_instances_build(s, s->cfg, err, errlen);
+}
+
+static void teardown(struct sup *s)
+{
+	for (size_t i = 0; i < s->n_workers; i++) {
+		sup_boot_close(s, s->workers[i]);
+		json_decref(s->workers[i]->set.args);
+		json_decref(s->workers[i]->slice);
+		free(s->workers[i]);
+	}
+	free(s->workers);
+	sup_bus_close(s);
+	sup_control_close(s);
+	if (s->zctx)
+		zmq_ctx_term(s->zctx);
+	sup_pending_free(s->pending);
+	sup_single_unlock(s);
+	ev_free(s->loop);
+	json_decref(s->cfg);
+}
+
+int main(int argc, char **argv)
+{
+	static struct sup s;
+	const char *config = DEFAULT_CONFIG;
+	int check_only = 0, c;
+	s.lock_fd = s.sig_fd = -1;
+	while ((c = getopt(argc, argv, "f:nvVh")) != -1) {
+		switch (c) {
+		case 'f': config = optarg; break;
+		case 'n': check_only = 1; break;
+		case 'v': s.verbose = 1; break;
+		case 'V': printf("ghrd %s (protocol %d)\n", GHR_VERSION, PROTO_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	char err[1024];
+	s.config_path = config;
+	if (!(s.cfg = sup_config_load(config, err, sizeof(err)))) {
+		fprintf(stderr, "ghrd: %s\n", err);
+		return SUP_EX_CONFIG;
+	}
+	if (check_only) {
+		printf("ghrd: %s: configuration OK\n", config);
+		json_decref(s.cfg);
+		return 0;
+	}
+	enum log_level lvl = LOG_LVL_INFO;
+	log_level_parse(cfg_str(s.cfg, "log.level"), &lvl);
+	if (log_init("ghrd", s.verbose ? LOG_LVL_DEBUG : lvl,
+	             strcmp(cfg_str(s.cfg, "log.format") ?: "text", "json") == 0,
+	             cfg_str(s.cfg, "log.file")) < 0) {
+		fprintf(stderr, "ghrd: cannot open log file %s\n", cfg_str(s.cfg, "log.file"));
+		return SUP_EX_CONFIG;
+	}
+	s.start_ms = now_ms();
+	if (setup(&s, err, sizeof(err)) < 0) {
+		log_error("cannot start", "error=%s", log_q(err));
+		fprintf(stderr, "ghrd: %s\n", err);
+		teardown(&s);
+		return 1;
+	}
+	log_info("ghrd started", "version=%s pid=%d run_dir=%s workers=%zu", GHR_VERSION,
+	         (int)getpid(), log_q(s.run_dir), s.n_workers);
+	for (size_t i = 0; i < s.n_workers; i++)
+		sup_start(&s, s.workers[i]);
+	if (s.n_workers == 0) {
+		s.ready_notified = 1;
+		sup_notify("READY=1");
+	}
+	sup_notify_status(&s);
+	sup_notify_start_watchdog(&s);
+	on_tick(s.loop, 0, &s);
+	if (ev_run(s.loop) < 0 && s.exit_code == 0)
+		s.exit_code = 1;
+	log_info("ghrd stopped", "exit_code=%d", s.exit_code);
+	teardown(&s);
+	return s.exit_code;
+}

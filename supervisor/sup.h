@@ -1,0 +1,228 @@
+/* ghrd internals: the worker table, worker instances, and the daemon's state.
+ * One daemon per process; every function takes the state explicitly so the pure parts
+ * (table, intensity, exit descriptions, slices) can be unit-tested without a daemon. */
+#ifndef GHR_SUP_H
+#define GHR_SUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <jansson.h>
+#include "proto/proto.h"
+
+#ifndef GHR_VERSION
+#define GHR_VERSION "0.1.0"
+#endif
+
+#define SUP_EX_CONFIG 78
+#define SUP_RUN_DIR_MAX 96
+#define SUP_RESTART_HISTORY 1024   /* cap of remembered restart times per instance */
+
+enum sup_restart { SUP_PERMANENT, SUP_TRANSIENT };
+
+/* Loads a worker's one secret from the config (files named there).  Returns a new JSON
+ * value (the caller wipes it with sup_json_wipe), json_null() when the worker has none,
+ * or NULL with err filled. */
+typedef json_t *(*sup_secret_loader)(const json_t *cfg, char *err, size_t errlen);
+
+/* One row of the static worker table (sup_table.c). */
+struct sup_def {
+	const char *name;
+	const char *exec_name;          /* file name in the libexec directory */
+	int instances;
+	enum sup_restart restart;
+	int64_t shutdown_timeout_ms;
+	int essential;
+	unsigned caller;                /* enum proto_caller bit of its requests */
+	const char *const *sections;    /* config paths copied into its slice */
+	sup_secret_loader secret;       /* NULL: no secret */
+	const char *const *topics;      /* event topic prefixes it receives */
+};
+
+const struct sup_def *sup_defs(size_t *count);
+const struct sup_def *sup_def_find(const char *name);
+
+enum sup_state {
+	SUP_W_STOPPED = 0, SUP_W_STARTING, SUP_W_READY, SUP_W_STOPPING, SUP_W_BACKOFF, SUP_W_FAILED,
+	SUP_W_STATE_COUNT
+};
+const char *sup_state_name(enum sup_state s);
+
+/* Effective settings of one worker after config overrides (sup_config.c). */
+struct sup_settings {
+	char exec[4096];
+	json_t *args;                   /* array of strings (owned) */
+	int instances;
+	char user[64], group[64];
+	int64_t shutdown_timeout_ms;
+	enum sup_restart restart;
+	int essential;
+};
+
+/* One running (or not) instance of a worker. */
+struct sup;
+struct sup_worker {
+	struct sup *sup;                /* owner (timer callbacks get the instance only) */
+	const struct sup_def *def;
+	char name[PROTO_NAME_MAX];      /* "github" or "fake.2": also its bus routing id */
+	struct sup_settings set;
+	json_t *slice;                  /* config slice (owned) */
+	unsigned char digest[32];       /* slice + secret + settings: what a reload compares */
+	enum sup_state state;
+	pid_t pid;
+	int boot_fd;                    /* ghrd's end of fd 3; -1 when none */
+	char *boot_buf;                 /* bootstrap bytes not yet written (holds the secret) */
+	size_t boot_len, boot_off;
+	char token[PROTO_TOKEN_MAX];    /* one-time hello token of this incarnation */
+	int hello_ok;
+	int64_t started_ms, ready_ms, last_seen_ms;
+	int64_t restarts;               /* restarts after a crash (not operator restarts) */
+	int64_t bad_frames;
+	char last_exit[160];
+	int64_t history[SUP_RESTART_HISTORY];   /* monotonic ms of recent restarts, ring */
+	size_t hist_n, hist_head;
+	int64_t timer;                  /* backoff or kill timer */
+	int kill_reason_set;            /* last_exit already names why we killed it */
+	int restart_after_stop;         /* operator restart / reload: start again on exit */
+	int remove_after_stop;          /* reload dropped this instance */
+	int64_t hb_seq;
+};
+
+struct sup_pending;
+
+struct sup {
+	const char *config_path;
+	json_t *cfg;
+	char run_dir[SUP_RUN_DIR_MAX + 1];  /* AF_UNIX paths are short: 107 bytes */
+	char bus_ep[SUP_RUN_DIR_MAX + 32], control_ep[SUP_RUN_DIR_MAX + 32];
+	char bus_path[SUP_RUN_DIR_MAX + 16], control_path[SUP_RUN_DIR_MAX + 16];
+	struct ev_loop *loop;
+	void *zctx, *bus, *ctl;
+	struct sup_worker **workers;
+	size_t n_workers;
+	int lock_fd, sig_fd;
+	int64_t start_ms;
+	int64_t next_id;
+	struct sup_pending *pending;
+	int shutting_down;
+	int exit_code;
+	int ready_notified;
+	int64_t unknown_frames;         /* frames from ids that are no instance */
+	int64_t control_bad_frames;
+	int64_t tick_timer, watchdog_timer;
+	int64_t watchdog_usec;
+	int64_t shutdown_timer;
+	int verbose;
+	gid_t admin_gid;                /* (gid_t)-1 when no admin group */
+};
+
+/* sup_table.c */
+const char *sup_default_libexec(char *buf, size_t len);
+
+/* sup_config.c */
+json_t *sup_config_load(const char *path, char *err, size_t errlen);
+int sup_settings_for(const json_t *cfg, const struct sup_def *def, struct sup_settings *out,
+                     char *err, size_t errlen);
+json_t *sup_slice_for(const json_t *cfg, const struct sup_def *def);
+json_t *sup_secret_for(const json_t *cfg, const struct sup_def *def, char *err, size_t errlen);
+int sup_config_check(const json_t *cfg, char *err, size_t errlen);
+void sup_json_wipe(json_t *v);
+void sup_instance_name(const struct sup_def *def, int index, int count, char *out, size_t len);
+json_t *sup_bootstrap_json(const struct sup *s, const struct sup_worker *w, const char *token,
+                           json_t *secret);
+int sup_digest(const struct sup *s, const struct sup_worker *w, const json_t *secret,
+               unsigned char out[32]);
+
+/* sup_spawn.c */
+int sup_spawn(struct sup *s, struct sup_worker *w, char *err, size_t errlen);
+void sup_boot_close(struct sup *s, struct sup_worker *w);
+
+/* sup_supervise.c: pure parts */
+void sup_describe_exit(int status, char *out, size_t len);
+size_t sup_history_count(struct sup_worker *w, int64_t now, int64_t period_ms);
+void sup_history_add(struct sup_worker *w, int64_t now);
+enum sup_after_exit { SUP_AFTER_RESTART, SUP_AFTER_STOP, SUP_AFTER_FAIL_CONFIG };
+enum sup_after_exit sup_after_exit(enum sup_restart policy, int status, int killed_by_us);
+/* sup_supervise.c: actions */
+void sup_start(struct sup *s, struct sup_worker *w);
+void sup_stop(struct sup *s, struct sup_worker *w);
+void sup_kill(struct sup *s, struct sup_worker *w, const char *reason);
+void sup_restart_now(struct sup *s, struct sup_worker *w);
+void sup_on_child(struct sup *s, pid_t pid, int status);
+void sup_tick(struct sup *s);
+void sup_begin_shutdown(struct sup *s, int exit_code);
+void sup_shutdown_step(struct sup *s);
+int sup_all_ready(const struct sup *s);
+struct sup_worker *sup_worker_find(const struct sup *s, const char *name);
+struct sup_worker *sup_worker_by_pid(const struct sup *s, pid_t pid);
+
+/* sup_instances.c */
+int sup_instances_build(struct sup *s, const json_t *cfg, char *err, size_t errlen);
+int sup_reload(struct sup *s, json_t *restarted, char *err, size_t errlen);
+
+/* sup_bus.c */
+int sup_bus_open(struct sup *s, char *err, size_t errlen);
+void sup_bus_close(struct sup *s);
+int sup_send(void *zsock, const char *identity, size_t id_len, const struct proto_msg *m);
+int sup_peer_cred(const void *zmsg, long *uid, long *gid, long *pid);
+
+/* sup_route.c */
+enum sup_origin_kind { SUP_ORIGIN_WORKER, SUP_ORIGIN_CTL, SUP_ORIGIN_SELF };
+struct sup_origin {
+	enum sup_origin_kind kind;
+	char identity[256];             /* routing id on the bus or control socket */
+	size_t identity_len;
+	unsigned caller;                /* enum proto_caller bits */
+	const char *name;               /* for messages: instance name or "control client" */
+};
+void sup_route_request(struct sup *s, const struct sup_origin *o, struct proto_msg *m);
+void sup_route_reply(struct sup *s, struct sup_worker *from, struct proto_msg *m);
+void sup_route_event(struct sup *s, struct sup_worker *from, const struct proto_msg *m);
+void sup_reply_error(struct sup *s, const struct sup_origin *o, int64_t id, const char *to,
+                     enum proto_error code, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+void sup_reply_ok(struct sup *s, const struct sup_origin *o, int64_t id, const char *to,
+                  json_t *body);
+void sup_fail_pending_to(struct sup *s, struct sup_worker *w, const char *why);
+void sup_route_expire(struct sup *s);
+void sup_send_to_worker(struct sup *s, struct sup_worker *w, const char *method, json_t *body);
+
+/* sup_pending.c */
+struct sup_pending_entry {
+	int64_t id;                     /* ghrd's id on the forwarded request */
+	int64_t orig_id;
+	char orig_from[PROTO_NAME_MAX];
+	struct sup_origin origin;
+	char target[PROTO_NAME_MAX];    /* instance the request went to */
+	int64_t deadline_mono;
+	struct sup_pending_entry *next;
+};
+struct sup_pending *sup_pending_new(void);
+void sup_pending_free(struct sup_pending *p);
+int sup_pending_add(struct sup_pending *p, const struct sup_pending_entry *e);
+int sup_pending_take(struct sup_pending *p, int64_t id, struct sup_pending_entry *out);
+size_t sup_pending_count(const struct sup_pending *p);
+/* Remove every entry matching (expired before `now`, or target == name); call fn on each. */
+typedef void (*sup_pending_fn)(struct sup *s, const struct sup_pending_entry *e, void *arg);
+void sup_pending_sweep(struct sup_pending *p, int64_t now, const char *target,
+                       sup_pending_fn fn, struct sup *s, void *arg);
+
+/* sup_methods.c */
+void sup_serve(struct sup *s, const struct sup_origin *o, const struct proto_msg *m);
+json_t *sup_worker_rows(const struct sup *s);
+
+/* sup_control.c */
+int sup_control_open(struct sup *s, char *err, size_t errlen);
+void sup_control_close(struct sup *s);
+unsigned sup_caller_bits(const struct sup *s, long uid, long gid);
+
+/* sup_single.c */
+int sup_single_lock(struct sup *s, char *err, size_t errlen);
+void sup_single_unlock(struct sup *s);
+
+/* sup_notify.c */
+int sup_notify(const char *state);
+void sup_notify_start_watchdog(struct sup *s);
+void sup_notify_status(struct sup *s);
+
+#endif

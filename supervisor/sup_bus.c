@@ -1,0 +1,220 @@
+/* The bus: a ROUTER on ipc://<run_dir>/bus that workers connect to.
+ *
+ * Nothing a worker sends is trusted.  A frame is accepted only from a routing id that is
+ * a known instance, from the process ghrd started for it (the kernel's peer pid, via
+ * SO_PEERCRED, must be that instance's pid), after a hello that carried the instance's
+ * one-time token; `from` must equal the routing id.  Anything else is counted, logged
+ * (rate-limited) and dropped.  ROUTER_HANDOVER lets a restarted instance take its
+ * routing id over at once; the pid check keeps another process from doing the same. */
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "common/evloop.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "supervisor/sup.h"
+
+#define RECV_BATCH 512
+#define BUS_HWM 100000
+#define WARN_INTERVAL_MS 1000
+
+/* The kernel's credentials of the peer, which libzmq exposes as "…:uid:gid:pid". */
+int sup_peer_cred(const void *zmsg, long *uid, long *gid, long *pid)
+{
+	const char *a = zmq_msg_gets((zmq_msg_t *)zmsg, "Peer-Address");
+	if (!a)
+		return -1;
+	const char *p = a + strlen(a);
+	long v[3];
+	for (int i = 2; i >= 0; i--) {
+		const char *c = p;
+		while (c > a && c[-1] != ':')
+			c--;
+		if (c == a || c == p)
+			return -1;
+		char *end;
+		v[i] = strtol(c, &end, 10);
+		if (end != p)
+			return -1;
+		p = c - 1;
+	}
+	*uid = v[0];
+	*gid = v[1];
+	*pid = v[2];
+	return 0;
+}
+
+static void bad_frame(struct sup *s, struct sup_worker *w, const char *id, const char *why)
+{
+	static int64_t last_warn;
+	static int64_t suppressed;
+	if (w)
+		w->bad_frames++;
+	else
+		s->unknown_frames++;
+	int64_t now = now_ms();
+	if (now - last_warn < WARN_INTERVAL_MS) {
+		suppressed++;
+		return;
+	}
+	log_warn("bad frame on the bus dropped", "peer=%s reason=%s suppressed=%lld", log_q(id),
+	         log_q(why), (long long)suppressed);
+	last_warn = now;
+	suppressed = 0;
+}
+
+static void on_hello(struct sup *s, struct sup_worker *w, struct proto_msg *m, long peer_pid)
+{
+	size_t n = strlen(w->token);
+	int token_ok = n > 0 && strlen(m->token) == n && CRYPTO_memcmp(m->token, w->token, n) == 0;
+	if (w->state != SUP_W_STARTING || w->hello_ok || !token_ok || m->pid != w->pid ||
+	    (peer_pid >= 0 && peer_pid != w->pid)) {
+		bad_frame(s, w, w->name, "hello refused (state, token or pid)");
+		return;
+	}
+	explicit_bzero(w->token, sizeof(w->token));
+	w->hello_ok = 1;
+	log_debug("worker said hello", "worker=%s pid=%d", w->name, (int)w->pid);
+}
+
+static void on_ready(struct sup *s, struct sup_worker *w)
+{
+	if (w->state != SUP_W_STARTING)
+		return;
+	w->state = SUP_W_READY;
+	w->ready_ms = now_ms();
+	log_info("worker ready", "worker=%s pid=%d start_ms=%lld", w->name, (int)w->pid,
+	         (long long)(w->ready_ms - w->started_ms));
+	if (!s->ready_notified && sup_all_ready(s)) {
+		s->ready_notified = 1;
+		sup_notify("READY=1");
+		log_info("all workers ready", "workers=%zu", s->n_workers);
+	}
+	sup_notify_status(s);
+}
+
+static void on_frame(struct sup *s, const char *id, size_t id_len, zmq_msg_t *frame)
+{
+	char name[PROTO_NAME_MAX];
+	if (id_len == 0 || id_len >= sizeof(name)) {
+		bad_frame(s, NULL, "?", "routing id is not an instance name");
+		return;
+	}
+	memcpy(name, id, id_len);
+	name[id_len] = 0;
+	struct sup_worker *w = sup_worker_find(s, name);
+	if (!w || w->pid <= 0) {
+		bad_frame(s, NULL, name, "no such running instance");
+		return;
+	}
+	long uid, gid, pid = -1;
+	if (sup_peer_cred(frame, &uid, &gid, &pid) == 0 && pid != w->pid) {
+		bad_frame(s, w, name, "frame from a process that is not this instance");
+		return;
+	}
+	struct proto_msg m;
+	char err[256];
+	if (proto_decode(zmq_msg_data(frame), zmq_msg_size(frame), &m, err, sizeof(err)) < 0) {
+		bad_frame(s, w, name, err);
+		return;
+	}
+	if (strcmp(m.from, name) != 0) {
+		bad_frame(s, w, name, "\"from\" is not the sender's name");
+	} else if (m.kind == PROTO_HELLO) {
+		on_hello(s, w, &m, pid);
+	} else if (!w->hello_ok) {
+		bad_frame(s, w, name, "frame before a valid hello");
+	} else {
+		w->last_seen_ms = now_ms();
+		struct sup_origin o = { .kind = SUP_ORIGIN_WORKER, .caller = w->def->caller,
+		                        .name = w->name };
+		switch (m.kind) {
+		case PROTO_READY: on_ready(s, w); break;
+		case PROTO_HB: w->hb_seq = m.seq; break;
+		case PROTO_REQ:
+			memcpy(o.identity, name, id_len);
+			o.identity_len = id_len;
+			sup_route_request(s, &o, &m);
+			break;
+		case PROTO_REP: sup_route_reply(s, w, &m); break;
+		case PROTO_EVT: sup_route_event(s, w, &m); break;
+		case PROTO_BYE: log_debug("worker said bye", "worker=%s", w->name); break;
+		default: break;
+		}
+	}
+	proto_msg_clear(&m);
+}
+
+/* Read [routing id][payload]; anything else is drained and counted. */
+static void on_readable(struct ev_loop *loop, void *zsock, int events, void *arg)
+{
+	struct sup *s = arg;
+	for (int i = 0; i < RECV_BATCH; i++) {
+		zmq_msg_t id, frame;
+		zmq_msg_init(&id);
+		if (zmq_msg_recv(&id, zsock, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&id);
+			return;
+		}
+		zmq_msg_init(&frame);
+		int parts = 1, ok = zmq_msg_more(&id) && zmq_msg_recv(&frame, zsock, ZMQ_DONTWAIT) >= 0;
+		if (ok)
+			parts++;
+		int more = ok && zmq_msg_more(&frame);
+		while (more) {
+			zmq_msg_t extra;
+			zmq_msg_init(&extra);
+			more = zmq_msg_recv(&extra, zsock, ZMQ_DONTWAIT) >= 0 && zmq_msg_more(&extra);
+			zmq_msg_close(&extra);
+			parts++;
+		}
+		if (parts == 2)
+			on_frame(s, zmq_msg_data(&id), zmq_msg_size(&id), &frame);
+		else
+			bad_frame(s, NULL, "?", "not a single-frame message");
+		zmq_msg_close(&frame);
+		zmq_msg_close(&id);
+	}
+}
+
+int sup_bus_open(struct sup *s, char *err, size_t errlen)
+{
+	s->bus = zmq_socket(s->zctx, ZMQ_ROUTER);
+	int one = 1, zero = 0, hwm = BUS_HWM;
+	int64_t maxmsg = PROTO_MAX_FRAME + 1024;   /* envelope around a maximal body */
+	if (!s->bus ||
+	    zmq_setsockopt(s->bus, ZMQ_ROUTER_MANDATORY, &one, sizeof(one)) < 0 ||
+	    zmq_setsockopt(s->bus, ZMQ_ROUTER_HANDOVER, &one, sizeof(one)) < 0 ||
+	    zmq_setsockopt(s->bus, ZMQ_LINGER, &zero, sizeof(zero)) < 0 ||
+	    zmq_setsockopt(s->bus, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) < 0 ||
+	    zmq_setsockopt(s->bus, ZMQ_SNDHWM, &hwm, sizeof(hwm)) < 0 ||
+	    zmq_setsockopt(s->bus, ZMQ_RCVHWM, &hwm, sizeof(hwm)) < 0) {
+		snprintf(err, errlen, "bus socket: %s", zmq_strerror(errno));
+		return -1;
+	}
+	unlink(s->bus_path);   /* stale: the single-instance check has passed */
+	mode_t old = umask(0117);   /* 0660 */
+	int r = zmq_bind(s->bus, s->bus_ep);
+	umask(old);
+	if (r < 0) {
+		snprintf(err, errlen, "cannot bind %s: %s", s->bus_ep, zmq_strerror(errno));
+		return -1;
+	}
+	return ev_zsock_watch(s->loop, s->bus, EV_READ, on_readable, s);
+}
+
+void sup_bus_close(struct sup *s)
+{
+	if (!s->bus)
+		return;
+	ev_zsock_unwatch(s->loop, s->bus);
+	zmq_close(s->bus);
+	s->bus = NULL;
+	unlink(s->bus_path);
+}

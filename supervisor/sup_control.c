@@ -1,0 +1,167 @@
+/* The control socket: a ROUTER on ipc://<run_dir>/control for ghr-ctl.
+ *
+ * Rights come from the kernel, not from the message: the peer's uid and gid (SO_PEERCRED,
+ * exposed by libzmq per connection) give C_READ to anyone who could open the socket and
+ * C_ADMIN to root and to members of supervisor.admin_group.  Every frame gets an answer,
+ * a `bad_request` for one that does not decode, so a client never waits in vain. */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "common/config.h"
+#include "common/evloop.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "supervisor/sup.h"
+
+#define RECV_BATCH 256
+#define MAX_GROUPS 256
+
+static int in_admin_group(const struct sup *s, long uid, long gid)
+{
+	if (s->admin_gid == (gid_t)-1)
+		return 0;
+	if ((gid_t)gid == s->admin_gid)
+		return 1;
+	struct passwd *pw = getpwuid((uid_t)uid);
+	if (!pw)
+		return 0;
+	gid_t groups[MAX_GROUPS];
+	int n = MAX_GROUPS;
+	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
+		return 0;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == s->admin_gid)
+			return 1;
+	return 0;
+}
+
+unsigned sup_caller_bits(const struct sup *s, long uid, long gid)
+{
+	unsigned bits = C_READ;
+	if (uid == 0 || in_admin_group(s, uid, gid))
+		bits |= C_ADMIN;
+	return bits;
+}
+
+/* For a frame that does not decode: answer with its id when one can be read. */
+static int64_t lenient_id(const void *data, size_t len, char *from, size_t fromlen)
+{
+	json_t *j = json_loadb(data, len, 0, NULL);
+	int64_t id = json_integer_value(json_object_get(j, "id"));
+	const char *f = json_string_value(json_object_get(j, "from"));
+	snprintf(from, fromlen, "%s", f && strlen(f) < fromlen ? f : "unknown");
+	json_decref(j);
+	return id > 0 ? id : 1;
+}
+
+static void on_request(struct sup *s, const void *id, size_t id_len, zmq_msg_t *frame)
+{
+	struct sup_origin o = { .kind = SUP_ORIGIN_CTL, .caller = C_READ, .name = "control client" };
+	memcpy(o.identity, id, id_len);
+	o.identity_len = id_len;
+	long uid, gid, pid;
+	if (sup_peer_cred(frame, &uid, &gid, &pid) == 0)
+		o.caller = sup_caller_bits(s, uid, gid);
+	struct proto_msg m;
+	char err[256];
+	if (proto_decode(zmq_msg_data(frame), zmq_msg_size(frame), &m, err, sizeof(err)) < 0) {
+		char from[PROTO_NAME_MAX];
+		int64_t rid = lenient_id(zmq_msg_data(frame), zmq_msg_size(frame), from, sizeof(from));
+		s->control_bad_frames++;
+		log_info("bad request on the control socket", "reason=%s", log_q(err));
+		sup_reply_error(s, &o, rid, from, PROTO_E_BAD_REQUEST, "%s", err);
+		return;
+	}
+	if (m.kind != PROTO_REQ) {
+		s->control_bad_frames++;
+		sup_reply_error(s, &o, m.id, m.from, PROTO_E_BAD_REQUEST,
+		                "only requests are accepted here, not %s", proto_kind_name(m.kind));
+	} else {
+		sup_route_request(s, &o, &m);
+	}
+	proto_msg_clear(&m);
+}
+
+static void on_readable(struct ev_loop *loop, void *zsock, int events, void *arg)
+{
+	struct sup *s = arg;
+	for (int i = 0; i < RECV_BATCH; i++) {
+		zmq_msg_t id, frame;
+		zmq_msg_init(&id);
+		if (zmq_msg_recv(&id, zsock, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&id);
+			return;
+		}
+		zmq_msg_init(&frame);
+		int ok = zmq_msg_more(&id) && zmq_msg_recv(&frame, zsock, ZMQ_DONTWAIT) >= 0;
+		int more = ok && zmq_msg_more(&frame), extra = 0;
+		while (more) {
+			zmq_msg_t x;
+			zmq_msg_init(&x);
+			more = zmq_msg_recv(&x, zsock, ZMQ_DONTWAIT) >= 0 && zmq_msg_more(&x);
+			zmq_msg_close(&x);
+			extra = 1;
+		}
+		if (ok && !extra && zmq_msg_size(&id) <= sizeof(((struct sup_origin *)0)->identity)) {
+			on_request(s, zmq_msg_data(&id), zmq_msg_size(&id), &frame);
+		} else {
+			s->control_bad_frames++;
+			log_info("malformed message on the control socket dropped", "parts=%s",
+			         extra ? "many" : "one");
+		}
+		zmq_msg_close(&frame);
+		zmq_msg_close(&id);
+	}
+}
+
+int sup_control_open(struct sup *s, char *err, size_t errlen)
+{
+	const char *group = cfg_str(s->cfg, "supervisor.admin_group");
+	s->admin_gid = (gid_t)-1;
+	if (group && *group) {
+		struct group *gr = getgrnam(group);
+		if (!gr) {
+			snprintf(err, errlen, "supervisor.admin_group: unknown group \"%s\"", group);
+			return -1;
+		}
+		s->admin_gid = gr->gr_gid;
+	}
+	s->ctl = zmq_socket(s->zctx, ZMQ_ROUTER);
+	int one = 1, zero = 0;
+	int64_t maxmsg = PROTO_MAX_FRAME + 1024;
+	if (!s->ctl ||
+	    zmq_setsockopt(s->ctl, ZMQ_ROUTER_MANDATORY, &one, sizeof(one)) < 0 ||
+	    zmq_setsockopt(s->ctl, ZMQ_LINGER, &zero, sizeof(zero)) < 0 ||
+	    zmq_setsockopt(s->ctl, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) < 0) {
+		snprintf(err, errlen, "control socket: %s", zmq_strerror(errno));
+		return -1;
+	}
+	mode_t old = umask(0117);
+	int r = zmq_bind(s->ctl, s->control_ep);
+	umask(old);
+	if (r < 0) {
+		snprintf(err, errlen, "cannot bind %s: %s", s->control_ep, zmq_strerror(errno));
+		return -1;
+	}
+	if (s->admin_gid != (gid_t)-1 && chown(s->control_path, (uid_t)-1, s->admin_gid) < 0)
+		log_warn("cannot give the control socket to the admin group", "error=%s",
+		         log_q(strerror(errno)));
+	return ev_zsock_watch(s->loop, s->ctl, EV_READ, on_readable, s);
+}
+
+void sup_control_close(struct sup *s)
+{
+	if (!s->ctl)
+		return;
+	ev_zsock_unwatch(s->loop, s->ctl);
+	zmq_close(s->ctl);
+	s->ctl = NULL;
+	unlink(s->control_path);
+}

@@ -1,0 +1,272 @@
+/* Routing: every request is checked against the catalogue (method exists, caller may
+ * call it, body validates), then answered by ghrd (sup.*) or forwarded to a ready
+ * instance of the serving worker under a fresh ghrd id, remembered until its reply maps
+ * back to the caller.  A reply that never comes is failed with `timeout` at the
+ * deadline; a worker that exits fails what it was serving with `unavailable`.  The
+ * caller never hangs. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "supervisor/sup.h"
+
+#define MAX_DEADLINE_MS (3600 * 1000)   /* a longer deadline is cut to this */
+
+int sup_send(void *zsock, const char *identity, size_t id_len, const struct proto_msg *m)
+{
+	size_t len = 0;
+	char *text = proto_encode(m, &len);
+	if (!text) {
+		errno = EINVAL;
+		return -1;
+	}
+	int r = -1;
+	if (zmq_send(zsock, identity, id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0 &&
+	    zmq_send(zsock, text, len, ZMQ_DONTWAIT) >= 0)
+		r = 0;
+	free(text);
+	return r;
+}
+
+static int send_to_origin(struct sup *s, const struct sup_origin *o, const struct proto_msg *m)
+{
+	if (o->kind == SUP_ORIGIN_SELF) {
+		if (m->kind == PROTO_REP && !m->ok)
+			log_warn("request from ghrd failed", "error=%s message=%s",
+			         proto_error_name(m->error), log_q(m->error_message));
+		return 0;
+	}
+	void *sock = o->kind == SUP_ORIGIN_CTL ? s->ctl : s->bus;
+	if (sup_send(sock, o->identity, o->identity_len, m) < 0) {
+		log_debug("reply not delivered (caller gone)", "to=%s error=%s", log_q(o->name),
+		          log_q(zmq_strerror(errno)));
+		return -1;
+	}
+	return 0;
+}
+
+void sup_reply_ok(struct sup *s, const struct sup_origin *o, int64_t id, const char *to,
+                  json_t *body)
+{
+	struct proto_msg m;
+	proto_msg_init(&m, PROTO_REP, "ghrd");
+	m.id = id;
+	snprintf(m.to, sizeof(m.to), "%s", to);
+	m.body = body ? body : json_object();
+	if (!proto_encode(&m, NULL)) {
+		/* e.g. a body too large for a frame: say so rather than stay silent */
+		proto_msg_clear(&m);
+		sup_reply_error(s, o, id, to, PROTO_E_INTERNAL, "reply could not be encoded");
+		return;
+	}
+	send_to_origin(s, o, &m);
+	proto_msg_clear(&m);
+}
+
+void sup_reply_error(struct sup *s, const struct sup_origin *o, int64_t id, const char *to,
+                     enum proto_error code, const char *fmt, ...)
+{
+	struct proto_msg m;
+	proto_msg_init(&m, PROTO_REP, "ghrd");
+	m.id = id > 0 ? id : 1;   /* an undecodable request has no id; 1 keeps the frame valid */
+	snprintf(m.to, sizeof(m.to), "%s", to && *to ? to : "unknown");
+	m.ok = 0;
+	m.error = code;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(m.error_message, sizeof(m.error_message), fmt, ap);
+	va_end(ap);
+	send_to_origin(s, o, &m);
+}
+
+/* Pick the instance: the one named in `to`, or round-robin over ready instances. */
+static struct sup_worker *pick_target(struct sup *s, const struct proto_method *pm,
+                                      const struct proto_msg *m, const char **why)
+{
+	struct sup_worker *named = sup_worker_find(s, m->to);
+	if (named) {
+		if (strcmp(pm->server, "*") != 0 && strcmp(named->def->name, pm->server) != 0) {
+			*why = "is served by another worker";
+			return NULL;
+		}
+		return named;
+	}
+	if (strcmp(pm->server, "*") == 0) {
+		*why = "needs an instance name in \"to\"";
+		return NULL;
+	}
+	static size_t rr;
+	size_t n = s->n_workers;
+	struct sup_worker *any = NULL;
+	for (size_t k = 0; k < n; k++) {
+		struct sup_worker *w = s->workers[(rr + k) % n];
+		if (strcmp(w->def->name, pm->server) != 0)
+			continue;
+		if (w->state == SUP_W_READY && w->hello_ok) {
+			rr = (rr + k + 1) % n;
+			return w;
+		}
+		if (!any)
+			any = w;
+	}
+	*why = any ? NULL : "has no instance configured";
+	return any;   /* not ready: the caller reports its state */
+}
+
+static void forward(struct sup *s, const struct sup_origin *o, struct proto_msg *m,
+                    struct sup_worker *t)
+{
+	int64_t left = m->deadline_ms - wall_ms();
+	if (left <= 0) {
+		sup_reply_error(s, o, m->id, m->from, PROTO_E_TIMEOUT, "the deadline had passed");
+		return;
+	}
+	if (left > MAX_DEADLINE_MS) {
+		left = MAX_DEADLINE_MS;
+		m->deadline_ms = wall_ms() + left;
+	}
+	struct sup_pending_entry e;
+	memset(&e, 0, sizeof(e));
+	e.id = ++s->next_id;
+	e.orig_id = m->id;
+	snprintf(e.orig_from, sizeof(e.orig_from), "%s", m->from);
+	e.origin = *o;
+	e.origin.name = NULL;
+	snprintf(e.target, sizeof(e.target), "%s", t->name);
+	e.deadline_mono = now_ms() + left;
+	if (sup_pending_add(s->pending, &e) < 0) {
+		sup_reply_error(s, o, m->id, m->from, PROTO_E_UNAVAILABLE, "too many requests in flight");
+		return;
+	}
+	struct proto_msg f = *m;   /* shallow: body stays owned by m */
+	f.id = e.id;
+	snprintf(f.to, sizeof(f.to), "%s", t->name);
+	if (o->kind == SUP_ORIGIN_CTL)
+		snprintf(f.from, sizeof(f.from), "control");   /* callers cannot pose as a worker */
+	if (sup_send(s->bus, t->name, strlen(t->name), &f) < 0) {
+		struct sup_pending_entry gone;
+		sup_pending_take(s->pending, e.id, &gone);
+		sup_reply_error(s, o, m->id, m->from, PROTO_E_UNAVAILABLE, "worker %s unreachable: %s",
+		                t->name, zmq_strerror(errno));
+	}
+}
+
+void sup_route_request(struct sup *s, const struct sup_origin *o, struct proto_msg *m)
+{
+	char err[256];
+	const struct proto_method *pm = proto_method_find(m->method);
+	if (!pm) {
+		sup_reply_error(s, o, m->id, m->from, PROTO_E_BAD_REQUEST, "unknown method \"%s\"",
+		                m->method);
+		return;
+	}
+	if (!proto_caller_may(pm, o->caller)) {
+		sup_reply_error(s, o, m->id, m->from, PROTO_E_FORBIDDEN,
+		                "%s may not call \"%s\"", o->name ? o->name : "this caller", m->method);
+		return;
+	}
+	if (proto_validate_request(m->method, m->body, err, sizeof(err)) < 0) {
+		sup_reply_error(s, o, m->id, m->from, PROTO_E_BAD_REQUEST, "%s: %s", m->method, err);
+		return;
+	}
+	if (strcmp(pm->server, "ghrd") == 0) {
+		sup_serve(s, o, m);
+		return;
+	}
+	if (s->shutting_down) {
+		sup_reply_error(s, o, m->id, m->from, PROTO_E_SHUTTING_DOWN, "ghrd is stopping");
+		return;
+	}
+	const char *why = NULL;
+	struct sup_worker *t = pick_target(s, pm, m, &why);
+	if (!t || why) {
+		sup_reply_error(s, o, m->id, m->from, PROTO_E_BAD_REQUEST, "\"%s\" %s", m->method,
+		                why ? why : "has no target");
+		return;
+	}
+	if (t->state != SUP_W_READY || !t->hello_ok) {
+		sup_reply_error(s, o, m->id, m->from, PROTO_E_UNAVAILABLE, "worker %s is %s", t->name,
+		                sup_state_name(t->state));
+		return;
+	}
+	forward(s, o, m, t);
+}
+
+void sup_route_reply(struct sup *s, struct sup_worker *from, struct proto_msg *m)
+{
+	struct sup_pending_entry e;
+	if (sup_pending_take(s->pending, m->id, &e) < 0) {
+		log_debug("reply to nothing pending dropped (late or unknown)", "worker=%s id=%lld",
+		          from->name, (long long)m->id);
+		return;
+	}
+	if (strcmp(e.target, from->name) != 0) {
+		/* Not the instance it was sent to: a worker answering for another. */
+		sup_pending_add(s->pending, &e);
+		from->bad_frames++;
+		log_warn("reply from the wrong worker dropped", "worker=%s id=%lld", from->name,
+		         (long long)m->id);
+		return;
+	}
+	m->id = e.orig_id;
+	snprintf(m->to, sizeof(m->to), "%s", e.orig_from);
+	e.origin.name = e.orig_from;
+	send_to_origin(s, &e.origin, m);
+}
+
+void sup_route_event(struct sup *s, struct sup_worker *from, const struct proto_msg *m)
+{
+	for (size_t i = 0; i < s->n_workers; i++) {
+		struct sup_worker *w = s->workers[i];
+		if (w == from || w->state != SUP_W_READY || !w->hello_ok)
+			continue;
+		for (const char *const *t = w->def->topics; *t; t++)
+			if (strncmp(m->topic, *t, strlen(*t)) == 0) {
+				if (sup_send(s->bus, w->name, strlen(w->name), m) < 0)
+					log_debug("event not delivered", "worker=%s topic=%s", w->name, m->topic);
+				break;
+			}
+	}
+}
+
+static void fail_entry(struct sup *s, const struct sup_pending_entry *e, void *arg)
+{
+	const char *why = arg;
+	struct sup_origin o = e->origin;
+	o.name = e->orig_from;
+	if (why)
+		sup_reply_error(s, &o, e->orig_id, e->orig_from, PROTO_E_UNAVAILABLE, "%s: %s",
+		                e->target, why);
+	else
+		sup_reply_error(s, &o, e->orig_id, e->orig_from, PROTO_E_TIMEOUT,
+		                "no reply from %s before the deadline", e->target);
+}
+
+void sup_fail_pending_to(struct sup *s, struct sup_worker *w, const char *why)
+{
+	sup_pending_sweep(s->pending, 0, w->name, fail_entry, s, (void *)why);
+}
+
+void sup_route_expire(struct sup *s)
+{
+	sup_pending_sweep(s->pending, now_ms(), NULL, fail_entry, s, NULL);
+}
+
+void sup_send_to_worker(struct sup *s, struct sup_worker *w, const char *method, json_t *body)
+{
+	struct sup_origin o = { .kind = SUP_ORIGIN_SELF, .caller = C_SUP, .name = "ghrd" };
+	struct proto_msg m;
+	proto_msg_init(&m, PROTO_REQ, "ghrd");
+	m.id = ++s->next_id;
+	snprintf(m.to, sizeof(m.to), "%s", w->name);
+	snprintf(m.method, sizeof(m.method), "%s", method);
+	m.deadline_ms = wall_ms() + 5000;
+	m.body = body;
+	sup_route_request(s, &o, &m);
+	proto_msg_clear(&m);
+}

@@ -1,0 +1,78 @@
+/* The worker table: the one place that says which workers exist, how they are run,
+ * what part of the config and which secret each receives, and what events reach it.
+ * Order matters: workers start in table order and stop in reverse order, so those that
+ * serve others (github, openstack) come before their callers (scaler).
+ *
+ * Still to come (add rows here when their executables exist): image-builder (C_IMAGE,
+ * calls github+openstack), reactive-consumer ×N (C_REACTIVE, secret: MongoDB URI),
+ * webhook (C_WEBHOOK, secret: webhook secret + MongoDB URI). */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "supervisor/sup.h"
+#include "supervisor/sup_secrets.h"
+
+static const char *const github_sections[] = { "manager_id", "github", NULL };
+static const char *const openstack_sections[] = { "manager_id", "openstack", NULL };
+static const char *const scaler_sections[] = {
+	"manager_id", "reconcile", "runner", "metrics", "pools", "github.path", NULL
+};
+static const char *const no_sections[] = { NULL };
+
+static const char *const scaler_topics[] = { "os.", "github.", "image.", NULL };
+static const char *const fake_topics[] = { "fake.", NULL };
+static const char *const no_topics[] = { NULL };
+
+static const struct sup_def defs[] = {
+	{ "github", "github", 1, SUP_PERMANENT, 10000, 1, C_GITHUB, github_sections,
+	  sup_secret_github, no_topics },
+	{ "openstack", "openstack", 1, SUP_PERMANENT, 10000, 1, C_OPENSTACK, openstack_sections,
+	  sup_secret_openstack, no_topics },
+	{ "scaler", "scaler", 1, SUP_PERMANENT, 15000, 1, C_SCALER, scaler_sections, NULL,
+	  scaler_topics },
+	/* Test worker: off unless workers.fake.instances is set. */
+	{ "fake", "fake", 0, SUP_PERMANENT, 5000, 0, C_FAKE, no_sections, NULL, fake_topics },
+};
+
+const struct sup_def *sup_defs(size_t *count)
+{
+	*count = sizeof(defs) / sizeof(defs[0]);
+	return defs;
+}
+
+const struct sup_def *sup_def_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(defs) / sizeof(defs[0]); i++)
+		if (strcmp(defs[i].name, name) == 0)
+			return &defs[i];
+	return NULL;
+}
+
+static const char *const state_names[SUP_W_STATE_COUNT] = {
+	[SUP_W_STOPPED] = "stopped", [SUP_W_STARTING] = "starting", [SUP_W_READY] = "ready",
+	[SUP_W_STOPPING] = "stopping", [SUP_W_BACKOFF] = "backoff", [SUP_W_FAILED] = "failed",
+};
+
+const char *sup_state_name(enum sup_state s)
+{
+	return (unsigned)s < SUP_W_STATE_COUNT ? state_names[s] : "?";
+}
+
+/* ../libexec/ghr beside the ghrd executable (so a build tree and an install both work). */
+const char *sup_default_libexec(char *buf, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0) {
+		snprintf(buf, len, "/usr/libexec/ghr");
+		return buf;
+	}
+	exe[n] = 0;
+	char *slash = strrchr(exe, '/');
+	if (slash)
+		*slash = 0;
+	snprintf(buf, len, "%s/../libexec/ghr", exe);
+	return buf;
+}

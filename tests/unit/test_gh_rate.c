@@ -1,0 +1,151 @@
+/* github worker: rate-limit bookkeeping and admission (gh_rate.c). */
+#include <stdio.h>
+#include <string.h>
+
+#include "tests/unit/unit.h"
+#include "workers/github/gh.h"
+
+#define NOW 1700000000000LL      /* a fixed wall clock, ms */
+
+/* A reply with x-ratelimit-* headers (reset in epoch seconds). */
+static void reply(struct gh_rl *rl, const char *resource, long status, long limit, long remaining,
+                  long long reset_s, int64_t now)
+{
+	char l[32], r[32], s[32];
+	snprintf(l, sizeof(l), "%ld", limit);
+	snprintf(r, sizeof(r), "%ld", remaining);
+	snprintf(s, sizeof(s), "%lld", reset_s);
+	struct http_header h[] = {
+		{ "x-ratelimit-limit", l }, { "x-ratelimit-remaining", r }, { "x-ratelimit-reset", s },
+		{ "x-ratelimit-used", "7" }, { "x-ratelimit-resource", resource },
+	};
+	struct http_response resp = { .status = status, .body = "", .headers = h, .n_headers = 5 };
+	gh_rl_on_reply(rl, "core", &resp, 0, now);
+}
+
+static void test_gh_rate_unknown_admits(void)
+{
+	struct gh_rl rl;
+	char why[200];
+	gh_rl_init(&rl, 200);
+	CU_ASSERT_EQUAL(gh_rl_admit(&rl, "core", 0, 0, NOW, why, sizeof(why)), 0);
+}
+
+static void test_gh_rate_reserve_kept_for_cleanup(void)
+{
+	struct gh_rl rl;
+	char why[200] = "";
+	gh_rl_init(&rl, 200);
+	reply(&rl, "core", 200, 5000, 150, NOW / 1000 + 600, NOW);
+	int64_t wait = gh_rl_admit(&rl, "core", 0, 0, NOW, why, sizeof(why));
+	CU_ASSERT_EQUAL(wait, 600000);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "reserve"));
+	CU_ASSERT_EQUAL(gh_rl_admit(&rl, "core", 1, 0, NOW, why, sizeof(why)), 0);    /* delete */
+	/* another resource is not affected */
+	CU_ASSERT_EQUAL(gh_rl_admit(&rl, "actions_runner_registration", 0, 0, NOW, why, sizeof(why)), 0);
+	/* after the reset the window has refilled */
+	CU_ASSERT_EQUAL(gh_rl_admit(&rl, "core", 0, 0, NOW + 600001, why, sizeof(why)), 0);
+}
+
+static void test_gh_rate_exhausted_blocks_all_but_free(void)
+{
+	struct gh_rl rl;
+	char why[200] = "";
+	gh_rl_init(&rl, 10);
+	reply(&rl, "core", 403, 5000, 0, NOW / 1000 + 30, NOW);
+	CU_ASSERT_EQUAL(gh_rl_admit(&rl, "core", 1, 0, NOW, why, sizeof(why)), 30000);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "primary"));
+	CU_ASSERT_EQUAL(gh_rl_admit(&rl, "core", 1, 1, NOW, why, sizeof(why)), 0);
+}
+
+static void test_gh_rate_local_decrement(void)
+{
+	struct gh_rl rl;
+	char why[200];
+	gh_rl_init(&rl, 2);
+	reply(&rl, "core", 200, 5000, 4, NOW / 1000 + 60, NOW);
+	gh_rl_on_send(&rl, "core", 0);
+	CU_ASSERT_EQUAL(gh_rl_admit(&rl, "core", 0, 0, NOW, why, sizeof(why)), 0);   /* 3 left */
+	gh_rl_on_send(&rl, "core", 0);
+	CU_ASSERT(gh_rl_admit(&rl, "core", 0, 0, NOW, why, sizeof(why)) > 0);        /* 2: reserve */
+	gh_rl_on_send(&rl, "core", 1);        /* free calls spend nothing */
+	CU_ASSERT_EQUAL(gh_rl_get(&rl, "core")->remaining, 2);
+	/* the next reply is the truth again */
+	reply(&rl, "core", 304, 5000, 4, NOW / 1000 + 60, NOW);
+	CU_ASSERT_EQUAL(gh_rl_admit(&rl, "core", 0, 0, NOW, why, sizeof(why)), 0);
+	/* a late reply from the previous window changes nothing */
+	reply(&rl, "core", 200, 5000, 1, NOW / 1000 - 10, NOW);
+	CU_ASSERT_EQUAL(gh_rl_get(&rl, "core")->remaining, 4);
+}
+
+static void test_gh_rate_secondary_block(void)
+{
+	struct gh_rl rl;
+	char why[200] = "";
+	gh_rl_init(&rl, 0);
+	gh_rl_block(&rl, "core", NOW + 5000);
+	CU_ASSERT_EQUAL(gh_rl_admit(&rl, "core", 1, 0, NOW, why, sizeof(why)), 5000);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "secondary"));
+	CU_ASSERT_EQUAL(gh_rl_admit(&rl, "core", 1, 0, NOW + 5000, why, sizeof(why)), 0);
+	json_t *rep = gh_rl_report(&rl, NOW + 1000);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(rep, "core"), "blocked_ms")), 4000);
+	json_decref(rep);
+}
+
+static void test_gh_rate_used_last_hour(void)
+{
+	struct gh_rl rl;
+	gh_rl_init(&rl, 0);
+	for (int i = 0; i < 3; i++)
+		reply(&rl, "core", 200, 5000, 100, NOW / 1000 + 60, NOW);
+	reply(&rl, "core", 304, 5000, 100, NOW / 1000 + 60, NOW);       /* free */
+	reply(&rl, "core", 200, 5000, 100, NOW / 1000 + 60, NOW + 30 * 60000);
+	CU_ASSERT_EQUAL(gh_rl_used_last_hour(&rl, NOW + 30 * 60000), 4);
+	CU_ASSERT_EQUAL(gh_rl_used_last_hour(&rl, NOW + 61 * 60000), 1);    /* first 3 aged out */
+	CU_ASSERT_EQUAL(gh_rl_used_last_hour(&rl, NOW + 200 * 60000), 0);
+	/* a transport failure (status 0) is not counted: nothing is known to have arrived */
+	struct http_response none = { .status = 0, .body = "" };
+	gh_rl_on_reply(&rl, "core", &none, 0, NOW + 200 * 60000);
+	CU_ASSERT_EQUAL(gh_rl_used_last_hour(&rl, NOW + 200 * 60000), 0);
+}
+
+static void test_gh_rate_report_and_merge(void)
+{
+	struct gh_rl rl;
+	gh_rl_init(&rl, 0);
+	reply(&rl, "actions_runner_registration", 201, 10000, 9990, NOW / 1000 + 60, NOW);
+	json_t *in = json_pack("{s:{s:i, s:i, s:i, s:I}}", "core", "limit", 5000, "remaining", 4000,
+	                       "used", 1000, "reset", (json_int_t)(NOW / 1000 + 100));
+	gh_rl_merge(&rl, in, NOW);
+	json_decref(in);
+	json_t *rep = gh_rl_report(&rl, NOW);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(rep, "core"), "remaining")), 4000);
+	json_t *reg = json_object_get(rep, "actions_runner_registration");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(reg, "remaining")), 9990);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(reg, "used")), 7);
+	CU_ASSERT_PTR_NULL(json_object_get(reg, "blocked_ms"));
+	json_decref(rep);
+}
+
+static void test_gh_status_map(void)
+{
+	CU_ASSERT_EQUAL(gh_api_status_error(401), PROTO_E_UNAUTHORIZED);
+	CU_ASSERT_EQUAL(gh_api_status_error(403), PROTO_E_FORBIDDEN);
+	CU_ASSERT_EQUAL(gh_api_status_error(404), PROTO_E_NOT_FOUND);
+	CU_ASSERT_EQUAL(gh_api_status_error(409), PROTO_E_CONFLICT);
+	CU_ASSERT_EQUAL(gh_api_status_error(422), PROTO_E_CONFLICT);
+	CU_ASSERT_EQUAL(gh_api_status_error(429), PROTO_E_RATE_LIMITED);
+	CU_ASSERT_EQUAL(gh_api_status_error(400), PROTO_E_BAD_REQUEST);
+	CU_ASSERT_EQUAL(gh_api_status_error(502), PROTO_E_UNAVAILABLE);
+	CU_ASSERT_EQUAL(gh_api_status_error(302), PROTO_E_INTERNAL);
+}
+
+UNIT_SUITE(gh_rate,
+	UNIT_TEST(test_gh_rate_unknown_admits),
+	UNIT_TEST(test_gh_rate_reserve_kept_for_cleanup),
+	UNIT_TEST(test_gh_rate_exhausted_blocks_all_but_free),
+	UNIT_TEST(test_gh_rate_local_decrement),
+	UNIT_TEST(test_gh_rate_secondary_block),
+	UNIT_TEST(test_gh_rate_used_last_hour),
+	UNIT_TEST(test_gh_rate_report_and_merge),
+	UNIT_TEST(test_gh_status_map))

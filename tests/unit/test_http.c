@@ -1,0 +1,359 @@
+/* common/http.c against the loopback server of http_testsrv.c. */
+#include <stdlib.h>
+#include <string.h>
+#include <curl/curl.h>
+
+#include "common/evloop.h"
+#include "common/http.h"
+#include "common/util.h"
+#include "tests/unit/unit.h"
+#include "tests/unit/http_testsrv.h"
+
+#define MAX_RESULTS 64
+
+struct result {
+	int done;
+	long status;
+	int error;
+	char error_text[256];
+	char body[1024];
+	size_t body_len;
+	char remaining[32];
+	int lowercase_seen;
+	int64_t elapsed_ms;
+	int order;
+};
+
+static int done_count;
+static int done_seq;
+
+static void on_done(const struct http_response *r, void *arg)
+{
+	struct result *res = arg;
+	res->done = 1;
+	res->status = r->status;
+	res->error = r->error;
+	snprintf(res->error_text, sizeof(res->error_text), "%s", r->error_text);
+	res->body_len = r->body_len;
+	snprintf(res->body, sizeof(res->body), "%s", r->body);
+	const char *v = http_header_get(r, "X-RATELIMIT-REMAINING");
+	snprintf(res->remaining, sizeof(res->remaining), "%s", v ? v : "");
+	for (int i = 0; i < r->n_headers; i++)
+		if (strcmp(r->headers[i].name, "x-ratelimit-remaining") == 0)
+			res->lowercase_seen = 1;
+	res->elapsed_ms = r->elapsed_ms;
+	res->order = done_seq++;
+	done_count++;
+}
+
+/* Run the loop until `want` callbacks ran or limit_ms passed. */
+static void run_until(struct ev_loop *loop, int want, int64_t limit_ms)
+{
+	int64_t end = now_ms() + limit_ms;
+	while (done_count < want && now_ms() < end)
+		ev_run_once(loop, 50);
+}
+
+struct fixture {
+	struct http_testsrv *srv;
+	struct ev_loop *loop;
+	struct http_client *c;
+};
+
+static int setup(struct fixture *f, const struct http_client_opts *o)
+{
+	done_count = 0;
+	done_seq = 0;
+	f->srv = http_testsrv_start();
+	f->loop = ev_new();
+	f->c = f->loop ? http_client_new(f->loop, o) : NULL;
+	return f->srv && f->c ? 0 : -1;
+}
+
+static void teardown(struct fixture *f)
+{
+	http_client_free(f->c);
+	ev_free(f->loop);
+	http_testsrv_stop(f->srv);
+}
+
+static int get(struct fixture *f, const char *path, long timeout_ms, struct result *res)
+{
+	struct http_request rq = { .method = "GET", .url = http_testsrv_url(f->srv, path),
+	                           .timeout_ms = timeout_ms };
+	return http_send(f->c, &rq, on_done, res);
+}
+
+static void test_http_get_ok(void)
+{
+	struct fixture f;
+	struct result r = {0};
+	CU_ASSERT_FATAL(setup(&f, NULL) == 0);
+	CU_ASSERT_EQUAL(get(&f, "/ok", 0, &r), 0);
+	CU_ASSERT_EQUAL(http_in_flight(f.c), 1);
+	run_until(f.loop, 1, 5000);
+	CU_ASSERT(r.done);
+	CU_ASSERT_EQUAL(r.error, 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_STRING_EQUAL(r.body, "hello");
+	CU_ASSERT_EQUAL(r.body_len, 5);
+	CU_ASSERT_STRING_EQUAL(r.remaining, "42");
+	CU_ASSERT(r.lowercase_seen);
+	CU_ASSERT_EQUAL(http_in_flight(f.c), 0);
+	teardown(&f);
+}
+
+static void test_http_post_headers_and_body(void)
+{
+	struct fixture f;
+	struct result r = {0};
+	CU_ASSERT_FATAL(setup(&f, &(struct http_client_opts){ .user_agent = "ghr-test/1" }) == 0);
+	struct http_header h[] = { { "Authorization", "Bearer abc" }, { "X-Empty", "" } };
+	const char *body = "{\"name\":\"r1\"}";
+	struct http_request rq = { .method = "POST", .url = http_testsrv_url(f.srv, "/echo"),
+	                           .headers = h, .n_headers = 2, .body = body, .body_len = strlen(body) };
+	CU_ASSERT_EQUAL(http_send(f.c, &rq, on_done, &r), 0);
+	run_until(f.loop, 1, 5000);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT(strncmp(r.body, "POST /echo HTTP/1.1\r\n", 21) == 0);
+	CU_ASSERT(strstr(r.body, "\r\nAuthorization: Bearer abc\r\n") != NULL);
+	CU_ASSERT(strstr(r.body, "\r\nX-Empty:") != NULL);
+	CU_ASSERT(strstr(r.body, "\r\nUser-Agent: ghr-test/1\r\n") != NULL);
+	CU_ASSERT(strstr(r.body, "Expect:") == NULL);
+	CU_ASSERT(strstr(r.body, "\r\n\r\n{\"name\":\"r1\"}") != NULL);
+	teardown(&f);
+}
+
+static void test_http_delete_and_5xx(void)
+{
+	struct fixture f;
+	struct result r1 = {0}, r2 = {0};
+	CU_ASSERT_FATAL(setup(&f, NULL) == 0);
+	struct http_request rq = { .method = "DELETE", .url = http_testsrv_url(f.srv, "/echo") };
+	CU_ASSERT_EQUAL(http_send(f.c, &rq, on_done, &r1), 0);
+	CU_ASSERT_EQUAL(get(&f, "/status/503", 0, &r2), 0);
+	run_until(f.loop, 2, 5000);
+	CU_ASSERT(strncmp(r1.body, "DELETE /echo ", 13) == 0);
+	CU_ASSERT_EQUAL(r2.error, 0);     /* an HTTP error status is a response, not a failure */
+	CU_ASSERT_EQUAL(r2.status, 503);
+	CU_ASSERT_STRING_EQUAL(r2.body, "status 503");
+	teardown(&f);
+}
+
+static void test_http_total_timeout(void)
+{
+	struct fixture f;
+	struct result r = {0};
+	CU_ASSERT_FATAL(setup(&f, NULL) == 0);
+	int64_t t0 = now_ms();
+	CU_ASSERT_EQUAL(get(&f, "/hang", 300, &r), 0);
+	run_until(f.loop, 1, 5000);
+	int64_t took = now_ms() - t0;
+	CU_ASSERT(r.done);
+	CU_ASSERT_EQUAL(r.error, CURLE_OPERATION_TIMEDOUT);
+	CU_ASSERT_EQUAL(r.status, 0);
+	CU_ASSERT(took >= 290 && took < 2000);
+	CU_ASSERT(strlen(r.error_text) > 0);
+	teardown(&f);
+}
+
+static void test_http_client_default_timeout(void)
+{
+	struct fixture f;
+	struct result r = {0};
+	CU_ASSERT_FATAL(setup(&f, &(struct http_client_opts){ .timeout_ms = 200 }) == 0);
+	CU_ASSERT_EQUAL(get(&f, "/hang", 0, &r), 0);
+	run_until(f.loop, 1, 5000);
+	CU_ASSERT_EQUAL(r.error, CURLE_OPERATION_TIMEDOUT);
+	CU_ASSERT(r.elapsed_ms >= 190 && r.elapsed_ms < 2000);
+	teardown(&f);
+}
+
+static void test_http_reset(void)
+{
+	struct fixture f;
+	struct result r = {0};
+	CU_ASSERT_FATAL(setup(&f, NULL) == 0);
+	CU_ASSERT_EQUAL(get(&f, "/reset", 0, &r), 0);
+	run_until(f.loop, 1, 5000);
+	CU_ASSERT(r.done);
+	CU_ASSERT_NOT_EQUAL(r.error, 0);
+	CU_ASSERT_EQUAL(r.status, 0);
+	teardown(&f);
+}
+
+static void test_http_connect_refused(void)
+{
+	struct fixture f;
+	struct result r = {0};
+	CU_ASSERT_FATAL(setup(&f, NULL) == 0);
+	/* a port that was just free: bind, read the port, close */
+	struct http_testsrv *tmp = http_testsrv_start();
+	char url[128];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/ok", http_testsrv_port(tmp));
+	http_testsrv_stop(tmp);
+	struct http_request rq = { .method = "GET", .url = url };
+	CU_ASSERT_EQUAL(http_send(f.c, &rq, on_done, &r), 0);
+	run_until(f.loop, 1, 5000);
+	CU_ASSERT_EQUAL(r.error, CURLE_COULDNT_CONNECT);
+	teardown(&f);
+}
+
+static void test_http_body_cap(void)
+{
+	struct fixture f;
+	struct result r = {0};
+	CU_ASSERT_FATAL(setup(&f, &(struct http_client_opts){ .max_body = 1024 }) == 0);
+	CU_ASSERT_EQUAL(get(&f, "/big", 0, &r), 0);
+	run_until(f.loop, 1, 5000);
+	CU_ASSERT_EQUAL(r.error, CURLE_FILESIZE_EXCEEDED);
+	CU_ASSERT(strstr(r.error_text, "larger than 1024") != NULL);
+	teardown(&f);
+}
+
+static void test_http_garbage_response(void)
+{
+	struct fixture f;
+	struct result r = {0};
+	CU_ASSERT_FATAL(setup(&f, NULL) == 0);
+	http_testsrv_set_canned(f.srv, "this is not HTTP at all\r\n\r\n");
+	CU_ASSERT_EQUAL(get(&f, "/canned", 0, &r), 0);
+	run_until(f.loop, 1, 5000);
+	CU_ASSERT(r.done);
+	CU_ASSERT_NOT_EQUAL(r.error, 0);
+	teardown(&f);
+}
+
+static void test_http_refuses_bad_requests(void)
+{
+	struct fixture f;
+	struct result r = {0};
+	CU_ASSERT_FATAL(setup(&f, NULL) == 0);
+	struct http_request rq = { .method = "GET", .url = "file:///etc/passwd" };
+	CU_ASSERT_EQUAL(http_send(f.c, &rq, on_done, &r), -1);
+	rq.url = "not a url";
+	CU_ASSERT_EQUAL(http_send(f.c, &rq, on_done, &r), -1);
+	rq.url = "gopher://127.0.0.1/";
+	CU_ASSERT_EQUAL(http_send(f.c, &rq, on_done, &r), -1);
+	rq.url = http_testsrv_url(f.srv, "/ok");
+	rq.method = "BREW";
+	CU_ASSERT_EQUAL(http_send(f.c, &rq, on_done, &r), -1);
+	rq.method = "GET";
+	struct http_header inj[] = { { "X-A", "v\r\nX-Injected: 1" } };
+	rq.headers = inj;
+	rq.n_headers = 1;
+	CU_ASSERT_EQUAL(http_send(f.c, &rq, on_done, &r), -1);
+	CU_ASSERT_EQUAL(http_in_flight(f.c), 0);
+	CU_ASSERT_EQUAL(r.done, 0);
+	teardown(&f);
+}
+
+static void test_http_queue_bounds_in_flight(void)
+{
+	struct fixture f;
+	static struct result r[16];
+	memset(r, 0, sizeof(r));
+	CU_ASSERT_FATAL(setup(&f, &(struct http_client_opts){ .max_in_flight = 4 }) == 0);
+	for (int i = 0; i < 16; i++)
+		CU_ASSERT_EQUAL(get(&f, "/slow", 0, &r[i]), 0);
+	CU_ASSERT_EQUAL(http_in_flight(f.c), 16);
+	int64_t t0 = now_ms();
+	run_until(f.loop, 16, 10000);
+	int64_t took = now_ms() - t0;
+	int ok = 0;
+	for (int i = 0; i < 16; i++)
+		ok += r[i].status == 200;
+	CU_ASSERT_EQUAL(ok, 16);
+	CU_ASSERT(http_testsrv_max_active(f.srv) <= 4);
+	CU_ASSERT(http_testsrv_max_active(f.srv) >= 2);   /* but it did run in parallel */
+	CU_ASSERT(took >= 4 * 200 - 50);                   /* 16 / 4 waves of 200 ms */
+	CU_ASSERT(took < 16 * 200);
+	/* FIFO: the first request finished before the last queued one */
+	CU_ASSERT(r[0].order < r[15].order);
+	teardown(&f);
+}
+
+static void test_http_keepalive_reuses_connection(void)
+{
+	struct fixture f;
+	struct result r = {0};
+	CU_ASSERT_FATAL(setup(&f, NULL) == 0);
+	for (int i = 0; i < 5; i++) {
+		memset(&r, 0, sizeof(r));
+		CU_ASSERT_EQUAL(get(&f, "/ok", 0, &r), 0);
+		run_until(f.loop, i + 1, 5000);
+		CU_ASSERT_EQUAL(r.status, 200);
+	}
+	CU_ASSERT_EQUAL(http_testsrv_requests(f.srv), 5);
+	CU_ASSERT_EQUAL(http_testsrv_accepted(f.srv), 1);
+	teardown(&f);
+}
+
+static void test_http_free_cancels_in_flight(void)
+{
+	struct fixture f;
+	struct result r1 = {0}, r2 = {0};
+	CU_ASSERT_FATAL(setup(&f, &(struct http_client_opts){ .max_in_flight = 1 }) == 0);
+	CU_ASSERT_EQUAL(get(&f, "/hang", 0, &r1), 0);
+	CU_ASSERT_EQUAL(get(&f, "/hang", 0, &r2), 0);    /* queued */
+	for (int i = 0; i < 5; i++)
+		ev_run_once(f.loop, 20);
+	http_client_free(f.c);
+	f.c = NULL;
+	CU_ASSERT(r1.done && r2.done);
+	CU_ASSERT_EQUAL(r1.error, CURLE_ABORTED_BY_CALLBACK);
+	CU_ASSERT_EQUAL(r2.error, CURLE_ABORTED_BY_CALLBACK);
+	teardown(&f);
+}
+
+/* A callback may send a new request, and may free the client. */
+static struct http_client *chain_client;
+static const char *chain_url;
+static int chain_hops;
+
+static void on_chain(const struct http_response *r, void *arg)
+{
+	chain_hops++;
+	done_count++;
+	if (chain_hops < 3) {
+		struct http_request rq = { .method = "GET", .url = chain_url };
+		CU_ASSERT_EQUAL(http_send(chain_client, &rq, on_chain, NULL), 0);
+	} else {
+		http_client_free(chain_client);
+	}
+}
+
+static void test_http_callback_reentry(void)
+{
+	struct fixture f;
+	CU_ASSERT_FATAL(setup(&f, NULL) == 0);
+	chain_client = f.c;
+	chain_hops = 0;
+	char url[128];
+	snprintf(url, sizeof(url), "%s", http_testsrv_url(f.srv, "/ok"));
+	chain_url = url;
+	struct http_request rq = { .method = "GET", .url = url };
+	CU_ASSERT_EQUAL(http_send(f.c, &rq, on_chain, NULL), 0);
+	run_until(f.loop, 3, 5000);
+	CU_ASSERT_EQUAL(chain_hops, 3);
+	f.c = NULL;          /* freed by the last callback */
+	for (int i = 0; i < 3; i++)
+		ev_run_once(f.loop, 10);   /* nothing of the client may still be watched */
+	teardown(&f);
+}
+
+UNIT_SUITE(http,
+	UNIT_TEST(test_http_get_ok),
+	UNIT_TEST(test_http_post_headers_and_body),
+	UNIT_TEST(test_http_delete_and_5xx),
+	UNIT_TEST(test_http_total_timeout),
+	UNIT_TEST(test_http_client_default_timeout),
+	UNIT_TEST(test_http_reset),
+	UNIT_TEST(test_http_connect_refused),
+	UNIT_TEST(test_http_body_cap),
+	UNIT_TEST(test_http_garbage_response),
+	UNIT_TEST(test_http_refuses_bad_requests),
+	UNIT_TEST(test_http_queue_bounds_in_flight),
+	UNIT_TEST(test_http_keepalive_reuses_connection),
+	UNIT_TEST(test_http_free_cancels_in_flight),
+	UNIT_TEST(test_http_callback_reentry))

@@ -1,0 +1,592 @@
+/* The reconcile decision (workers/scaler/sc_decide.c): classification rules, per-pool
+ * targets, and invariants checked over every combination of observations. */
+#include <stdio.h>
+#include <string.h>
+#include "tests/unit/unit.h"
+#include "workers/scaler/sc_decide.h"
+
+#define NOW      1763856000000LL
+#define CREATE_T 600000LL          /* creation_timeout 10 min */
+#define BOOT_T   1200000LL         /* bootstrap_timeout 20 min */
+#define MAXN     64
+
+/* A small world built by each test. */
+struct world {
+	struct sc_pool pools[4]; size_t npools;
+	struct sc_vm vms[MAXN]; size_t nvms;
+	struct sc_ghr gh[MAXN]; size_t ngh;
+	struct sc_pending pd[MAXN]; size_t npd;
+	struct sc_seen seen[MAXN]; size_t nseen;
+	int64_t now;
+};
+
+static void w_init(struct world *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->now = NOW;
+}
+
+static void w_pool(struct world *w, const char *name, int min_idle, int max_runners)
+{
+	struct sc_pool *p = &w->pools[w->npools++];
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->min_idle = min_idle;
+	p->max_runners = max_runners;
+}
+
+static void name_of(char *out, const char *pool, int i)
+{
+	snprintf(out, SC_NAME_MAX, "ghr-%s-%08x", pool, (unsigned)i);
+}
+
+static void w_vm(struct world *w, const char *pool, int i, const char *status, int64_t age_ms)
+{
+	struct sc_vm *v = &w->vms[w->nvms++];
+	name_of(v->name, pool, i);
+	snprintf(v->id, sizeof(v->id), "vm-%s-%d", pool, i);
+	snprintf(v->pool, sizeof(v->pool), "%s", pool);
+	snprintf(v->status, sizeof(v->status), "%s", status);
+	v->created_ms = w->now - age_ms;
+}
+
+/* gh: 0 offline, 1 online, 2 busy */
+static void w_gh(struct world *w, const char *pool, int i, int how)
+{
+	struct sc_ghr *g = &w->gh[w->ngh++];
+	name_of(g->name, pool, i);
+	snprintf(g->pool, sizeof(g->pool), "%s", pool);
+	g->id = 1000 + (int64_t)w->ngh;
+	g->online = how >= 1;
+	g->busy = how == 2;
+}
+
+static void w_runner(struct world *w, const char *pool, int i, int how, int64_t age_ms)
+{
+	w_vm(w, pool, i, "ACTIVE", age_ms);
+	w_gh(w, pool, i, how);
+}
+
+static void w_pending(struct world *w, const char *pool, int i)
+{
+	struct sc_pending *p = &w->pd[w->npd++];
+	name_of(p->name, pool, i);
+	snprintf(p->pool, sizeof(p->pool), "%s", pool);
+	p->started_ms = w->now - 1000;
+}
+
+static void w_seen(struct world *w, const char *pool, int i, unsigned flags, int64_t since_ago)
+{
+	struct sc_seen *s = &w->seen[w->nseen++];
+	name_of(s->name, pool, i);
+	s->flags = flags;
+	s->online_ms = w->now - 3600000;
+	s->busy_ms = (flags & SC_SEEN_BUSY) ? w->now - 60000 : 0;
+	s->since_ms = w->now - since_ago;
+}
+
+static void run(struct world *w, struct sc_plan *p)
+{
+	struct sc_input in = {
+		.manager_id = "ghr",
+		.pools = w->pools, .npools = w->npools,
+		.vms = w->vms, .nvms = w->nvms,
+		.runners = w->gh, .nrunners = w->ngh,
+		.pending = w->pd, .npending = w->npd,
+		.seen = w->seen, .nseen = w->nseen,
+		.now_ms = w->now, .creation_timeout_ms = CREATE_T, .bootstrap_timeout_ms = BOOT_T,
+	};
+	CU_ASSERT_EQUAL_FATAL(sc_decide(&in, p), 0);
+}
+
+static int n_kind(const struct sc_plan *p, enum sc_act_kind k, const char *pool)
+{
+	int n = 0;
+	for (size_t i = 0; i < p->nactions; i++)
+		if (p->actions[i].kind == k && (!pool || strcmp(p->actions[i].pool, pool) == 0))
+			n++;
+	return n;
+}
+
+static const struct sc_row *row(const struct sc_plan *p, const char *pool, int i)
+{
+	char name[SC_NAME_MAX];
+	name_of(name, pool, i);
+	for (size_t k = 0; k < p->nrows; k++)
+		if (strcmp(p->rows[k].name, name) == 0)
+			return &p->rows[k];
+	return NULL;
+}
+
+static const struct sc_action *delete_of(const struct sc_plan *p, const char *pool, int i)
+{
+	char name[SC_NAME_MAX];
+	name_of(name, pool, i);
+	for (size_t k = 0; k < p->nactions; k++)
+		if (p->actions[k].kind == SC_ACT_DELETE && strcmp(p->actions[k].name, name) == 0)
+			return &p->actions[k];
+	return NULL;
+}
+
+/* ---- classification table -------------------------------------------------------- */
+
+struct ccase {
+	const char *vm;          /* NULL: no VM */
+	int64_t age;
+	int gh;                  /* -1 none, 0 offline, 1 online, 2 busy */
+	unsigned prev;           /* 0xffff: no earlier observation */
+	int64_t since_ago;       /* for SC_SEEN_OFFLINE */
+	int pending;
+	enum sc_state want;
+	int deleted;
+};
+
+#define NOPREV 0xffffu
+static const struct ccase ccases[] = {
+	/* VM status decides first */
+	{ "ERROR", 1000, -1, NOPREV, 0, 0, SC_FAILED, 1 },
+	{ "ERROR", 1000, 1, NOPREV, 0, 0, SC_FAILED, 1 },
+	{ "SHUTOFF", 1000, -1, NOPREV, 0, 0, SC_FINISHED, 1 },
+	{ "SHUTOFF", 1000, 0, NOPREV, 0, 0, SC_FINISHED, 1 },
+	{ "SHUTOFF", 1000, 2, NOPREV, 0, 0, SC_BUSY, 0 },
+	{ "DELETED", 1000, -1, NOPREV, 0, 0, SC_FINISHED, 1 },
+	{ "BUILD", 1000, 0, NOPREV, 0, 0, SC_CREATING, 0 },
+	{ "BUILD", CREATE_T + 1, 0, NOPREV, 0, 0, SC_FAILED, 1 },
+	{ "BUILD", CREATE_T - 1, -1, NOPREV, 0, 0, SC_CREATING, 0 },
+	{ "PAUSED", 1000, 0, NOPREV, 0, 0, SC_CREATING, 0 },
+	{ "PAUSED", CREATE_T + 1, -1, NOPREV, 0, 0, SC_FAILED, 1 },
+	{ "REBOOT", 1000, 1, NOPREV, 0, 0, SC_IDLE, 0 },
+	/* ACTIVE with a runner */
+	{ "ACTIVE", 1000, 1, NOPREV, 0, 0, SC_IDLE, 0 },
+	{ "ACTIVE", 1000, 2, NOPREV, 0, 0, SC_BUSY, 0 },
+	{ "ACTIVE", BOOT_T * 10, 2, NOPREV, 0, 0, SC_BUSY, 0 },
+	{ "ACTIVE", 1000, 0, NOPREV, 0, 0, SC_BOOTING, 0 },
+	{ "ACTIVE", BOOT_T - 1, 0, NOPREV, 0, 0, SC_BOOTING, 0 },
+	/* never online past bootstrap_timeout: one look is not enough, two are */
+	{ "ACTIVE", BOOT_T + 1, 0, NOPREV, 0, 0, SC_BOOTING, 0 },
+	{ "ACTIVE", BOOT_T + 1, 0, 0, 0, 0, SC_BOOTING, 0 },
+	{ "ACTIVE", BOOT_T + 1, 0, SC_SEEN_STALE, 0, 0, SC_FAILED, 1 },
+	{ "ACTIVE", BOOT_T + 1, -1, SC_SEEN_STALE, 0, 0, SC_FAILED, 1 },
+	{ "ACTIVE", BOOT_T + 1, -1, NOPREV, 0, 0, SC_BOOTING, 0 },
+	/* online once: briefly offline is not a reason to delete */
+	{ "ACTIVE", BOOT_T * 3, 0, SC_SEEN_ONLINE, 0, 0, SC_OFFLINE, 0 },
+	{ "ACTIVE", BOOT_T * 3, 0, SC_SEEN_ONLINE | SC_SEEN_OFFLINE, BOOT_T - 1, 0, SC_OFFLINE, 0 },
+	{ "ACTIVE", BOOT_T * 3, 0, SC_SEEN_ONLINE | SC_SEEN_OFFLINE, BOOT_T + 1, 0, SC_FAILED, 1 },
+	{ "ACTIVE", 1000, 1, SC_SEEN_ONLINE | SC_SEEN_OFFLINE, BOOT_T + 1, 0, SC_IDLE, 0 },
+	/* online once and now gone from GitHub: its job is done */
+	{ "ACTIVE", 5000, -1, SC_SEEN_ONLINE, 0, 0, SC_FINISHED, 1 },
+	{ "ACTIVE", 5000, -1, SC_SEEN_ONLINE | SC_SEEN_BUSY, 0, 0, SC_FINISHED, 1 },
+	/* a create in flight protects the name */
+	{ "ACTIVE", 1000, -1, NOPREV, 0, 1, SC_BOOTING, 0 },
+	{ NULL, 0, 0, NOPREV, 0, 1, SC_CREATING, 0 },
+	{ NULL, 0, -1, NOPREV, 0, 1, SC_CREATING, 0 },
+	{ NULL, 0, 0, SC_SEEN_DANGLING, 0, 1, SC_CREATING, 0 },
+	/* runner without VM: delete on the second look, never when busy */
+	{ NULL, 0, 0, NOPREV, 0, 0, SC_DANGLING, 0 },
+	{ NULL, 0, 1, NOPREV, 0, 0, SC_DANGLING, 0 },
+	{ NULL, 0, 0, SC_SEEN_DANGLING, 0, 0, SC_DANGLING, 1 },
+	{ NULL, 0, 1, SC_SEEN_DANGLING, 0, 0, SC_DANGLING, 1 },
+	{ NULL, 0, 2, SC_SEEN_DANGLING, 0, 0, SC_DANGLING, 0 },
+};
+
+static void test_classify_table(void)
+{
+	for (size_t i = 0; i < sizeof(ccases) / sizeof(ccases[0]); i++) {
+		const struct ccase *c = &ccases[i];
+		struct world w;
+		w_init(&w);
+		w_pool(&w, "small", 1, 0);        /* one idle runner is wanted: never surplus */
+		if (c->vm)
+			w_vm(&w, "small", 1, c->vm, c->age);
+		if (c->gh >= 0)
+			w_gh(&w, "small", 1, c->gh);
+		if (c->prev != NOPREV)
+			w_seen(&w, "small", 1, c->prev, c->since_ago);
+		if (c->pending)
+			w_pending(&w, "small", 1);
+		struct sc_plan p;
+		run(&w, &p);
+		const struct sc_row *r = row(&p, "small", 1);
+		CU_ASSERT_PTR_NOT_NULL(r);
+		if (r && (r->state != c->want || (delete_of(&p, "small", 1) != NULL) != c->deleted)) {
+			fprintf(stderr, "\n case %zu: vm=%s age=%lld gh=%d prev=%#x pending=%d: got %s (%s) deleted=%d\n",
+			        i, c->vm ? c->vm : "-", (long long)c->age, c->gh, c->prev, c->pending,
+			        sc_state_name(r->state), r->reason, delete_of(&p, "small", 1) != NULL);
+			CU_FAIL("classification differs from the table");
+		}
+		sc_plan_free(&p);
+	}
+}
+
+/* ---- per-pool targets ---------------------------------------------------------------- */
+
+static void test_empty_pool_creates_min_idle(void)
+{
+	struct world w;
+	w_init(&w);
+	w_pool(&w, "small", 3, 0);
+	struct sc_plan p;
+	run(&w, &p);
+	CU_ASSERT_EQUAL(n_kind(&p, SC_ACT_CREATE, "small"), 3);
+	CU_ASSERT_EQUAL(n_kind(&p, SC_ACT_DELETE, NULL), 0);
+	CU_ASSERT_EQUAL(p.ncounts, 1);
+	CU_ASSERT_EQUAL(p.counts[0].creates, 3);
+	sc_plan_free(&p);
+}
+
+static void test_max_runners_caps_creates(void)
+{
+	struct world w;
+	w_init(&w);
+	w_pool(&w, "small", 3, 2);
+	struct sc_plan p;
+	run(&w, &p);
+	CU_ASSERT_EQUAL(n_kind(&p, SC_ACT_CREATE, "small"), 2);
+	sc_plan_free(&p);
+
+	/* busy runners count against max_runners */
+	w_init(&w);
+	w_pool(&w, "small", 2, 4);
+	for (int i = 0; i < 3; i++)
+		w_runner(&w, "small", i, 2, 60000);
+	run(&w, &p);
+	CU_ASSERT_EQUAL(n_kind(&p, SC_ACT_CREATE, "small"), 1);
+	sc_plan_free(&p);
+
+	/* full: nothing */
+	w_init(&w);
+	w_pool(&w, "small", 2, 3);
+	for (int i = 0; i < 3; i++)
+		w_runner(&w, "small", i, 2, 60000);
+	run(&w, &p);
+	CU_ASSERT_EQUAL(p.nactions, 0);
+	sc_plan_free(&p);
+}
+
+static void test_idle_creating_booting_count_toward_min_idle(void)
+{
+	struct world w;
+	w_init(&w);
+	w_pool(&w, "small", 4, 0);
+	w_runner(&w, "small", 1, 1, 60000);          /* idle */
+	w_vm(&w, "small", 2, "BUILD", 1000);          /* creating */
+	w_runner(&w, "small", 3, 0, 1000);           /* booting */
+	w_pending(&w, "small", 4);                    /* create in flight */
+	w_runner(&w, "small", 5, 2, 1000);           /* busy: does not count */
+	struct sc_plan p;
+	run(&w, &p);
+	CU_ASSERT_EQUAL(n_kind(&p, SC_ACT_CREATE, "small"), 0);
+	CU_ASSERT_EQUAL(n_kind(&p, SC_ACT_DELETE, NULL), 0);
+	CU_ASSERT_EQUAL(p.nrows, 5);
+	CU_ASSERT_EQUAL(p.counts[0].n[SC_CREATING], 2);
+	CU_ASSERT_EQUAL(p.counts[0].alive, 5);
+	sc_plan_free(&p);
+}
+
+static void test_scale_down_deletes_oldest_idle_only(void)
+{
+	struct world w;
+	w_init(&w);
+	w_pool(&w, "small", 2, 0);
+	for (int i = 0; i < 5; i++)
+		w_runner(&w, "small", i, 1, 10000 + 1000 * i);   /* i=4 oldest */
+	for (int i = 5; i < 8; i++)
+		w_runner(&w, "small", i, 2, 99000);              /* busy, older still */
+	struct sc_plan p;
+	run(&w, &p);
+	CU_ASSERT_EQUAL(n_kind(&p, SC_ACT_DELETE, "small"), 3);
+	CU_ASSERT_EQUAL(n_kind(&p, SC_ACT_CREATE, NULL), 0);
+	CU_ASSERT_PTR_NOT_NULL(delete_of(&p, "small", 4));
+	CU_ASSERT_PTR_NOT_NULL(delete_of(&p, "small", 3));
+	CU_ASSERT_PTR_NOT_NULL(delete_of(&p, "small", 2));
+	for (size_t i = 0; i < p.nactions; i++) {
+		CU_ASSERT_TRUE(p.actions[i].guarded);      /* GitHub first, 422 leaves it */
+		CU_ASSERT_NOT_EQUAL(p.actions[i].runner_id, 0);
+	}
+	for (int i = 5; i < 8; i++)
+		CU_ASSERT_PTR_NULL(delete_of(&p, "small", i));
+	sc_plan_free(&p);
+}
+
+static void test_scale_down_never_touches_creating_or_booting(void)
+{
+	struct world w;
+	w_init(&w);
+	w_pool(&w, "small", 0, 0);
+	w_vm(&w, "small", 1, "BUILD", 1000);
+	w_runner(&w, "small", 2, 0, 1000);
+	struct sc_plan p;
+	run(&w, &p);
+	CU_ASSERT_EQUAL(p.nactions, 0);
+	sc_plan_free(&p);
+}
+
+static void test_above_max_runners_deletes_idle(void)
+{
+	struct world w;
+	w_init(&w);
+	w_pool(&w, "small", 4, 3);
+	for (int i = 0; i < 4; i++)
+		w_runner(&w, "small", i, 1, 1000 * (i + 1));
+	w_runner(&w, "small", 9, 2, 1000);
+	struct sc_plan p;
+	run(&w, &p);
+	/* 5 alive, cap 3: two idle go although idle (4) is not above min_idle (4) */
+	CU_ASSERT_EQUAL(n_kind(&p, SC_ACT_DELETE, "small"), 2);
+	CU_ASSERT_EQUAL(n_kind(&p, SC_ACT_CREATE, NULL), 0);
+	CU_ASSERT_PTR_NULL(delete_of(&p, "small", 9));
+	sc_plan_free(&p);
+}
+
+static void test_error_vm_deleted_and_replaced_same_reconcile(void)
+{
+	struct world w;
+	w_init(&w);
+	w_pool(&w, "small", 2, 2);
+	w_runner(&w, "small", 1, 1, 60000);
+	w_vm(&w, "small", 2, "ERROR", 5000);
+	w_gh(&w, "small", 2, 0);
+	struct sc_plan p;
+	run(&w, &p);
+	const struct sc_action *d = delete_of(&p, "small", 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	CU_ASSERT_FALSE(d->guarded);
+	CU_ASSERT_STRING_EQUAL(d->vm_id, "vm-small-2");
+	CU_ASSERT_NOT_EQUAL(d->runner_id, 0);
+	CU_ASSERT_EQUAL(n_kind(&p, SC_ACT_CREATE, "small"), 1);   /* the ERROR VM holds no slot */
+	sc_plan_free(&p);
+}
+
+static void test_unknown_pool_target_zero_busy_left(void)
+{
+	struct world w;
+	w_init(&w);
+	w_pool(&w, "small", 0, 0);
+	w_runner(&w, "gone", 1, 1, 1000);
+	w_runner(&w, "gone", 2, 2, 1000);
+	w_vm(&w, "gone", 3, "SHUTOFF", 1000);
+	struct sc_plan p;
+	run(&w, &p);
+	CU_ASSERT_PTR_NOT_NULL(delete_of(&p, "gone", 1));
+	CU_ASSERT_PTR_NULL(delete_of(&p, "gone", 2));
+	CU_ASSERT_PTR_NOT_NULL(delete_of(&p, "gone", 3));
+	CU_ASSERT_EQUAL(n_kind(&p, SC_ACT_CREATE, NULL), 0);
+	CU_ASSERT_FALSE(row(&p, "gone", 1)->pool_known);
+	CU_ASSERT_EQUAL(p.ncounts, 2);
+	sc_plan_free(&p);
+}
+
+static void test_duplicate_vm_names_deleted(void)
+{
+	struct world w;
+	w_init(&w);
+	w_pool(&w, "small", 1, 0);
+	w_runner(&w, "small", 1, 1, 1000);
+	w_vm(&w, "small", 1, "ACTIVE", 500);
+	snprintf(w.vms[1].id, sizeof(w.vms[1].id), "vm-dup");
+	struct sc_plan p;
+	run(&w, &p);
+	CU_ASSERT_EQUAL(n_kind(&p, SC_ACT_DELETE, NULL), 1);
+	CU_ASSERT_EQUAL(p.nrows, 1);
+	CU_ASSERT_EQUAL(n_kind(&p, SC_ACT_CREATE, NULL), 0);
+	sc_plan_free(&p);
+}
+
+static void test_foreign_runners_ignored(void)
+{
+	struct world w;
+	w_init(&w);
+	w_pool(&w, "small", 0, 0);
+	struct sc_ghr *g = &w.gh[w.ngh++];
+	snprintf(g->name, sizeof(g->name), "other-small-0000abcd");
+	g->id = 7;       /* pool left empty: not this manager's */
+	struct sc_plan p;
+	run(&w, &p);
+	CU_ASSERT_EQUAL(p.nrows, 0);
+	CU_ASSERT_EQUAL(p.nactions, 0);
+	sc_plan_free(&p);
+}
+
+static void test_two_pools_independent(void)
+{
+	struct world w;
+	w_init(&w);
+	w_pool(&w, "small", 2, 0);
+	w_pool(&w, "large", 1, 1);
+	w_runner(&w, "small", 1, 1, 1000);
+	w_runner(&w, "large", 1, 2, 1000);
+	struct sc_plan p;
+	run(&w, &p);
+	CU_ASSERT_EQUAL(n_kind(&p, SC_ACT_CREATE, "small"), 1);
+	CU_ASSERT_EQUAL(n_kind(&p, SC_ACT_CREATE, "large"), 0);   /* capped */
+	CU_ASSERT_STRING_EQUAL(p.counts[0].pool, "small");
+	CU_ASSERT_STRING_EQUAL(p.counts[1].pool, "large");
+	sc_plan_free(&p);
+}
+
+/* ---- memory and events --------------------------------------------------------------- */
+
+static const struct sc_seen *seen_of(const struct sc_plan *p, const char *pool, int i)
+{
+	char name[SC_NAME_MAX];
+	name_of(name, pool, i);
+	for (size_t k = 0; k < p->nseen; k++)
+		if (strcmp(p->seen[k].name, name) == 0)
+			return &p->seen[k];
+	return NULL;
+}
+
+static int n_events(const struct sc_plan *p, enum sc_evt_kind k)
+{
+	int n = 0;
+	for (size_t i = 0; i < p->nevents; i++)
+		n += p->events[i].kind == k;
+	return n;
+}
+
+static void test_lifecycle_memory_and_events(void)
+{
+	struct world w;
+	struct sc_plan p;
+	/* 1: booting */
+	w_init(&w);
+	w_pool(&w, "small", 0, 0);
+	w_runner(&w, "small", 1, 0, 1000);
+	run(&w, &p);
+	CU_ASSERT_EQUAL(p.nevents, 0);
+	struct sc_seen s1 = *seen_of(&p, "small", 1);
+	CU_ASSERT_FALSE(s1.flags & SC_SEEN_ONLINE);
+	sc_plan_free(&p);
+
+	/* 2: online -> runner_installed with duration = age */
+	w_init(&w);
+	w_pool(&w, "small", 0, 1);
+	w_runner(&w, "small", 1, 1, 30000);
+	w.pools[0].min_idle = 1;
+	w.seen[w.nseen++] = s1;
+	run(&w, &p);
+	CU_ASSERT_EQUAL(n_events(&p, SC_EVT_INSTALLED), 1);
+	CU_ASSERT_DOUBLE_EQUAL(p.events[0].duration_s, 30.0, 0.001);
+	struct sc_seen s2 = *seen_of(&p, "small", 1);
+	CU_ASSERT_TRUE(s2.flags & SC_SEEN_ONLINE);
+	CU_ASSERT_EQUAL(s2.online_ms, w.now);
+	sc_plan_free(&p);
+
+	/* 3: busy 5 s later -> runner_start with idle 5 s */
+	w_init(&w);
+	w.now += 5000;
+	w_pool(&w, "small", 1, 1);
+	w_runner(&w, "small", 1, 2, 35000);
+	w.seen[w.nseen++] = s2;
+	run(&w, &p);
+	CU_ASSERT_EQUAL(n_events(&p, SC_EVT_INSTALLED), 0);
+	CU_ASSERT_EQUAL(n_events(&p, SC_EVT_START), 1);
+	CU_ASSERT_DOUBLE_EQUAL(p.events[0].idle_s, 5.0, 0.001);
+	struct sc_seen s3 = *seen_of(&p, "small", 1);
+	sc_plan_free(&p);
+
+	/* 4: runner gone, VM still ACTIVE 20 s later -> finished, runner_stop once */
+	w_init(&w);
+	w.now += 25000;
+	w_pool(&w, "small", 1, 1);
+	w_vm(&w, "small", 1, "ACTIVE", 60000);
+	w.seen[w.nseen++] = s3;
+	run(&w, &p);
+	CU_ASSERT_EQUAL(row(&p, "small", 1)->state, SC_FINISHED);
+	CU_ASSERT_EQUAL(n_events(&p, SC_EVT_STOP), 1);
+	CU_ASSERT_STRING_EQUAL(p.events[0].status, "normal");
+	CU_ASSERT_DOUBLE_EQUAL(p.events[0].job_s, 20.0, 0.001);
+	struct sc_seen s4 = *seen_of(&p, "small", 1);
+	CU_ASSERT_PTR_NOT_NULL(delete_of(&p, "small", 1));
+	sc_plan_free(&p);
+
+	/* 5: delete failed, seen again: no second runner_stop */
+	w_init(&w);
+	w_pool(&w, "small", 1, 1);
+	w_vm(&w, "small", 1, "SHUTOFF", 90000);
+	w.seen[w.nseen++] = s4;
+	run(&w, &p);
+	CU_ASSERT_EQUAL(n_events(&p, SC_EVT_STOP), 0);
+	CU_ASSERT_PTR_NOT_NULL(delete_of(&p, "small", 1));
+	sc_plan_free(&p);
+}
+
+/* ---- invariants over every combination --------------------------------------------- */
+
+static void test_invariants_all_combinations(void)
+{
+	static const char *vms[] = { NULL, "BUILD", "ACTIVE", "ERROR", "SHUTOFF", "PAUSED" };
+	static const int64_t ages[] = { 1000, CREATE_T + 1, BOOT_T + 1 };
+	static const unsigned prevs[] = { NOPREV, 0, SC_SEEN_ONLINE, SC_SEEN_DANGLING, SC_SEEN_STALE,
+	                                  SC_SEEN_ONLINE | SC_SEEN_OFFLINE, SC_SEEN_ONLINE | SC_SEEN_BUSY };
+	int combos = 0;
+	for (size_t a = 0; a < 6; a++)
+	for (int gh = -1; gh <= 2; gh++)
+	for (size_t g = 0; g < 3; g++)
+	for (size_t pv = 0; pv < 7; pv++)
+	for (int pend = 0; pend <= 1; pend++)
+	for (int min_idle = 0; min_idle <= 2; min_idle++) {
+		if (!vms[a] && gh < 0 && !pend)
+			continue;                      /* nothing observed: no name */
+		struct world w;
+		w_init(&w);
+		w_pool(&w, "small", min_idle, 2);
+		if (vms[a])
+			w_vm(&w, "small", 1, vms[a], ages[g]);
+		if (gh >= 0)
+			w_gh(&w, "small", 1, gh);
+		if (prevs[pv] != NOPREV)
+			w_seen(&w, "small", 1, prevs[pv], BOOT_T + 1);
+		if (pend)
+			w_pending(&w, "small", 1);
+		struct sc_plan p;
+		run(&w, &p);
+		combos++;
+		CU_ASSERT_EQUAL(p.nrows, 1);
+		const struct sc_row *r = &p.rows[0];
+		const struct sc_action *d = delete_of(&p, "small", 1);
+		int creates = n_kind(&p, SC_ACT_CREATE, NULL);
+		/* never more actions on one name than one delete */
+		CU_ASSERT_TRUE(n_kind(&p, SC_ACT_DELETE, NULL) <= 1);
+		/* a busy runner on a VM that can run it is never deleted */
+		if (gh == 2 && vms[a] && strcmp(vms[a], "ERROR") != 0)
+			CU_ASSERT_PTR_NULL(d);
+		/* without VM, only a non-busy runner seen dangling twice is deleted, GitHub first */
+		if (!vms[a] && d) {
+			CU_ASSERT_TRUE(d->guarded);
+			CU_ASSERT_TRUE(prevs[pv] != NOPREV && (prevs[pv] & SC_SEEN_DANGLING) && gh != 2 && !pend);
+		}
+		/* guarded deletes are for idle runners (scale-down) and dangling ones only */
+		if (d && d->guarded)
+			CU_ASSERT_TRUE(r->state == SC_IDLE || r->state == SC_DANGLING);
+		/* a young VM with no history is removed only for ERROR or power-off */
+		if (vms[a] && ages[g] == 1000 && prevs[pv] == NOPREV && d && !d->guarded)
+			CU_ASSERT_TRUE(strcmp(vms[a], "ERROR") == 0 || strcmp(vms[a], "SHUTOFF") == 0);
+		/* a create in flight is never judged dangling or failed by age */
+		if (pend && !vms[a])
+			CU_ASSERT_EQUAL(r->state, SC_CREATING);
+		/* creates never exceed min_idle nor the cap of 2 alive */
+		CU_ASSERT_TRUE(creates <= min_idle);
+		CU_ASSERT_TRUE(creates + p.counts[0].alive <= 2 || creates == 0);
+		/* deleted rows do not count as ready */
+		if (d && !d->guarded)
+			CU_ASSERT_TRUE(r->state == SC_FAILED || r->state == SC_FINISHED);
+		sc_plan_free(&p);
+	}
+	CU_ASSERT_TRUE(combos > 1500);
+}
+
+UNIT_SUITE(sc_decide,
+	UNIT_TEST(test_classify_table),
+	UNIT_TEST(test_empty_pool_creates_min_idle),
+	UNIT_TEST(test_max_runners_caps_creates),
+	UNIT_TEST(test_idle_creating_booting_count_toward_min_idle),
+	UNIT_TEST(test_scale_down_deletes_oldest_idle_only),
+	UNIT_TEST(test_scale_down_never_touches_creating_or_booting),
+	UNIT_TEST(test_above_max_runners_deletes_idle),
+	UNIT_TEST(test_error_vm_deleted_and_replaced_same_reconcile),
+	UNIT_TEST(test_unknown_pool_target_zero_busy_left),
+	UNIT_TEST(test_duplicate_vm_names_deleted),
+	UNIT_TEST(test_foreign_runners_ignored),
+	UNIT_TEST(test_two_pools_independent),
+	UNIT_TEST(test_lifecycle_memory_and_events),
+	UNIT_TEST(test_invariants_all_combinations))

@@ -1,0 +1,27 @@
+#include "workers/fake/fake.h"
+#include "workers/runtime/worker_debug.h"
+
+static const struct worker_method fake_methods[] = {
+	{ "fake.echo", fake_echo },
+	{ "fake.call", fake_call },
+	{ "fake.bench", fake_bench },
+	{ NULL, NULL },
+};
+
+static int fake_init(struct worker *w, const json_t *config, const json_t *secret)
+{
+	fake_start_modes(w);
+	return 0;
+}
+
+static const struct worker_def fake_worker_def = {
+	.name = "fake",
+	.methods = fake_methods,
+	.init = fake_init,
+};
+
+int main(int argc, char **argv)
+{
+	worker_debug_set_prehello(fake_prehello);
+	return worker_main(argc, argv, &fake_worker_def);
+}

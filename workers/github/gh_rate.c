@@ -1,0 +1,175 @@
+/* Rate-limit bookkeeping per GitHub resource (core, actions_runner_registration, …).
+ *
+ * The x-ratelimit-* headers of every reply are the truth; between replies the budget is
+ * decremented locally on every send, so that a burst of requests in flight cannot spend
+ * the reserve before the first reply comes back.  Admission:
+ *   - a secondary limit (retry-after) blocks every call to that resource until then;
+ *   - remaining 0 before the reset blocks every call;
+ *   - remaining <= reserve blocks everything but cleanup calls (runner deletes), so that
+ *     creation can never starve the deletes that free slots and stop leaks.
+ * Pure: the caller passes the wall clock. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "workers/github/gh.h"
+
+void gh_rl_init(struct gh_rl *rl, int64_t reserve)
+{
+	memset(rl, 0, sizeof(*rl));
+	rl->reserve = reserve;
+}
+
+struct gh_rl_res *gh_rl_get(struct gh_rl *rl, const char *resource)
+{
+	for (int i = 0; i < rl->n; i++)
+		if (strcmp(rl->res[i].name, resource) == 0)
+			return &rl->res[i];
+	/* GitHub has about a dozen resources; past the table, the last slot is shared */
+	struct gh_rl_res *r = &rl->res[rl->n < GH_RL_MAX_RES ? rl->n++ : GH_RL_MAX_RES - 1];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", resource);
+	return r;
+}
+
+int64_t gh_rl_admit(struct gh_rl *rl, const char *resource, int cleanup, int is_free,
+                    int64_t now, char *why, size_t whylen)
+{
+	if (is_free)
+		return 0;
+	struct gh_rl_res *r = gh_rl_get(rl, resource);
+	if (r->blocked_until_ms > now) {
+		snprintf(why, whylen, "GitHub secondary rate limit on %s: no calls for %lld ms",
+		         r->name, (long long)(r->blocked_until_ms - now));
+		return r->blocked_until_ms - now;
+	}
+	if (!r->known || r->reset_ms <= now)
+		return 0;      /* unknown, or the window has refilled since we last heard */
+	int64_t wait = r->reset_ms - now;
+	if (r->remaining <= 0) {
+		snprintf(why, whylen, "GitHub primary rate limit on %s reached (limit %lld); resets in %lld ms",
+		         r->name, (long long)r->limit, (long long)wait);
+		return wait;
+	}
+	if (!cleanup && r->remaining <= rl->reserve) {
+		snprintf(why, whylen, "GitHub rate limit on %s down to %lld, the reserve kept for cleanup; "
+		         "resets in %lld ms", r->name, (long long)r->remaining, (long long)wait);
+		return wait;
+	}
+	return 0;
+}
+
+void gh_rl_on_send(struct gh_rl *rl, const char *resource, int is_free)
+{
+	if (is_free)
+		return;
+	struct gh_rl_res *r = gh_rl_get(rl, resource);
+	if (r->known && r->remaining > 0)
+		r->remaining--;
+}
+
+static int64_t header_int(const struct http_response *resp, const char *name, int64_t *out)
+{
+	const char *v = http_header_get(resp, name);
+	if (!v || !*v)
+		return -1;
+	char *end;
+	long long n = strtoll(v, &end, 10);
+	if (*end || n < 0)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+static void count_request(struct gh_rl *rl, int64_t now)
+{
+	int64_t minute = now / 60000;
+	int slot = (int)(minute % 60);
+	if (rl->minute_of[slot] != minute) {
+		rl->minute_of[slot] = minute;
+		rl->count[slot] = 0;
+	}
+	rl->count[slot]++;
+	rl->requests_total++;
+}
+
+void gh_rl_on_reply(struct gh_rl *rl, const char *guessed_resource,
+                    const struct http_response *resp, int is_free, int64_t now)
+{
+	if (resp->status == 0)
+		return;         /* nothing reached us: GitHub may or may not have counted it */
+	const char *named = http_header_get(resp, "x-ratelimit-resource");
+	int64_t limit, remaining, reset, used;
+	struct gh_rl_res *r = gh_rl_get(rl, named && *named && strlen(named) < 40 ? named
+	                                                                      : guessed_resource);
+	if (header_int(resp, "x-ratelimit-limit", &limit) == 0 &&
+	    header_int(resp, "x-ratelimit-remaining", &remaining) == 0 &&
+	    header_int(resp, "x-ratelimit-reset", &reset) == 0) {
+		/* A reply from an older window (overtaken by newer ones) says nothing current.
+		 * Within a window the latest header wins, even over the local decrements: they
+		 * over-count requests that turned out free (304). */
+		int64_t reset_ms = reset * 1000;
+		if (!r->known || reset_ms >= r->reset_ms) {
+			r->remaining = remaining;
+			r->limit = limit;
+			r->reset_ms = reset_ms;
+			r->known = 1;
+			if (header_int(resp, "x-ratelimit-used", &used) == 0)
+				r->used = used;
+		}
+	}
+	if (!is_free && resp->status != 304)
+		count_request(rl, now);
+}
+
+void gh_rl_block(struct gh_rl *rl, const char *resource, int64_t until_ms)
+{
+	struct gh_rl_res *r = gh_rl_get(rl, resource);
+	if (until_ms > r->blocked_until_ms)
+		r->blocked_until_ms = until_ms;
+}
+
+void gh_rl_merge(struct gh_rl *rl, const json_t *resources, int64_t now)
+{
+	const char *name;
+	json_t *v;
+	json_object_foreach((json_t *)resources, name, v) {
+		if (strlen(name) >= 40)
+			continue;
+		struct gh_rl_res *r = gh_rl_get(rl, name);
+		r->limit = json_integer_value(json_object_get(v, "limit"));
+		r->remaining = json_integer_value(json_object_get(v, "remaining"));
+		r->used = json_integer_value(json_object_get(v, "used"));
+		r->reset_ms = json_integer_value(json_object_get(v, "reset")) * 1000;
+		r->known = 1;
+	}
+	(void)now;
+}
+
+int64_t gh_rl_used_last_hour(const struct gh_rl *rl, int64_t now)
+{
+	int64_t minute = now / 60000, sum = 0;
+	for (int i = 0; i < 60; i++)
+		if (rl->minute_of[i] > minute - 60 && rl->minute_of[i] <= minute)
+			sum += rl->count[i];
+	return sum;
+}
+
+json_t *gh_rl_report(const struct gh_rl *rl, int64_t now)
+{
+	json_t *out = json_object();
+	for (int i = 0; i < rl->n; i++) {
+		const struct gh_rl_res *r = &rl->res[i];
+		json_t *o = json_object();
+		if (r->known) {
+			json_object_set_new(o, "limit", json_integer(r->limit));
+			json_object_set_new(o, "remaining", json_integer(r->remaining));
+			json_object_set_new(o, "used", json_integer(r->used));
+			json_object_set_new(o, "reset", json_integer(r->reset_ms / 1000));
+		}
+		if (r->blocked_until_ms > now)
+			json_object_set_new(o, "blocked_ms", json_integer(r->blocked_until_ms - now));
+		json_object_set_new(out, r->name, o);
+	}
+	return out;
+}

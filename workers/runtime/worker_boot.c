@@ -1,0 +1,153 @@
+/* The bootstrap: one line of JSON that ghrd writes on fd 3 right after exec.
+ *
+ * ghrd keeps its end of the socketpair open for the worker's whole life, so the line is
+ * terminated by '\n' rather than by EOF; EOF later means ghrd is gone.  The read is
+ * bounded in size (WORKER_BOOT_MAX) and in time (BOOT_WAIT_MS): a ghrd that never writes
+ * must not leave a worker blocked forever. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "workers/runtime/worker_int.h"
+
+#define BOOT_WAIT_MS 10000
+
+/* Wipe every string inside v (secrets are strings somewhere in it). */
+void worker_json_wipe(json_t *v)
+{
+	if (!v)
+		return;
+	if (json_is_string(v)) {
+		explicit_bzero((char *)json_string_value(v), json_string_length(v));
+	} else if (json_is_object(v)) {
+		const char *k;
+		json_t *x;
+		json_object_foreach(v, k, x)
+			worker_json_wipe(x);
+	} else if (json_is_array(v)) {
+		size_t i;
+		json_t *x;
+		json_array_foreach(v, i, x)
+			worker_json_wipe(x);
+	}
+}
+
+void worker_boot_wipe_secret(struct worker_boot *b)
+{
+	if (!b->root || !b->secret)
+		return;
+	worker_json_wipe(b->secret);
+	json_object_del(b->root, "secret");
+	b->secret = NULL;
+}
+
+static ssize_t read_line(int fd, char *buf, size_t cap, char *err, size_t errlen)
+{
+	size_t n = 0;
+	int64_t deadline = now_ms() + BOOT_WAIT_MS;
+	for (;;) {
+		int64_t left = deadline - now_ms();
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (left <= 0 || poll(&p, 1, (int)left) == 0) {
+			snprintf(err, errlen, "no bootstrap on fd %d within %d ms", fd, BOOT_WAIT_MS);
+			return -1;
+		}
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r < 0) {
+			snprintf(err, errlen, "cannot read the bootstrap on fd %d: %s", fd, strerror(errno));
+			return -1;
+		}
+		if (r == 0) {
+			snprintf(err, errlen, "fd %d closed before the bootstrap ended", fd);
+			return -1;
+		}
+		char *nl = memchr(buf + n, '\n', (size_t)r);
+		n += (size_t)r;
+		if (nl)
+			return nl - buf;
+		if (n == cap) {
+			snprintf(err, errlen, "bootstrap larger than %d bytes", WORKER_BOOT_MAX);
+			return -1;
+		}
+	}
+}
+
+static const char *str_or(const json_t *o, const char *key, const char *def)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : def;
+}
+
+static int parse(struct worker_boot *b, char *err, size_t errlen)
+{
+	json_t *r = b->root;
+	if (json_integer_value(json_object_get(r, "v")) != 1) {
+		snprintf(err, errlen, "bootstrap: unsupported version");
+		return -1;
+	}
+	b->name = str_or(r, "name", NULL);
+	b->instance = str_or(r, "instance", NULL);
+	b->bus = str_or(r, "bus", NULL);
+	const char *token = str_or(r, "token", NULL);
+	if (!b->name || !b->instance || !b->bus || !token) {
+		snprintf(err, errlen, "bootstrap: name, instance, bus and token are required");
+		return -1;
+	}
+	if (strlen(b->instance) >= PROTO_NAME_MAX || strlcpy_chk(b->token, token, sizeof(b->token)) < 0) {
+		snprintf(err, errlen, "bootstrap: instance or token too long");
+		return -1;
+	}
+	b->user = str_or(r, "user", "");
+	b->group = str_or(r, "group", "");
+	b->heartbeat_ms = json_integer_value(json_object_get(r, "heartbeat_ms"));
+	if (b->heartbeat_ms <= 0)
+		b->heartbeat_ms = 1000;
+	json_t *log = json_object_get(r, "log");
+	b->log_level = str_or(log, "level", "info");
+	b->log_format = str_or(log, "format", "text");
+	b->log_file = str_or(log, "file", "");
+	b->config = json_object_get(r, "config");
+	if (!json_is_object(b->config)) {
+		json_object_set_new(r, "config", json_object());
+		b->config = json_object_get(r, "config");
+	}
+	b->secret = json_object_get(r, "secret");
+	return 0;
+}
+
+int worker_boot_read(int fd, struct worker_boot *b, char *err, size_t errlen)
+{
+	memset(b, 0, sizeof(*b));
+	char *buf = malloc(WORKER_BOOT_MAX);
+	if (!buf) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	ssize_t len = read_line(fd, buf, WORKER_BOOT_MAX, err, errlen);
+	if (len >= 0) {
+		json_error_t je;
+		b->root = json_loadb(buf, (size_t)len, JSON_REJECT_DUPLICATES, &je);
+		if (!b->root || !json_is_object(b->root))
+			snprintf(err, errlen, "bootstrap: invalid JSON at column %d", je.column);
+	}
+	explicit_bzero(buf, WORKER_BOOT_MAX);   /* it held the secret */
+	free(buf);
+	if (!b->root || !json_is_object(b->root)) {
+		json_decref(b->root);
+		b->root = NULL;
+		return -1;
+	}
+	if (parse(b, err, errlen) < 0) {
+		worker_boot_wipe_secret(b);
+		json_decref(b->root);
+		b->root = NULL;
+		return -1;
+	}
+	return 0;
+}

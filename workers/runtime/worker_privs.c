@@ -1,0 +1,69 @@
+/* Privileges: a worker started by a root ghrd becomes its configured user and group
+ * before it opens any connection, and every worker makes itself undumpable (no ptrace
+ * or /proc/PID/mem by peers of the same uid, no core file holding its secret) and
+ * unable to gain privileges through setuid binaries. */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "workers/runtime/worker_int.h"
+
+static int lookup(const char *user, const char *group, uid_t *uid, gid_t *gid,
+                  char *err, size_t errlen)
+{
+	*uid = getuid();
+	*gid = getgid();
+	if (user && *user) {
+		struct passwd *pw = getpwnam(user);
+		if (!pw) {
+			snprintf(err, errlen, "unknown user \"%s\"", user);
+			return -1;
+		}
+		*uid = pw->pw_uid;
+		*gid = pw->pw_gid;
+	}
+	if (group && *group) {
+		struct group *gr = getgrnam(group);
+		if (!gr) {
+			snprintf(err, errlen, "unknown group \"%s\"", group);
+			return -1;
+		}
+		*gid = gr->gr_gid;
+	}
+	return 0;
+}
+
+int worker_privs_drop(const char *user, const char *group, char *err, size_t errlen)
+{
+	if (geteuid() != 0 || ((!user || !*user) && (!group || !*group)))
+		return 0;
+	uid_t uid;
+	gid_t gid;
+	if (lookup(user, group, &uid, &gid, err, errlen) < 0)
+		return -1;
+	/* Order matters: groups first (needs root), then gid, then uid. */
+	if (setgroups(1, &gid) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0) {
+		snprintf(err, errlen, "cannot become uid %u gid %u: %s", (unsigned)uid, (unsigned)gid,
+		         strerror(errno));
+		return -1;
+	}
+	/* Verify root cannot be regained (a partial drop must not go unnoticed). */
+	if (uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
+		snprintf(err, errlen, "privileges could be regained after dropping them");
+		return -1;
+	}
+	return 0;
+}
+
+int worker_privs_harden(char *err, size_t errlen)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		snprintf(err, errlen, "prctl: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,119 @@
+/* The scaler worker's state, shared by its files:
+ *   sc_worker.c   config slice -> state, the worker definition, the reconcile timer
+ *   sc_reconcile.c  one reconcile: list, decide, act, report, metrics
+ *   sc_exec.c     the executor: create/delete jobs with bounded concurrency, backoff
+ *   sc_methods.c  scaler.* handlers
+ * The pure parts live in sc_names.c, sc_classify.c, sc_decide.c, sc_userdata.c,
+ * sc_metrics.c and sc_image.c.  The scaler holds no secret. */
+#ifndef GHR_SC_H
+#define GHR_SC_H
+
+#include <stdint.h>
+#include <jansson.h>
+#include "workers/runtime/worker.h"
+#include "workers/scaler/sc_decide.h"
+#include "workers/scaler/sc_image.h"
+#include "workers/scaler/sc_metrics.h"
+
+#define SC_LIST_TIMEOUT_MS    120000
+#define SC_CALL_TIMEOUT_MS     60000
+#define SC_CREATE_TIMEOUT_MS  120000
+#define SC_BACKOFF_BASE_MS      2000
+#define SC_BACKOFF_CAP_MS     300000
+#define SC_RETRY_FAILED_MS      5000   /* a reconcile that could not list retries this soon */
+
+struct sc_pool_rt {
+	char name[SC_POOL_MAX];
+	const char *flavor, *network, *group;    /* borrowed from the config slice */
+	json_t *labels;                          /* owned: pool labels + self-hosted */
+	int min_idle_cfg, min_idle_override;     /* override -1: none (scaler.scale) */
+	int max_runners;
+	unsigned create_failures;                /* in a row */
+	int64_t backoff_until;                   /* monotonic ms */
+	struct sc_image image;
+	struct sc_pool_metrics m;
+};
+
+struct sc_pending_rt {
+	struct sc_pending p;
+	int64_t done_mono;        /* 0 while the create is in flight; then when it finished */
+};
+
+struct sc_job;
+struct sc_recon;
+
+struct sc {
+	struct worker *w;
+	char manager_id[32];
+	char prefix[40];                       /* "<manager_id>-" */
+	const json_t *runner_cfg;
+	const char *github_path;
+	const char *events_log;                /* "" disables */
+	const char *textfile;                  /* "" disables */
+	int64_t interval_ms, creation_timeout_ms, bootstrap_timeout_ms;
+	int create_conc, delete_conc;
+	char *template_text;                   /* runner.user_data_template, or NULL: built in */
+
+	struct sc_pool_rt *pools; size_t npools;
+	struct sc_pending_rt *pending; size_t npending, cap_pending;
+	struct sc_seen *seen; size_t nseen;
+
+	/* the last reconciled view (answers scaler.runners/pools without API calls) */
+	struct sc_row *rows; size_t nrows;
+	struct sc_count *counts; size_t ncounts;
+	int64_t view_wall_ms;
+
+	uint64_t reconciles, reconcile_failures;
+	double last_reconcile_s, last_success_ts;
+	json_t *ratelimit;
+
+	struct sc_recon *recon;                /* the reconcile running, or NULL */
+	int64_t timer;
+	int again;                             /* run another reconcile right after this one */
+
+	struct sc_job *q_create, *q_delete;    /* FIFO queues */
+	int run_create, run_delete;
+	int stopping;
+};
+
+/* sc_worker.c */
+struct sc *sc_get(struct worker *w);
+struct sc_pool_rt *sc_pool_find(struct sc *sc, const char *name);
+int sc_pool_min_idle(const struct sc_pool_rt *p);
+void sc_schedule(struct sc *sc, int64_t delay_ms);
+char *sc_metrics_text(struct sc *sc);
+
+/* sc_reconcile.c: start a reconcile, or join the one running.  waiter may be NULL. */
+void sc_reconcile(struct sc *sc, struct wreq *waiter);
+size_t sc_pending_count(const struct sc *sc, const char *pool);
+
+/* sc_exec.c */
+typedef void (*sc_job_done)(struct sc *sc, const struct sc_job *job, void *arg);
+struct sc_job {
+	struct sc_job *next;
+	enum sc_act_kind kind;
+	char pool[SC_POOL_MAX];
+	char name[SC_NAME_MAX];
+	char vm_id[SC_ID_MAX];
+	int64_t runner_id;
+	int guarded;
+	int kill_busy;                     /* flush --busy: delete the VM even if busy */
+	const char *reason;
+	/* progress and outcome */
+	char image_id[SC_IMAGE_ID_MAX];
+	int steps;
+	int ok;
+	const char *outcome;               /* "created", "deleted", "left: busy", "failed", ... */
+	enum proto_error error;
+	char message[256];
+	int64_t retry_after_ms;
+	sc_job_done done;
+	void *arg;
+};
+/* Queue an action; done (may be NULL) is called once with the outcome. */
+void sc_exec_submit(struct sc *sc, const struct sc_action *a, int kill_busy, sc_job_done done, void *arg);
+/* Backoff left for a pool's creates (ms, 0 none). */
+int64_t sc_exec_backoff_left(const struct sc *sc, const struct sc_pool_rt *p);
+int sc_exec_idle(const struct sc *sc);
+
+#endif

@@ -1,0 +1,171 @@
+/* Classification of one runner name (the rules are listed in sc_decide.h). */
+#include <string.h>
+#include "workers/scaler/sc_decide.h"
+
+static const char *const state_names[SC_STATE_COUNT] = {
+	[SC_CREATING] = "creating", [SC_BOOTING] = "booting", [SC_IDLE] = "idle",
+	[SC_BUSY] = "busy", [SC_OFFLINE] = "offline", [SC_FINISHED] = "finished",
+	[SC_FAILED] = "failed", [SC_DANGLING] = "dangling",
+};
+
+const char *sc_state_name(enum sc_state s)
+{
+	return (unsigned)s < SC_STATE_COUNT ? state_names[s] : "unknown";
+}
+
+/* What a Nova status means for a runner VM: one table. */
+enum vm_kind { VMK_BUILDING, VMK_ACTIVE, VMK_ERROR, VMK_STOPPED };
+static const struct { const char *status; enum vm_kind kind; } vm_kinds[] = {
+	{ "BUILD", VMK_BUILDING },
+	{ "ACTIVE", VMK_ACTIVE },
+	{ "ERROR", VMK_ERROR },
+	{ "SHUTOFF", VMK_STOPPED },        /* the post-job step powers the VM off */
+	{ "STOPPED", VMK_STOPPED },
+	{ "DELETED", VMK_STOPPED },
+	{ "SOFT_DELETED", VMK_STOPPED },
+	{ "SHELVED", VMK_STOPPED },
+	{ "SHELVED_OFFLOADED", VMK_STOPPED },
+};
+
+static enum vm_kind vm_kind_of(const char *status, int runner_up)
+{
+	for (size_t i = 0; i < sizeof(vm_kinds) / sizeof(vm_kinds[0]); i++)
+		if (strcmp(status, vm_kinds[i].status) == 0)
+			return vm_kinds[i].kind;
+	/* REBOOT, MIGRATING, PAUSED, UNKNOWN...: a runner that answers is as good as ACTIVE;
+	 * otherwise wait as for a VM being built, bounded by creation_timeout. */
+	return runner_up ? VMK_ACTIVE : VMK_BUILDING;
+}
+
+static void set(struct sc_row *row, enum sc_state st, const char *reason)
+{
+	row->state = st;
+	row->reason = reason;
+}
+
+/* ACTIVE VM whose runner is not online: the §9 rules against deleting on one look. */
+static void classify_not_online(const struct sc_input *in, const struct sc_ghr *gh,
+                                const struct sc_seen *prev, int pending, int64_t created,
+                                struct sc_row *row, struct sc_seen *seen)
+{
+	unsigned pf = prev ? prev->flags : 0;
+	if (pf & SC_SEEN_ONLINE) {
+		if (!gh) {
+			set(row, SC_FINISHED, "runner gone after being online");
+			return;
+		}
+		int64_t since = (pf & SC_SEEN_OFFLINE) ? prev->since_ms : in->now_ms;
+		seen->flags |= SC_SEEN_OFFLINE;
+		seen->since_ms = since;
+		if (in->now_ms - since > in->bootstrap_timeout_ms)
+			set(row, SC_FAILED, "offline longer than bootstrap_timeout");
+		else
+			set(row, SC_OFFLINE, "offline after being online");
+		return;
+	}
+	if (pending || created <= 0 || in->now_ms - created <= in->bootstrap_timeout_ms) {
+		set(row, SC_BOOTING, gh ? "runner registered, not online yet" : "waiting for runner");
+		return;
+	}
+	if (pf & SC_SEEN_STALE) {
+		set(row, SC_FAILED, "runner never online within bootstrap_timeout");
+		return;
+	}
+	seen->flags |= SC_SEEN_STALE;
+	set(row, SC_BOOTING, "past bootstrap_timeout, confirming");
+}
+
+void sc_classify(const struct sc_input *in, const char *name, const struct sc_vm *vm,
+                 const struct sc_ghr *gh, const struct sc_seen *prev,
+                 const struct sc_pending *pending, struct sc_row *row, struct sc_seen *seen)
+{
+	memset(row, 0, sizeof(*row));
+	memset(seen, 0, sizeof(*seen));
+	sc_copy(row->name, name, SC_NAME_MAX);
+	sc_copy(seen->name, name, SC_NAME_MAX);
+	row->pool_known = 1;
+	if (prev) {
+		/* Only the lasting facts carry over; the "previous observation" bits are
+		 * re-earned each reconcile. */
+		seen->flags = prev->flags & (SC_SEEN_ONLINE | SC_SEEN_BUSY | SC_SEEN_STOPPED);
+		seen->online_ms = prev->online_ms;
+		seen->busy_ms = prev->busy_ms;
+	}
+	if (vm) {
+		sc_copy(row->pool, vm->pool, SC_POOL_MAX);
+		sc_copy(row->vm_id, vm->id, SC_ID_MAX);
+		sc_copy(row->vm_status, vm->status, sizeof(row->vm_status));
+		row->created_ms = vm->created_ms;
+	} else if (gh) {
+		sc_copy(row->pool, gh->pool, SC_POOL_MAX);
+	} else if (pending) {
+		sc_copy(row->pool, pending->pool, SC_POOL_MAX);
+	}
+	if (!row->created_ms && pending)
+		row->created_ms = pending->started_ms;
+	if (gh) {
+		row->gh_id = gh->id;
+		row->gh_status = gh->busy ? "busy" : gh->online ? "online" : "offline";
+		if (gh->online || gh->busy) {
+			if (!(seen->flags & SC_SEEN_ONLINE))
+				seen->online_ms = in->now_ms;
+			seen->flags |= SC_SEEN_ONLINE;
+		}
+		if (gh->busy) {
+			if (!(seen->flags & SC_SEEN_BUSY))
+				seen->busy_ms = in->now_ms;
+			seen->flags |= SC_SEEN_BUSY;
+		}
+	} else {
+		row->gh_status = "";
+	}
+
+	if (!vm) {
+		if (pending) {
+			set(row, SC_CREATING, gh ? "runner registered, server being created" : "create in flight");
+			return;
+		}
+		/* gh != NULL here: a name comes from one of the three lists. */
+		if (gh && gh->busy) {
+			set(row, SC_DANGLING, "no VM but busy: left alone");
+			return;
+		}
+		if (prev && (prev->flags & SC_SEEN_DANGLING)) {
+			set(row, SC_DANGLING, "runner without VM, seen twice");
+			seen->flags |= SC_SEEN_DANGLING;
+			return;
+		}
+		seen->flags |= SC_SEEN_DANGLING;
+		set(row, SC_DANGLING, "runner without VM, confirming");
+		return;
+	}
+
+	int up = gh && (gh->online || gh->busy);
+	switch (vm_kind_of(vm->status, up)) {
+	case VMK_ERROR:
+		set(row, SC_FAILED, "VM in ERROR");
+		return;
+	case VMK_STOPPED:
+		if (gh && gh->busy)
+			set(row, SC_BUSY, "VM stopped but runner busy");
+		else
+			set(row, SC_FINISHED, "VM powered off");
+		return;
+	case VMK_BUILDING:
+		if (gh && gh->busy)
+			set(row, SC_BUSY, "busy");
+		else if (vm->created_ms > 0 && in->now_ms - vm->created_ms > in->creation_timeout_ms)
+			set(row, SC_FAILED, "not ACTIVE within creation_timeout");
+		else
+			set(row, SC_CREATING, "VM building");
+		return;
+	case VMK_ACTIVE:
+		if (gh && gh->busy)
+			set(row, SC_BUSY, "running a job");
+		else if (gh && gh->online)
+			set(row, SC_IDLE, "online, waiting for a job");
+		else
+			classify_not_online(in, gh, prev, pending != NULL, vm->created_ms, row, seen);
+		return;
+	}
+}

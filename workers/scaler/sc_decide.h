@@ -1,0 +1,168 @@
+/* The reconcile decision: a pure function from what the cloud and GitHub show (plus a
+ * little memory of earlier observations, the config and the clock) to a list of actions
+ * (DESIGN.md §5, §9).  No I/O, no globals, no clock reads: everything comes in through
+ * struct sc_input, so every rule is unit-tested (tests/unit/test_sc_decide*.c).
+ *
+ * Rules, per runner name (VM and GitHub runner joined by name):
+ *   VM ERROR                                   -> failed, deleted now (and replaced)
+ *   VM SHUTOFF/STOPPED/DELETED/SHELVED*        -> finished, deleted
+ *   VM BUILD (or unknown status, runner offline):
+ *        older than creation_timeout           -> failed
+ *        else                                  -> creating
+ *   VM ACTIVE, runner busy                     -> busy (never deleted by reconcile)
+ *   VM ACTIVE, runner online                   -> idle
+ *   VM ACTIVE, runner offline or absent:
+ *        seen online before, runner now absent -> finished (its one job is done)
+ *        seen online before, runner offline    -> offline; failed once offline for
+ *                                                 longer than bootstrap_timeout
+ *        never online, older than bootstrap_timeout, and already so at the previous
+ *        observation                           -> failed (two observations, never one)
+ *        else                                  -> booting
+ *   runner without VM, create in flight        -> creating
+ *   runner without VM, seen so at the previous reconcile too and not busy
+ *                                              -> dangling, deleted (GitHub first)
+ * Per pool: create min_idle - (idle + creating + booting) runners, never above
+ * max_runners alive; when above min_idle, or above max_runners, delete idle runners only
+ * (GitHub delete first: a 422 means it just took a job, and it is left alone).  VMs of a
+ * pool no longer configured are this manager's (metadata says so): their pool's target
+ * is 0.
+ *
+ * Known limit: a runner's memory (seen online, seen busy) is lost when the scaler
+ * restarts; the two-observation rules make that safe, at the cost of one interval. */
+#ifndef GHR_SC_DECIDE_H
+#define GHR_SC_DECIDE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "workers/scaler/sc_names.h"
+
+#define SC_ID_MAX 64
+
+enum sc_state {
+	SC_CREATING = 0, SC_BOOTING, SC_IDLE, SC_BUSY, SC_OFFLINE,
+	SC_FINISHED, SC_FAILED, SC_DANGLING, SC_STATE_COUNT
+};
+const char *sc_state_name(enum sc_state s);
+
+struct sc_vm {                  /* one server from os.servers.list */
+	char id[SC_ID_MAX];
+	char name[SC_NAME_MAX];
+	char pool[SC_POOL_MAX];     /* metadata ghr-pool, else parsed from the name */
+	char status[20];            /* Nova status: BUILD, ACTIVE, ERROR, SHUTOFF, ... */
+	int64_t created_ms;         /* epoch ms; 0 when unknown */
+};
+
+struct sc_ghr {                 /* one runner from github.runners.list */
+	int64_t id;
+	char name[SC_NAME_MAX];
+	char pool[SC_POOL_MAX];     /* parsed from the name */
+	int online;
+	int busy;
+};
+
+struct sc_pool {
+	char name[SC_POOL_MAX];
+	int min_idle;               /* effective (runtime override applied) */
+	int max_runners;            /* 0 = no cap */
+};
+
+/* A create the executor started whose VM may not show in the lists yet. */
+struct sc_pending {
+	char name[SC_NAME_MAX];
+	char pool[SC_POOL_MAX];
+	int64_t started_ms;         /* epoch ms */
+};
+
+/* What earlier reconciles saw of a name (kept by the executor between reconciles). */
+#define SC_SEEN_ONLINE   1u     /* the runner was online (idle or busy) at some point */
+#define SC_SEEN_BUSY     2u     /* the runner was busy at some point */
+#define SC_SEEN_DANGLING 4u     /* the previous reconcile saw a runner without VM */
+#define SC_SEEN_STALE    8u     /* the previous reconcile saw it past bootstrap_timeout */
+#define SC_SEEN_OFFLINE 16u     /* offline after having been online, since since_ms */
+#define SC_SEEN_STOPPED 32u     /* its runner_stop event was issued */
+struct sc_seen {
+	char name[SC_NAME_MAX];
+	unsigned flags;
+	int64_t online_ms;          /* first seen online (epoch ms) */
+	int64_t busy_ms;            /* first seen busy */
+	int64_t since_ms;           /* SC_SEEN_OFFLINE: first seen offline again */
+};
+
+struct sc_input {
+	const char *manager_id;
+	const struct sc_pool *pools; size_t npools;
+	const struct sc_vm *vms; size_t nvms;
+	const struct sc_ghr *runners; size_t nrunners;
+	const struct sc_pending *pending; size_t npending;
+	const struct sc_seen *seen; size_t nseen;
+	int64_t now_ms;                   /* epoch ms */
+	int64_t creation_timeout_ms;
+	int64_t bootstrap_timeout_ms;
+};
+
+/* One runner as classified: what `ghr-ctl runners` shows. */
+struct sc_row {
+	char name[SC_NAME_MAX];
+	char pool[SC_POOL_MAX];
+	enum sc_state state;
+	const char *reason;               /* static string */
+	char vm_id[SC_ID_MAX];            /* "" when no VM */
+	char vm_status[20];               /* "" when no VM */
+	int64_t gh_id;                    /* 0 when no GitHub runner */
+	const char *gh_status;            /* "online", "offline", "busy" or "" */
+	int64_t created_ms;               /* VM creation (or create start), epoch ms */
+	int pool_known;                   /* 0: pool not in the config */
+};
+
+enum sc_act_kind { SC_ACT_CREATE = 0, SC_ACT_DELETE };
+struct sc_action {
+	enum sc_act_kind kind;
+	char pool[SC_POOL_MAX];
+	char name[SC_NAME_MAX];           /* delete */
+	char vm_id[SC_ID_MAX];            /* delete; "" when no VM */
+	int64_t runner_id;                /* delete; 0 when no GitHub runner */
+	int guarded;                      /* delete the GitHub runner first; conflict -> leave */
+	const char *reason;               /* static string */
+};
+
+/* Lifecycle transitions seen in this reconcile, for the events log. */
+enum sc_evt_kind { SC_EVT_INSTALLED = 0, SC_EVT_START, SC_EVT_STOP };
+struct sc_event {
+	enum sc_evt_kind kind;
+	char pool[SC_POOL_MAX];
+	char name[SC_NAME_MAX];
+	double duration_s;                /* installed: creation -> online */
+	double idle_s;                    /* start: online -> busy */
+	double job_s;                     /* stop: busy -> finished */
+	const char *status;               /* stop: "normal" or "abnormal" */
+};
+
+struct sc_count {
+	char pool[SC_POOL_MAX];
+	int known;                        /* configured pool */
+	int n[SC_STATE_COUNT];
+	int min_idle, max_runners;
+	int alive;                        /* creating+booting+idle+busy+offline */
+	int creates, deletes;             /* actions decided */
+};
+
+struct sc_plan {
+	struct sc_row *rows; size_t nrows;
+	struct sc_action *actions; size_t nactions;
+	struct sc_seen *seen; size_t nseen;       /* the memory for the next reconcile */
+	struct sc_event *events; size_t nevents;
+	struct sc_count *counts; size_t ncounts;  /* one per pool, configured ones first */
+};
+
+/* Classify one name.  vm, gh, prev may be NULL; pending says a create is in flight.
+ * Fills row (state, reason and the observed columns) and *seen_out (the memory to keep;
+ * seen_out->name is set).  Pure. */
+void sc_classify(const struct sc_input *in, const char *name, const struct sc_vm *vm,
+                 const struct sc_ghr *gh, const struct sc_seen *prev,
+                 const struct sc_pending *pending, struct sc_row *row, struct sc_seen *seen_out);
+
+/* Decide.  Returns 0, or -1 when out of memory (plan left empty). */
+int sc_decide(const struct sc_input *in, struct sc_plan *out);
+void sc_plan_free(struct sc_plan *p);
+
+#endif

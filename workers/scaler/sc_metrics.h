@@ -1,0 +1,53 @@
+/* Metrics: the events log of the original system and Prometheus text.
+ *
+ * Events log: one JSON object per line, appended to metrics.events_log, with the field
+ * names and order of the original charm's metric events (timestamp, event, then the
+ * event's fields; `json.dumps` separators ", " and ": "):
+ *   runner_installed {flavor, duration}
+ *   runner_start     {flavor, workflow, repo, github_event, idle, queue_duration?}
+ *   runner_stop      {flavor, workflow, repo, github_event, status, job_duration}
+ *   reconciliation   {flavor, crashed_runners, idle_runners, active_runners,
+ *                     expected_runners, duration}
+ * `flavor` is the pool name.  Times are seconds (floats).  Known limit: the scaler sees a
+ * runner only from outside, so workflow, repo and github_event are empty strings (the
+ * VM's pre-job metrics JSON has them).
+ *
+ * Prometheus: the scaler's part of `ghr-ctl metrics` (ghrd adds its own, such as worker
+ * restarts) and the node_exporter textfile, written atomically. */
+#ifndef GHR_SC_METRICS_H
+#define GHR_SC_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+#include "workers/scaler/sc_decide.h"
+
+char *sc_event_installed(double ts, const char *flavor, double duration);
+char *sc_event_start(double ts, const char *flavor, const char *workflow, const char *repo,
+                     const char *github_event, double idle, double queue_duration /* <0: none */);
+char *sc_event_stop(double ts, const char *flavor, const char *workflow, const char *repo,
+                    const char *github_event, const char *status, double job_duration);
+char *sc_event_reconciliation(double ts, const char *flavor, int crashed, int idle, int active,
+                              int expected, double duration);
+/* Append one line (with one write(2), O_APPEND).  Returns 0 or -1 (errno set). */
+int sc_events_append(const char *path, const char *line);
+
+struct sc_pool_metrics {
+	char pool[SC_POOL_MAX];
+	int runners[SC_STATE_COUNT];
+	int min_idle, max_runners;
+	uint64_t creates, create_failures, deletes, delete_failures, image_fallbacks;
+};
+
+struct sc_metrics {
+	const struct sc_pool_metrics *pools; size_t npools;
+	uint64_t reconciles, reconcile_failures;
+	double last_reconcile_s;              /* duration of the last reconcile */
+	double last_success_ts;               /* epoch s of the last good reconcile; 0 none */
+	const json_t *ratelimit;              /* github.ratelimit reply, or NULL */
+};
+
+/* Prometheus text exposition (format 0.0.4).  malloc'd. */
+char *sc_prom_render(const struct sc_metrics *m);
+
+#endif

@@ -1,0 +1,332 @@
+/* Rendering of the runner boot script (see sc_userdata.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/evp.h>
+#include "common/util.h"
+#include "workers/scaler/sc_template.h"
+#include "workers/scaler/sc_userdata.h"
+
+char *sc_sh_quote(const char *s)
+{
+	size_t n = 2;
+	for (const char *p = s; *p; p++)
+		n += *p == '\'' ? 4 : 1;
+	char *out = malloc(n + 1), *o = out;
+	if (!out)
+		return NULL;
+	*o++ = '\'';
+	for (const char *p = s; *p; p++) {
+		if (*p == '\'') {
+			memcpy(o, "'\\''", 4);
+			o += 4;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o++ = '\'';
+	*o = 0;
+	return out;
+}
+
+char *sc_base64(const void *data, size_t len)
+{
+	char *out = malloc(4 * ((len + 2) / 3) + 1);
+	if (!out)
+		return NULL;
+	EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+	return out;
+}
+
+/* ---- values ------------------------------------------------------------------------- */
+
+struct ph {
+	const char *name;
+	char *value;        /* malloc'd, unquoted */
+	int single_line;    /* goes into a line-based file */
+	int used;
+};
+
+static const char *rstr(const json_t *runner, const char *section, const char *key)
+{
+	const json_t *o = runner;
+	if (o && section)
+		o = json_object_get(o, section);
+	const char *s = o ? json_string_value(json_object_get(o, key)) : NULL;
+	return s ? s : "";
+}
+
+static int rbool(const json_t *runner, const char *section, const char *key, int def)
+{
+	const json_t *o = runner;
+	if (o && section)
+		o = json_object_get(o, section);
+	const json_t *v = o ? json_object_get(o, key) : NULL;
+	return json_is_boolean(v) ? json_is_true(v) : def;
+}
+
+/* Join a JSON array of strings (or integers) with sep. */
+static char *join(const json_t *arr, const char *sep)
+{
+	size_t cap = 64, len = 0;
+	char *out = malloc(cap);
+	if (!out)
+		return NULL;
+	out[0] = 0;
+	size_t i;
+	const json_t *v;
+	json_array_foreach(arr, i, v) {
+		char num[32];
+		const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+		if (json_is_integer(v)) {
+			snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+			s = num;
+		}
+		if (!s)
+			continue;
+		size_t need = len + strlen(sep) + strlen(s) + 1;
+		if (need > cap) {
+			while (cap < need)
+				cap *= 2;
+			char *p = realloc(out, cap);
+			if (!p) {
+				free(out);
+				return NULL;
+			}
+			out = p;
+		}
+		len += (size_t)sprintf(out + len, "%s%s", len ? sep : "", s);
+	}
+	return out;
+}
+
+static int cidr_ok(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!strchr("0123456789abcdefABCDEF.:/", *s))
+			return 0;
+	return 1;
+}
+
+/* aproxy takes host:port: the configured proxy URL without scheme and path. */
+static char *aproxy_upstream(const json_t *runner)
+{
+	const char *u = rstr(runner, "proxy", "https");
+	if (!*u)
+		u = rstr(runner, "proxy", "http");
+	const char *p = strstr(u, "://");
+	p = p ? p + 3 : u;
+	const char *at = strrchr(p, '@');            /* user:pass@ never goes to aproxy */
+	if (at && (!strchr(p, '/') || at < strchr(p, '/')))
+		p = at + 1;
+	size_t n = strcspn(p, "/");
+	char *out = malloc(n + 1);
+	if (out) {
+		memcpy(out, p, n);
+		out[n] = 0;
+	}
+	return out;
+}
+
+static char *docker_daemon_json(const char *mirror)
+{
+	if (!*mirror)
+		return strdup("");
+	json_t *o = json_pack("{s:[s]}", "registry-mirrors", mirror);
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	return s;
+}
+
+enum {
+	PH_RUNNER_NAME, PH_RUNNER_POOL, PH_RUNNER_LABELS, PH_GITHUB_PATH, PH_JIT_CONFIG,
+	PH_HTTP_PROXY, PH_HTTPS_PROXY, PH_NO_PROXY, PH_APROXY_ENABLED, PH_APROXY_UPSTREAM,
+	PH_APROXY_PORTS, PH_APROXY_EXCLUDE, PH_DOCKERHUB_MIRROR, PH_DOCKER_DAEMON_JSON,
+	PH_ALLOW_EXTERNAL_CONTRIBUTOR, PH_PRE_JOB_SCRIPT, PH_OPERATOR_PRE_JOB_SCRIPT, PH_COUNT
+};
+
+/* The one table of placeholders; values are filled by fill_values(). */
+static const struct { const char *name; int single_line; } ph_table[PH_COUNT] = {
+	[PH_RUNNER_NAME] = { "RUNNER_NAME", 1 },
+	[PH_RUNNER_POOL] = { "RUNNER_POOL", 1 },
+	[PH_RUNNER_LABELS] = { "RUNNER_LABELS", 1 },
+	[PH_GITHUB_PATH] = { "GITHUB_PATH", 1 },
+	[PH_JIT_CONFIG] = { "JIT_CONFIG", 1 },
+	[PH_HTTP_PROXY] = { "HTTP_PROXY", 1 },
+	[PH_HTTPS_PROXY] = { "HTTPS_PROXY", 1 },
+	[PH_NO_PROXY] = { "NO_PROXY", 1 },
+	[PH_APROXY_ENABLED] = { "APROXY_ENABLED", 1 },
+	[PH_APROXY_UPSTREAM] = { "APROXY_UPSTREAM", 1 },
+	[PH_APROXY_PORTS] = { "APROXY_PORTS", 1 },
+	[PH_APROXY_EXCLUDE] = { "APROXY_EXCLUDE", 1 },
+	[PH_DOCKERHUB_MIRROR] = { "DOCKERHUB_MIRROR", 1 },
+	[PH_DOCKER_DAEMON_JSON] = { "DOCKER_DAEMON_JSON", 1 },
+	[PH_ALLOW_EXTERNAL_CONTRIBUTOR] = { "ALLOW_EXTERNAL_CONTRIBUTOR", 1 },
+	[PH_PRE_JOB_SCRIPT] = { "PRE_JOB_SCRIPT", 0 },
+	[PH_OPERATOR_PRE_JOB_SCRIPT] = { "OPERATOR_PRE_JOB_SCRIPT", 0 },
+};
+
+static int fill_values(struct ph *ph, const struct sc_ud_params *p, char *err, size_t errlen)
+{
+	const json_t *r = p->runner;
+	int aproxy = rbool(r, "proxy", "aproxy", 0);
+	const char *mirror = rstr(r, NULL, "dockerhub_mirror");
+	const char *prejob = p->prejob_script ? p->prejob_script : sc_template_prejob(NULL);
+	json_t *ports = r ? json_object_get(json_object_get(r, "proxy"), "aproxy_ports") : NULL;
+	json_t *excl = r ? json_object_get(json_object_get(r, "proxy"), "aproxy_exclude") : NULL;
+	size_t i;
+	json_t *v;
+	json_array_foreach(excl, i, v) {
+		if (!json_is_string(v) || !cidr_ok(json_string_value(v))) {
+			snprintf(err, errlen, "runner.proxy.aproxy_exclude[%zu]: not an address or CIDR range", i);
+			return -1;
+		}
+	}
+	for (int k = 0; k < PH_COUNT; k++) {
+		ph[k].name = ph_table[k].name;
+		ph[k].single_line = ph_table[k].single_line;
+	}
+	ph[PH_RUNNER_NAME].value = strdup(p->runner_name ? p->runner_name : "");
+	ph[PH_RUNNER_POOL].value = strdup(p->pool ? p->pool : "");
+	ph[PH_RUNNER_LABELS].value = p->labels ? join(p->labels, ",") : strdup("");
+	ph[PH_GITHUB_PATH].value = strdup(p->github_path ? p->github_path : "");
+	ph[PH_JIT_CONFIG].value = strdup(p->jit_config ? p->jit_config : "");
+	ph[PH_HTTP_PROXY].value = strdup(aproxy ? "" : rstr(r, "proxy", "http"));
+	ph[PH_HTTPS_PROXY].value = strdup(aproxy ? "" : rstr(r, "proxy", "https"));
+	ph[PH_NO_PROXY].value = strdup(aproxy ? "" : rstr(r, "proxy", "no_proxy"));
+	ph[PH_APROXY_ENABLED].value = strdup(aproxy ? "true" : "false");
+	ph[PH_APROXY_UPSTREAM].value = aproxy ? aproxy_upstream(r) : strdup("");
+	ph[PH_APROXY_PORTS].value = ports && json_array_size(ports) ? join(ports, ", ") : strdup("80, 443");
+	ph[PH_APROXY_EXCLUDE].value = excl ? join(excl, ", ") : strdup("");
+	ph[PH_DOCKERHUB_MIRROR].value = strdup(mirror);
+	ph[PH_DOCKER_DAEMON_JSON].value = docker_daemon_json(mirror);
+	ph[PH_ALLOW_EXTERNAL_CONTRIBUTOR].value =
+		strdup(rbool(r, NULL, "allow_external_contributor", 1) ? "true" : "false");
+	ph[PH_PRE_JOB_SCRIPT].value = strdup(prejob);
+	ph[PH_OPERATOR_PRE_JOB_SCRIPT].value = strdup(rstr(r, NULL, "pre_job_script"));
+	for (int k = 0; k < PH_COUNT; k++) {
+		if (!ph[k].value) {
+			snprintf(err, errlen, "out of memory rendering user data");
+			return -1;
+		}
+		if (ph[k].single_line && strpbrk(ph[k].value, "\r\n")) {
+			snprintf(err, errlen, "value of %s holds a line break", ph[k].name);
+			return -1;
+		}
+	}
+	if (!*ph[PH_JIT_CONFIG].value) {
+		snprintf(err, errlen, "no JIT config");
+		return -1;
+	}
+	return 0;
+}
+
+static void free_values(struct ph *ph)
+{
+	for (int k = 0; k < PH_COUNT; k++)
+		if (ph[k].value)
+			secret_free(ph[k].value);
+}
+
+/* ---- the template walk --------------------------------------------------------------- */
+
+struct buf { char *p; size_t len, cap; int oom; };
+
+static void put(struct buf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *p = malloc(cap);      /* not realloc: the old block holds the secret */
+		if (!p) {
+			b->oom = 1;
+			return;
+		}
+		if (b->p) {
+			memcpy(p, b->p, b->len);
+			explicit_bzero(b->p, b->cap);
+			free(b->p);
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = 0;
+}
+
+static size_t placeholder_len(const char *s)
+{
+	/* s points at '@'; a placeholder is @[A-Z_]+@ */
+	size_t n = 1;
+	while ((s[n] >= 'A' && s[n] <= 'Z') || s[n] == '_')
+		n++;
+	return (n > 1 && s[n] == '@') ? n + 1 : 0;
+}
+
+char *sc_userdata_render(const char *tpl, const struct sc_ud_params *p, char *err, size_t errlen)
+{
+	struct ph ph[PH_COUNT];
+	memset(ph, 0, sizeof(ph));
+	struct buf b = { 0 };
+	if (fill_values(ph, p, err, errlen) != 0)
+		goto fail;
+	for (const char *s = tpl; *s;) {
+		const char *at = strchr(s, '@');
+		if (!at) {
+			put(&b, s, strlen(s));
+			break;
+		}
+		put(&b, s, (size_t)(at - s));
+		size_t n = placeholder_len(at);
+		if (!n) {
+			put(&b, "@", 1);
+			s = at + 1;
+			continue;
+		}
+		int k;
+		for (k = 0; k < PH_COUNT; k++)
+			if (strlen(ph[k].name) == n - 2 && memcmp(ph[k].name, at + 1, n - 2) == 0)
+				break;
+		if (k == PH_COUNT) {
+			snprintf(err, errlen, "template: unknown placeholder %.*s", (int)(n > 48 ? 48 : n), at);
+			goto fail;
+		}
+		char *q = sc_sh_quote(ph[k].value);
+		if (!q) {
+			b.oom = 1;
+			break;
+		}
+		put(&b, q, strlen(q));
+		secret_free(q);
+		ph[k].used++;
+		s = at + n;
+	}
+	if (b.oom) {
+		snprintf(err, errlen, "out of memory rendering user data");
+		goto fail;
+	}
+	if (ph[PH_JIT_CONFIG].used != 1) {
+		snprintf(err, errlen, "template: the JIT config placeholder must appear exactly once (found %d)",
+		         ph[PH_JIT_CONFIG].used);
+		goto fail;
+	}
+	if (b.len > SC_USERDATA_MAX) {
+		snprintf(err, errlen, "user data is %zu bytes, over the %d bytes Nova accepts", b.len, SC_USERDATA_MAX);
+		goto fail;
+	}
+	free_values(ph);
+	return b.p;
+fail:
+	free_values(ph);
+	if (b.p) {
+		explicit_bzero(b.p, b.cap);
+		free(b.p);
+	}
+	return NULL;
+}
