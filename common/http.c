@@ -331,6 +331,7 @@ static int xfer_setup(struct http_xfer *x, const struct http_request *req)
 	x->easy = e;
 	long timeout = req->timeout_ms > 0 ? req->timeout_ms : c->o.timeout_ms;
 	long conn_to = c->o.connect_timeout_ms < timeout ? c->o.connect_timeout_ms : timeout;
+	x->timeout_ms = timeout;
 
 	curl_easy_setopt(e, CURLOPT_URL, x->url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
@@ -342,6 +343,8 @@ static int xfer_setup(struct http_xfer *x, const struct http_request *req)
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, conn_to);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+	if (req->fresh_connect)
+		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -356,6 +359,13 @@ static int xfer_setup(struct http_xfer *x, const struct http_request *req)
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+
+	/* libcurl silently resends a request whose reused connection turns out dead before
+	 * any reply byte.  For a POST or PATCH the server may have acted on the first copy
+	 * (a second VM, a second runner), so those always get a connection of their own:
+	 * a lost reply then stays an error the caller can reason about. */
+	if (strcmp(x->method, "POST") == 0 || strcmp(x->method, "PATCH") == 0)
+		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 
 	if (strcmp(x->method, "GET") == 0) {
 		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
@@ -411,6 +421,17 @@ static void running_remove(struct http_client *c, struct http_xfer *x)
 		}
 }
 
+/* The total timeout counts from http_send(): time spent waiting in the queue is
+ * taken off what the transfer itself may use.  Returns -1 when nothing is left. */
+static int trim_timeout(struct http_xfer *x)
+{
+	int64_t left = x->timeout_ms - (mono_ms() - x->started_ms);
+	if (left <= 0)
+		return -1;
+	curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, (long)left);
+	return 0;
+}
+
 static int start_xfer(struct http_client *c, struct http_xfer *x)
 {
 	if (curl_multi_add_handle(c->multi, x->easy) != CURLM_OK)
@@ -432,7 +453,12 @@ static void start_queued(struct http_client *c)
 			c->q_tail = NULL;
 		c->n_queued--;
 		x->next = NULL;
-		if (start_xfer(c, x) != 0) {
+		if (trim_timeout(x) != 0) {
+			c->dispatching++;
+			deliver(x, CURLE_OPERATION_TIMEDOUT, "timed out waiting for a free connection slot");
+			c->dispatching--;
+			xfer_free(x);
+		} else if (start_xfer(c, x) != 0) {
 			c->dispatching++;
 			deliver(x, CURLE_FAILED_INIT, "could not start the request");
 			c->dispatching--;

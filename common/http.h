@@ -33,6 +33,10 @@ struct http_request {
 	const char *body;                   /* may be NULL */
 	size_t body_len;
 	long timeout_ms;                    /* 0: client default */
+	/* 1: send on a new connection.  libcurl silently resends a request whose reused
+	 * keep-alive connection died before any reply byte; a non-idempotent POST (a server
+	 * create) must never be resent behind its caller's back. */
+	int fresh_connect;
 };
 
 struct http_response {

@@ -4,8 +4,10 @@
  * a known instance, from the process ghrd started for it (the kernel's peer pid, via
  * SO_PEERCRED, must be that instance's pid), after a hello that carried the instance's
  * one-time token; `from` must equal the routing id.  Anything else is counted, logged
- * (rate-limited) and dropped.  ROUTER_HANDOVER lets a restarted instance take its
- * routing id over at once; the pid check keeps another process from doing the same. */
+ * (rate-limited) and dropped.  ROUTER_HANDOVER stays off: a second connection with a
+ * routing id already in use is refused by libzmq, so nobody can take a live instance's
+ * messages over.  (A restarted instance reconnects within its short reconnect interval
+ * in the rare case its predecessor's connection is not yet torn down.) */
 #include <errno.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -190,7 +192,6 @@ int sup_bus_open(struct sup *s, char *err, size_t errlen)
 	int64_t maxmsg = PROTO_MAX_FRAME + 1024;   /* envelope around a maximal body */
 	if (!s->bus ||
 	    zmq_setsockopt(s->bus, ZMQ_ROUTER_MANDATORY, &one, sizeof(one)) < 0 ||
-	    zmq_setsockopt(s->bus, ZMQ_ROUTER_HANDOVER, &one, sizeof(one)) < 0 ||
 	    zmq_setsockopt(s->bus, ZMQ_LINGER, &zero, sizeof(zero)) < 0 ||
 	    zmq_setsockopt(s->bus, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) < 0 ||
 	    zmq_setsockopt(s->bus, ZMQ_SNDHWM, &hwm, sizeof(hwm)) < 0 ||

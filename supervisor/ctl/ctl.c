@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zmq.h>
 
 #include "common/util.h"
 #include "supervisor/ctl/ctl.h"
 
 #define CTL_MAX_COMMANDS 64
+#define CTL_REPLY_GRACE_MS 1000
 
 static const struct ctl_command *commands[CTL_MAX_COMMANDS];
 static size_t n_commands;
@@ -92,7 +94,20 @@ static int await_reply(void *sock, int64_t id, int64_t deadline, struct ctl_repl
 
 int ctl_call(const struct ctl *c, const char *method, json_t *body, struct ctl_reply *out)
 {
+	return ctl_call_to(c, NULL, method, body, out);
+}
+
+int ctl_call_to(const struct ctl *c, const char *to, const char *method, json_t *body,
+                struct ctl_reply *out)
+{
 	memset(out, 0, sizeof(*out));
+	struct stat st;
+	if (strncmp(c->socket, "ipc://", 6) == 0 && stat(c->socket + 6, &st) < 0) {
+		/* Fail at once rather than wait the whole timeout for a socket that is not there. */
+		transport_error(out, "ghrd is not running (%s: %s)", c->socket + 6, strerror(errno));
+		json_decref(body);
+		return -1;
+	}
 	void *ctx = zmq_ctx_new();
 	void *sock = ctx ? zmq_socket(ctx, ZMQ_DEALER) : NULL;
 	int rc = -1;
@@ -114,7 +129,7 @@ int ctl_call(const struct ctl *c, const char *method, json_t *body, struct ctl_r
 	struct proto_msg m;
 	proto_msg_init(&m, PROTO_REQ, "ghr-ctl");
 	m.id = (int64_t)(random_u64() % 1000000000) + 1;
-	snprintf(m.to, sizeof(m.to), "ghrd");
+	snprintf(m.to, sizeof(m.to), "%s", to && *to ? to : "ghrd");
 	snprintf(m.method, sizeof(m.method), "%s", method);
 	m.deadline_ms = wall_ms() + c->timeout_ms;
 	m.body = body ? body : json_object();
@@ -134,7 +149,9 @@ int ctl_call(const struct ctl *c, const char *method, json_t *body, struct ctl_r
 	 * reported instead of waited for. */
 	int sndto = (int)c->timeout_ms;
 	zmq_setsockopt(sock, ZMQ_SNDTIMEO, &sndto, sizeof(sndto));
-	int64_t deadline = now_ms() + c->timeout_ms;
+	/* Wait a little past the request's deadline so that ghrd's own `timeout` answer
+	 * (exit 1, naming the worker) arrives rather than a bare "no reply" (exit 69). */
+	int64_t deadline = now_ms() + c->timeout_ms + CTL_REPLY_GRACE_MS;
 	if (zmq_send(sock, text, len, 0) < 0) {
 		transport_error(out, "cannot send to ghrd at %s: %s", c->socket, zmq_strerror(errno));
 		free(text);
@@ -248,4 +265,20 @@ void ctl_table_print(struct ctl_table *t)
 	}
 	free(t->cells);
 	free(t);
+}
+
+int ctl_run_simple(const struct ctl *c, const char *method, json_t *body, const char *what,
+                   int (*human)(const json_t *body))
+{
+	struct ctl_reply r;
+	ctl_call(c, method, body, &r);
+	int rc;
+	if (!r.transport_ok || !r.ok)
+		rc = ctl_fail(&r, what);
+	else if (c->json || !human)
+		rc = ctl_print_json(r.body);
+	else
+		rc = human(r.body);
+	ctl_reply_clear(&r);
+	return rc;
 }

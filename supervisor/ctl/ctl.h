@@ -31,6 +31,9 @@ struct ctl_reply {
 
 /* Send one request to ghrd over the control socket and wait for its reply. */
 int ctl_call(const struct ctl *c, const char *method, json_t *body /* stolen */, struct ctl_reply *out);
+/* Same, addressed to one worker instance (`to`), e.g. "fake.2"; NULL: ghrd picks. */
+int ctl_call_to(const struct ctl *c, const char *to, const char *method, json_t *body,
+                struct ctl_reply *out);
 void ctl_reply_clear(struct ctl_reply *r);
 /* Print an error reply or transport failure to stderr and return the exit code. */
 int ctl_fail(const struct ctl_reply *r, const char *what);
@@ -50,6 +53,14 @@ struct ctl_command {
 	int (*run)(const struct ctl *c, int argc, char **argv);  /* argv[0] is the command */
 };
 void ctl_register(const struct ctl_command *cmd);
+const struct ctl_command *ctl_find(const char *name);
+const struct ctl_command *const *ctl_commands(size_t *count);   /* sorted by name */
+
+/* The usual shape of a command: call, then on success print the body as JSON (--json)
+ * or through human(), on failure report and return the exit code.  human may be NULL
+ * (then the JSON is printed either way). */
+int ctl_run_simple(const struct ctl *c, const char *method, json_t *body /* stolen */,
+                   const char *what, int (*human)(const json_t *body));
 
 #define CTL_COMMAND(ident, ...) \
 	static const struct ctl_command ctl_cmd_##ident##_ = { __VA_ARGS__ }; \

@@ -72,10 +72,28 @@ static void test_gh_rate_local_decrement(void)
 	CU_ASSERT_EQUAL(gh_rl_get(&rl, "core")->remaining, 2);
 	/* the next reply is the truth again */
 	reply(&rl, "core", 304, 5000, 4, NOW / 1000 + 60, NOW);
-	CU_ASSERT_EQUAL(gh_rl_admit(&rl, "core", 0, 0, NOW, why, sizeof(why)), 0);
+	CU_ASSERT_EQUAL(gh_rl_get(&rl, "core")->remaining, 4);
+	CU_ASSERT_EQUAL(gh_rl_admit(&rl, "core", 1, 0, NOW, why, sizeof(why)), 0);
 	/* a late reply from the previous window changes nothing */
 	reply(&rl, "core", 200, 5000, 1, NOW / 1000 - 10, NOW);
 	CU_ASSERT_EQUAL(gh_rl_get(&rl, "core")->remaining, 4);
+}
+
+static void test_gh_rate_low_budget_paces_calls(void)
+{
+	struct gh_rl rl;
+	char why[200] = "";
+	gh_rl_init(&rl, 10);
+	reply(&rl, "core", 200, 5000, 30, NOW / 1000 + 60, NOW);   /* 20 above the reserve, 60 s */
+	CU_ASSERT_EQUAL(gh_rl_admit(&rl, "core", 0, 0, NOW, why, sizeof(why)), 0);
+	CU_ASSERT_EQUAL(gh_rl_admit(&rl, "core", 0, 0, NOW + 1, why, sizeof(why)), 2999);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "low"));
+	CU_ASSERT_EQUAL(gh_rl_admit(&rl, "core", 1, 0, NOW + 1, why, sizeof(why)), 0);   /* cleanup */
+	CU_ASSERT_EQUAL(gh_rl_admit(&rl, "core", 0, 0, NOW + 3000, why, sizeof(why)), 0);
+	/* plenty of budget: no pacing */
+	reply(&rl, "core", 200, 5000, 4000, NOW / 1000 + 60, NOW);
+	CU_ASSERT_EQUAL(gh_rl_admit(&rl, "core", 0, 0, NOW + 3001, why, sizeof(why)), 0);
+	CU_ASSERT_EQUAL(gh_rl_admit(&rl, "core", 0, 0, NOW + 3002, why, sizeof(why)), 0);
 }
 
 static void test_gh_rate_secondary_block(void)
@@ -107,6 +125,20 @@ static void test_gh_rate_used_last_hour(void)
 	struct http_response none = { .status = 0, .body = "" };
 	gh_rl_on_reply(&rl, "core", &none, 0, NOW + 200 * 60000);
 	CU_ASSERT_EQUAL(gh_rl_used_last_hour(&rl, NOW + 200 * 60000), 0);
+}
+
+/* 401 replies carry an anonymous budget, 5xx may come from a proxy: both are ignored */
+static void test_gh_rate_untrusted_replies(void)
+{
+	struct gh_rl rl;
+	gh_rl_init(&rl, 0);
+	reply(&rl, "core", 200, 5000, 4000, NOW / 1000 + 60, NOW);
+	reply(&rl, "core", 401, 60, 59, NOW / 1000 + 60, NOW);
+	reply(&rl, "core", 502, 60, 0, NOW / 1000 + 60, NOW);
+	CU_ASSERT_EQUAL(gh_rl_get(&rl, "core")->limit, 5000);
+	CU_ASSERT_EQUAL(gh_rl_get(&rl, "core")->remaining, 4000);
+	reply(&rl, "core", 403, 5000, 0, NOW / 1000 + 60, NOW);     /* a primary limit is news */
+	CU_ASSERT_EQUAL(gh_rl_get(&rl, "core")->remaining, 0);
 }
 
 static void test_gh_rate_report_and_merge(void)
@@ -145,7 +177,9 @@ UNIT_SUITE(gh_rate,
 	UNIT_TEST(test_gh_rate_reserve_kept_for_cleanup),
 	UNIT_TEST(test_gh_rate_exhausted_blocks_all_but_free),
 	UNIT_TEST(test_gh_rate_local_decrement),
+	UNIT_TEST(test_gh_rate_low_budget_paces_calls),
 	UNIT_TEST(test_gh_rate_secondary_block),
 	UNIT_TEST(test_gh_rate_used_last_hour),
+	UNIT_TEST(test_gh_rate_untrusted_replies),
 	UNIT_TEST(test_gh_rate_report_and_merge),
 	UNIT_TEST(test_gh_status_map))

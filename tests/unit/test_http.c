@@ -273,6 +273,34 @@ static void test_http_queue_bounds_in_flight(void)
 	teardown(&f);
 }
 
+/* Time spent queued behind max_in_flight counts against a request's total timeout. */
+static void test_http_queue_time_counts_against_timeout(void)
+{
+	struct fixture f;
+	struct result r1 = {0}, r2 = {0};
+	CU_ASSERT_FATAL(setup(&f, &(struct http_client_opts){ .max_in_flight = 1 }) == 0);
+	int64_t t0 = now_ms();
+	CU_ASSERT_EQUAL(get(&f, "/slow", 0, &r1), 0);          /* holds the only slot 200 ms */
+	CU_ASSERT_EQUAL(get(&f, "/hang", 300, &r2), 0);        /* queued, then 100 ms are left */
+	run_until(f.loop, 2, 5000);
+	int64_t took = now_ms() - t0;
+	CU_ASSERT_EQUAL(r1.status, 200);
+	CU_ASSERT_EQUAL(r2.error, CURLE_OPERATION_TIMEDOUT);
+	CU_ASSERT(took >= 290 && took < 450);
+	/* a request whose whole budget went by in the queue fails without being sent */
+	memset(&r1, 0, sizeof(r1));
+	memset(&r2, 0, sizeof(r2));
+	done_count = 0;
+	int before = http_testsrv_requests(f.srv);
+	CU_ASSERT_EQUAL(get(&f, "/slow", 0, &r1), 0);
+	CU_ASSERT_EQUAL(get(&f, "/ok", 100, &r2), 0);
+	run_until(f.loop, 2, 5000);
+	CU_ASSERT_EQUAL(r2.error, CURLE_OPERATION_TIMEDOUT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r2.error_text, "slot"));
+	CU_ASSERT_EQUAL(http_testsrv_requests(f.srv), before + 1);
+	teardown(&f);
+}
+
 static void test_http_keepalive_reuses_connection(void)
 {
 	struct fixture f;
@@ -354,6 +382,7 @@ UNIT_SUITE(http,
 	UNIT_TEST(test_http_garbage_response),
 	UNIT_TEST(test_http_refuses_bad_requests),
 	UNIT_TEST(test_http_queue_bounds_in_flight),
+	UNIT_TEST(test_http_queue_time_counts_against_timeout),
 	UNIT_TEST(test_http_keepalive_reuses_connection),
 	UNIT_TEST(test_http_free_cancels_in_flight),
 	UNIT_TEST(test_http_callback_reentry))

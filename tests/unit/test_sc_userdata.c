@@ -242,3 +242,55 @@ UNIT_SUITE(sc_userdata,
 	UNIT_TEST(test_refused_values),
 	UNIT_TEST(test_docker_mirror_json),
 	UNIT_TEST(test_base64))
+
+/* ---- samples for tests/scripts/check.sh ------------------------------------------------ *
+ * Renders the built-in template with hostile configurations; each must render, hold the
+ * JIT config once and pass `sh -n`.  With GHR_USERDATA_OUT set, the scripts are also
+ * written there, for shellcheck. */
+
+struct sample { const char *name; const char *runner_json; const char *label; };
+static const struct sample samples[] = {
+	{ "defaults", "{}", "x64" },
+	{ "proxy-hostile",
+	  "{\"proxy\":{\"http\":\"http://p'x\\\"$(id)`id`:3128\",\"https\":\"https://p;rm -rf /:3128\","
+	  "\"no_proxy\":\"localhost,$(touch /tmp/x),`id`\",\"aproxy\":false}}", "l'a\"b$(c)`d`" },
+	{ "aproxy", "{\"proxy\":{\"http\":\"http://user:pw@proxy:3128\",\"aproxy\":true,"
+	  "\"aproxy_ports\":[80,443,8080],\"aproxy_exclude\":[\"10.0.0.0/8\",\"192.168.0.0/16\",\"fd00::/8\"]}}", "arm64" },
+	{ "mirror-prejob", "{\"dockerhub_mirror\":\"https://m'i\\\"r$(x)\",\"allow_external_contributor\":false,"
+	  "\"pre_job_script\":\"#!/bin/sh\\necho 'it''s' \\\"$(date)\\\"\\nexit 0\\nEOF\\n'\\n\"}", "gpu" },
+};
+
+static void test_samples_render(void)
+{
+	const char *dir = getenv("GHR_USERDATA_OUT");
+	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+		json_error_t je;
+		json_t *r = json_loads(samples[i].runner_json, 0, &je);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+		char err[256] = "";
+		char *s = render(sc_template_userdata(NULL), samples[i].label, r, err, sizeof(err));
+		if (!s)
+			fprintf(stderr, "\n sample %s: %s\n", samples[i].name, err);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+		CU_ASSERT_EQUAL(count(s, JIT), 1);
+		char path[4096];
+		if (dir && *dir)
+			snprintf(path, sizeof(path), "%s/user-data-%s.sh", dir, samples[i].name);
+		else
+			snprintf(path, sizeof(path), "/tmp/ghr-ud-sample-%d-%zu.sh", (int)getpid(), i);
+		FILE *f = fopen(path, "w");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		fputs(s, f);
+		fclose(f);
+		char cmd[4200];
+		snprintf(cmd, sizeof(cmd), "sh -n '%s'", path);
+		CU_ASSERT_EQUAL(system(cmd), 0);
+		if (!dir || !*dir)
+			unlink(path);
+		secret_free(s);
+		json_decref(r);
+	}
+}
+
+UNIT_SUITE(sc_userdata_samples,
+	UNIT_TEST(test_samples_render))

@@ -7,7 +7,8 @@
  *   gh_api.c      one GitHub call: headers, auth, admission, retries, error mapping
  *   gh_list.c     paginated runner listing with the ETag cache
  *   gh_jit.c      runner group resolution and JIT registration
- *   gh_methods.c  the other github.* handlers and the worker definition
+ *   gh_methods.c  the other github.* handlers
+ *   gh_worker.c   configuration, start-up and the worker definition
  *
  * Everything runs on the worker's one event loop thread. */
 #ifndef GHR_GH_H
@@ -77,6 +78,7 @@ struct gh_rl_res {
 	int64_t limit, remaining, used;
 	int64_t reset_ms;         /* wall clock epoch ms when the window refills */
 	int64_t blocked_until_ms; /* secondary limit: wall clock epoch ms */
+	int64_t next_paced_ms;    /* low budget: the next non-cleanup call not before */
 };
 
 struct gh_rl {
@@ -166,7 +168,6 @@ void gh_api_token_ready(struct gh *g, int ok, enum proto_error err, const char *
 /* Map an HTTP status (not a rate-limit one) to a proto error: the one table. */
 enum proto_error gh_api_status_error(long status);
 const char *gh_api_kind_name(enum gh_call_kind kind);
-void gh_api_fail_all(struct gh *g, enum proto_error err, const char *message);
 
 /* ---- worker state ------------------------------------------------------------------ */
 

@@ -17,7 +17,8 @@
 #define GH_RETRY_BASE_MS 200
 #define GH_RETRY_CAP_MS 4000
 #define GH_SECONDARY_DEFAULT_MS 60000   /* GitHub: wait at least a minute when it names no time */
-#define GH_MIN_ATTEMPT_MS 50            /* less time than this left: do not even try */
+#define GH_MIN_ATTEMPT_MS 200           /* less time than this left: do not even try */
+#define GH_REPLY_MARGIN_MS 100          /* answer this long before the caller's deadline */
 
 /* What each kind of call is.  resource: the rate-limit bucket GitHub charges it to;
  * idempotent: may be retried on 5xx and connection errors; cleanup: may spend the reserve;
@@ -152,7 +153,7 @@ static int maybe_retry(struct gh_pending *p, const char *why)
 	if (!gh_call_class[p->kind].idempotent || p->attempt >= GH_MAX_RETRIES || p->g->shutting_down)
 		return 0;
 	int64_t delay = backoff_ms(p->attempt + 1, GH_RETRY_BASE_MS, GH_RETRY_CAP_MS);
-	if (wall_ms() + delay + GH_MIN_ATTEMPT_MS >= p->deadline)
+	if (wall_ms() + delay + GH_MIN_ATTEMPT_MS + GH_REPLY_MARGIN_MS >= p->deadline)
 		return 0;
 	p->attempt++;
 	log_info("github call retried", "call=%s path=%s attempt=%u delay_ms=%lld reason=%s",
@@ -165,6 +166,10 @@ static int maybe_retry(struct gh_pending *p, const char *why)
 static void wait_for_token(struct gh_pending *p)
 {
 	struct gh *g = p->g;
+	if (!g->auth.is_app) {     /* a PAT is never renewed: nothing to wait for */
+		fail_later(p, PROTO_E_UNAUTHORIZED, 0, "no GitHub token");
+		return;
+	}
 	p->next = NULL;
 	if (g->waiting_tail)
 		g->waiting_tail->next = p;
@@ -272,14 +277,17 @@ static void start(struct gh_pending *p)
 		fail_later(p, PROTO_E_SHUTTING_DOWN, 0, "the github worker is stopping");
 		return;
 	}
-	if (p->deadline - now < GH_MIN_ATTEMPT_MS) {
+	int64_t left = p->deadline - now;
+	if (left < GH_REPLY_MARGIN_MS / 2) {
 		fail_later(p, PROTO_E_TIMEOUT, 0, "deadline passed before %s %s could be sent",
 		           p->method, short_path(p));
 		return;
 	}
+	/* a retry finishes a call already admitted: the reserve and pacing do not apply to
+	 * it again (exhausted budgets and secondary limits still do) */
 	int64_t wait = gh_rl_admit(&g->rl, gh_call_class[p->kind].resource,
-	                           gh_call_class[p->kind].cleanup, gh_call_class[p->kind].is_free,
-	                           now, why, sizeof(why));
+	                           gh_call_class[p->kind].cleanup || p->attempt > 0,
+	                           gh_call_class[p->kind].is_free, now, why, sizeof(why));
 	if (wait > 0) {
 		fail_later(p, PROTO_E_RATE_LIMITED, wait, "%s", why);
 		return;
@@ -300,7 +308,8 @@ static void start(struct gh_pending *p)
 		h[n++] = (struct http_header){ "Content-Type", "application/json" };
 	if (p->etag)
 		h[n++] = (struct http_header){ "If-None-Match", p->etag };
-	int64_t timeout = p->deadline - now;
+	/* the attempt ends early enough for the reply to reach the caller in time */
+	int64_t timeout = left > 2 * GH_REPLY_MARGIN_MS ? left - GH_REPLY_MARGIN_MS : left / 2;
 	if (timeout > g->timeout_ms)
 		timeout = g->timeout_ms;
 	struct http_request rq = { .method = p->method, .url = p->url, .headers = h, .n_headers = n,
@@ -373,9 +382,4 @@ void gh_api_token_ready(struct gh *g, int ok, enum proto_error err, const char *
 			fail_later(p, err, err == PROTO_E_UNAVAILABLE ? 5000 : 0, "%s", message);
 		}
 	}
-}
-
-void gh_api_fail_all(struct gh *g, enum proto_error err, const char *message)
-{
-	gh_api_token_ready(g, 0, err, message);
 }

@@ -238,9 +238,12 @@ static void on_token(const struct http_response *resp, void *arg)
 	if (err[0]) {
 		int auth_refused = resp->status == 401 || resp->status == 403 || resp->status == 404;
 		log_warn("installation token renewal failed", "error=%s", log_q(err));
-		/* keep the old token while it lasts, and try again a little later */
-		if (a->token && now_ms() < a->expires_mono)
+		/* keep using the old token while it lasts, and try again a little later */
+		if (a->token && now_ms() < a->expires_mono) {
 			schedule_renewal(g, GH_RENEW_RETRY_MS);
+			gh_api_token_ready(g, 1, PROTO_OK, NULL);
+			return;
+		}
 		gh_api_token_ready(g, 0, auth_refused ? PROTO_E_UNAUTHORIZED : PROTO_E_UNAVAILABLE, err);
 		return;
 	}

@@ -6,7 +6,11 @@
  *   - a secondary limit (retry-after) blocks every call to that resource until then;
  *   - remaining 0 before the reset blocks every call;
  *   - remaining <= reserve blocks everything but cleanup calls (runner deletes), so that
- *     creation can never starve the deletes that free slots and stop leaks.
+ *     creation can never starve the deletes that free slots and stop leaks;
+ *   - a low budget (remaining <= max(2*reserve, reserve+100)) paces the other calls: what
+ *     is left above the reserve is spread evenly over the rest of the window, so a burst
+ *     cannot spend it in a second and leave the hour idle.  A paced call is answered
+ *     rate_limited with the few ms to wait, never queued.
  * Pure: the caller passes the wall clock. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +60,17 @@ int64_t gh_rl_admit(struct gh_rl *rl, const char *resource, int cleanup, int is_
 		         "resets in %lld ms", r->name, (long long)r->remaining, (long long)wait);
 		return wait;
 	}
+	int64_t low_mark = rl->reserve * 2 > rl->reserve + 100 ? rl->reserve * 2 : rl->reserve + 100;
+	if (!cleanup && r->remaining <= low_mark) {
+		int64_t spare = r->remaining - rl->reserve;
+		int64_t interval = wait / (spare > 0 ? spare : 1);
+		if (r->next_paced_ms > now) {
+			snprintf(why, whylen, "GitHub rate limit on %s low (%lld left): one call every %lld ms",
+			         r->name, (long long)r->remaining, (long long)interval);
+			return r->next_paced_ms - now;
+		}
+		r->next_paced_ms = now + interval;
+	}
 	return 0;
 }
 
@@ -98,11 +113,14 @@ void gh_rl_on_reply(struct gh_rl *rl, const char *guessed_resource,
 {
 	if (resp->status == 0)
 		return;         /* nothing reached us: GitHub may or may not have counted it */
+	/* A 401 carries the budget of an anonymous caller (60), a 5xx may come from a proxy
+	 * in front of the API: neither says anything about our budget. */
+	int trusted = resp->status != 401 && resp->status < 500;
 	const char *named = http_header_get(resp, "x-ratelimit-resource");
 	int64_t limit, remaining, reset, used;
 	struct gh_rl_res *r = gh_rl_get(rl, named && *named && strlen(named) < 40 ? named
 	                                                                      : guessed_resource);
-	if (header_int(resp, "x-ratelimit-limit", &limit) == 0 &&
+	if (trusted && header_int(resp, "x-ratelimit-limit", &limit) == 0 &&
 	    header_int(resp, "x-ratelimit-remaining", &remaining) == 0 &&
 	    header_int(resp, "x-ratelimit-reset", &reset) == 0) {
 		/* A reply from an older window (overtaken by newer ones) says nothing current.

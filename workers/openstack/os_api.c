@@ -186,7 +186,11 @@ static void send_call(struct os_call *k)
 		h[n++] = (struct http_header){ "OpenStack-API-Version", mv };
 		h[n++] = (struct http_header){ "X-OpenStack-Nova-API-Version", c->microversion };
 	}
-	struct http_request req = { k->method, url, h, n, k->body, k->body ? strlen(k->body) : 0, timeout };
+	struct http_request req = {
+		.method = k->method, .url = url, .headers = h, .n_headers = n, .body = k->body,
+		.body_len = k->body ? strlen(k->body) : 0, .timeout_ms = timeout,
+		.fresh_connect = !(k->flags & OS_IDEMPOTENT),   /* never resent by libcurl (http.h) */
+	};
 	if (!k->token_used || http_send(c->http, &req, on_http, k) != 0)
 		finish_err(k, PROTO_E_INTERNAL, "cannot send the request");
 }

@@ -110,7 +110,10 @@ static json_t *server_body(const struct create_op *op)
 	                      "imageRef", op->ids[OS_KIND_IMAGE], "flavorRef", op->ids[OS_KIND_FLAVOR],
 	                      "metadata", json_object_get(b, "metadata"), "user_data", json_object_get(b, "user_data"));
 	const char *net = op->ids[OS_KIND_NETWORK];
-	if (strcmp(net, "auto") == 0 || strcmp(net, "none") == 0)
+	int mv_named_nets = os_microversion_cmp(op->c->microversion, "2.37") >= 0;
+	if (strcmp(net, "auto") == 0 && !mv_named_nets)
+		;   /* before 2.37 no networks key means "auto" */
+	else if (strcmp(net, "auto") == 0 || strcmp(net, "none") == 0)
 		json_object_set_new(s, "networks", json_string(net));
 	else
 		json_object_set_new(s, "networks", json_pack("[{ss}]", "uuid", net));

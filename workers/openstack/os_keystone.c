@@ -126,7 +126,8 @@ static void discover_microversion(struct os_ctx *c)
 	else
 		snprintf(url, sizeof url, "%s/", base);
 	struct http_header h[] = { { "Accept", "application/json" }, { "X-Auth-Token", c->token } };
-	struct http_request req = { "GET", url, h, 2, NULL, 0, c->timeout_ms };
+	struct http_request req = { .method = "GET", .url = url, .headers = h, .n_headers = 2,
+	                            .timeout_ms = c->timeout_ms };
 	if (http_send(c->http, &req, version_done, c) != 0)
 		auth_failed(c, PROTO_E_INTERNAL, "compute version discovery", "cannot send the request");
 }
@@ -215,7 +216,8 @@ static void start_auth(struct os_ctx *c)
 	os_json_wipe_secrets(body);
 	json_decref(body);
 	struct http_header h[] = { { "Content-Type", "application/json" }, { "Accept", "application/json" } };
-	struct http_request req = { "POST", url, h, 2, text, text ? strlen(text) : 0, c->timeout_ms };
+	struct http_request req = { .method = "POST", .url = url, .headers = h, .n_headers = 2, .body = text,
+	                            .body_len = text ? strlen(text) : 0, .timeout_ms = c->timeout_ms };
 	int rc = text ? http_send(c->http, &req, token_done, c) : -1;
 	secret_free(text);
 	if (rc != 0)

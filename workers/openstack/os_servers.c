@@ -129,6 +129,71 @@ void os_servers_by_name(struct os_ctx *c, const char *name, int64_t deadline_ms,
 
 /* ---- os.servers.list ----------------------------------------------------------------- */
 
+/* A bus frame is at most 1 MiB (PROTO_MAX_FRAME) and a server takes about 250-350
+ * bytes, so a fleet of more than ~3,000 servers does not fit one reply.  A caller that
+ * says chunked:true gets the list in parts: each reply carries `next` (the id of its
+ * last server) while more remain, and the following call passes it as `marker`.  The
+ * parts come from one snapshot of the cloud's list (kept OS_SNAPSHOT_TTL_MS for the
+ * prefix), so they neither overlap nor miss a server.  A caller that does not say
+ * chunked gets the whole list or, when it cannot fit, `unavailable` — never a silent
+ * partial list (a caller believing it has everything would take the missing servers
+ * for gone ones). */
+#define OS_REPLY_BUDGET (768 * 1024)
+#define OS_SNAPSHOT_TTL_MS 60000
+
+struct snapshot {
+	char prefix[256];
+	json_t *servers;
+	int64_t taken_ms;     /* monotonic */
+};
+static struct snapshot snap;
+
+static void snapshot_keep(const char *prefix, json_t *servers)
+{
+	json_decref(snap.servers);
+	snprintf(snap.prefix, sizeof snap.prefix, "%s", prefix);
+	snap.servers = json_incref(servers);
+	snap.taken_ms = now_ms();
+}
+
+/* Index just after the server whose id is marker, or -1. */
+static long after_marker(const json_t *servers, const char *marker)
+{
+	size_t i;
+	const json_t *s;
+	json_array_foreach(servers, i, s) {
+		const char *id = json_string_value(json_object_get(s, "id"));
+		if (id && strcmp(id, marker) == 0)
+			return (long)i + 1;
+	}
+	return -1;
+}
+
+/* Reply with servers[from…] up to the byte budget. */
+static void reply_part(struct wreq *req, const json_t *servers, size_t from, int chunked)
+{
+	json_t *part = json_array();
+	size_t used = 0, i;
+	for (i = from; i < json_array_size(servers); i++) {
+		json_t *s = json_array_get(servers, i);
+		size_t n = json_dumpb(s, NULL, 0, JSON_COMPACT) + 1;
+		if (used + n > OS_REPLY_BUDGET && json_array_size(part) > 0)
+			break;
+		used += n;
+		json_array_append(part, s);
+	}
+	if (i < json_array_size(servers) && !chunked) {
+		json_decref(part);
+		worker_reply_err(req, PROTO_E_UNAVAILABLE, 0, "%zu servers do not fit one reply; ask with chunked:true",
+		                 json_array_size(servers));
+		return;
+	}
+	json_t *body = json_pack("{so}", "servers", part);
+	if (i < json_array_size(servers))
+		json_object_set(body, "next", json_object_get(json_array_get(part, json_array_size(part) - 1), "id"));
+	worker_reply_ok(req, body);
+}
+
 static void on_list(struct os_ctx *c, json_t *servers, const struct os_result *err, void *arg)
 {
 	struct wreq *req = arg;
@@ -136,13 +201,36 @@ static void on_list(struct os_ctx *c, json_t *servers, const struct os_result *e
 		os_reply_result_err(req, err, "listing servers");
 		return;
 	}
-	worker_reply_ok(req, json_pack("{sO}", "servers", servers));
+	const char *marker = json_string_value(json_object_get(req->body, "marker"));
+	int chunked = json_is_true(json_object_get(req->body, "chunked")) || marker;
+	long from = marker ? after_marker(servers, marker) : 0;
+	if (from < 0) {
+		worker_reply_err(req, PROTO_E_CONFLICT, 0, "marker %.60s is not in the list any more; list again from the start", marker);
+		return;
+	}
+	if (chunked)
+		snapshot_keep(json_string_value(json_object_get(req->body, "prefix")), servers);
+	reply_part(req, servers, (size_t)from, chunked);
 }
 
 void os_h_servers_list(struct wreq *req)
 {
 	struct os_ctx *c = os_ctx_of(req);
 	const char *prefix = json_string_value(json_object_get(req->body, "prefix"));
+	const char *marker = json_string_value(json_object_get(req->body, "marker"));
+	if (snap.servers && now_ms() - snap.taken_ms >= OS_SNAPSHOT_TTL_MS) {
+		json_decref(snap.servers);   /* a large fleet's list is not kept for nothing */
+		snap.servers = NULL;
+	}
+	if (marker && snap.servers && strcmp(snap.prefix, prefix) == 0 && now_ms() - snap.taken_ms < OS_SNAPSHOT_TTL_MS) {
+		long from = after_marker(snap.servers, marker);
+		if (from >= 0) {
+			json_t *keep = json_incref(snap.servers);   /* reply_part may not outlive it */
+			reply_part(req, keep, (size_t)from, 1);
+			json_decref(keep);
+			return;
+		}
+	}
 	list_servers(c, prefix, 0, c->manager_id, req->deadline_ms, on_list, req);
 }
 

@@ -47,6 +47,18 @@ static void on_warmup(struct os_ctx *c, int ok, enum proto_error code, const cha
 		         c->endpoint[OS_SVC_NETWORK][0] ? c->endpoint[OS_SVC_NETWORK] : "none");
 }
 
+/* The credentials stay for re-authentication until the very end; then they go. */
+static struct os_ctx *wipe_at_exit;
+
+static void wipe_credentials(void)
+{
+	if (!wipe_at_exit)
+		return;
+	os_json_wipe_secrets(wipe_at_exit->creds);
+	secret_free(wipe_at_exit->token);
+	wipe_at_exit->token = NULL;
+}
+
 static int os_init(struct worker *w, const json_t *config, const json_t *secret)
 {
 	const json_t *os = json_object_get(config, "openstack");
@@ -62,7 +74,8 @@ static int os_init(struct worker *w, const json_t *config, const json_t *secret)
 		return -1;
 	}
 	if (cap && os_microversion_pick("2.1", "2.999", cap, err, sizeof err) != 0) {
-		log_error("openstack.microversion_cap: must look like 2.91", "value=%s", log_q(cap));
+		log_error("openstack.microversion_cap: must be a compute microversion from 2.1, like 2.91",
+		          "value=%s", log_q(cap));
 		return -1;
 	}
 	struct os_ctx *c = calloc(1, sizeof *c);
@@ -90,6 +103,8 @@ static int os_init(struct worker *w, const json_t *config, const json_t *secret)
 		return -1;
 	}
 	os_auth_register_secrets(c);
+	wipe_at_exit = c;
+	atexit(wipe_credentials);
 	worker_set_data(w, c);
 	worker_set_ready(w);
 	os_auth_when_ready(c, on_warmup, NULL);

@@ -18,6 +18,8 @@
 #define RECV_BATCH 256
 #define SEND_TIMEOUT_MS 1000
 #define BUS_HWM 100000
+/* ghrd refuses a routing id still held by a dying predecessor: retry soon. */
+#define RECONNECT_MS 20
 
 int worker_bus_send_raw(struct worker *w, const void *data, size_t len)
 {
@@ -106,7 +108,7 @@ int worker_bus_open(struct worker *w, char *err, size_t errlen)
 		snprintf(err, errlen, "zmq_socket: %s", zmq_strerror(errno));
 		return -1;
 	}
-	int zero = 0, hwm = BUS_HWM, sndto = SEND_TIMEOUT_MS;
+	int zero = 0, hwm = BUS_HWM, sndto = SEND_TIMEOUT_MS, reconnect = RECONNECT_MS;
 	int64_t maxmsg = PROTO_MAX_FRAME;
 	const char *id = w->boot.instance;
 	if (zmq_setsockopt(w->zsock, ZMQ_LINGER, &zero, sizeof(zero)) < 0 ||
@@ -115,6 +117,7 @@ int worker_bus_open(struct worker *w, char *err, size_t errlen)
 	    zmq_setsockopt(w->zsock, ZMQ_SNDHWM, &hwm, sizeof(hwm)) < 0 ||
 	    zmq_setsockopt(w->zsock, ZMQ_RCVHWM, &hwm, sizeof(hwm)) < 0 ||
 	    zmq_setsockopt(w->zsock, ZMQ_SNDTIMEO, &sndto, sizeof(sndto)) < 0 ||
+	    zmq_setsockopt(w->zsock, ZMQ_RECONNECT_IVL, &reconnect, sizeof(reconnect)) < 0 ||
 	    zmq_connect(w->zsock, w->boot.bus) < 0) {
 		snprintf(err, errlen, "bus %s: %s", w->boot.bus, zmq_strerror(errno));
 		return -1;

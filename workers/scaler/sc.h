@@ -77,6 +77,8 @@ struct sc {
 };
 
 /* sc_worker.c */
+extern const struct worker_def sc_worker_def;
+extern const struct worker_method sc_methods[];   /* sc_methods.c */
 struct sc *sc_get(struct worker *w);
 struct sc_pool_rt *sc_pool_find(struct sc *sc, const char *name);
 int sc_pool_min_idle(const struct sc_pool_rt *p);

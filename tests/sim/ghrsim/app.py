@@ -14,7 +14,6 @@ The pipeline of one API request:
 """
 import argparse
 import json
-import os
 import random
 import re
 import signal

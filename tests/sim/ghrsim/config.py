@@ -41,7 +41,8 @@ KNOBS = {
     # -- runners / VMs
     "runner_version": ("2.330.0", "version reported by online runners and runner downloads"),
     "jit_pad_bytes": (1800, "padding inside encoded_jit_config so it is as large as a real one (~2.5 KB)"),
-    "shutoff_on_runner_delete": (False, "an idle runner deleted through the API makes its VM power off"),
+    "poweroff_when_runner_exits": (True, "run.sh ending without a job (JIT refused, runner deleted) powers the VM off "
+                                         "after shutdown_ms, if its user_data runs poweroff/shutdown (ghr's template does)"),
     # -- OpenStack limits
     "nova_max_limit": (1000, "largest page Nova returns (osapi_max_limit)"),
     "glance_default_limit": (25, "Glance page size when no limit is given"),
@@ -88,8 +89,11 @@ DEFAULTS = {
         {"id": "1d2e3f40-5a6b-4c7d-8e9f-a0b1c2d3e4f5", "name": "medium", "vcpus": 4, "ram": 8192, "disk": 40},
     ],
     "images": [
+        # owner_specified.* are what the openstack client stores on upload (see the captures).
         {"id": "137d3556-828f-4a72-90f8-7ed756aebc93", "name": "ubuntu-22.04", "status": "active",
-         "visibility": "public", "tags": ["ghr-base"], "properties": {}},
+         "visibility": "public", "tags": ["ghr-base"],
+         "properties": {"owner_specified.openstack.md5": "", "owner_specified.openstack.sha256": "",
+                        "owner_specified.openstack.object": "images/ubuntu-22.04"}},
         {"id": "5c1d2e3f-4a5b-4c6d-9e8f-7a6b5c4d3e2f", "name": "ghr-runner-image", "status": "active",
          "visibility": "private", "tags": ["ghr-runner"],
          "properties": {"ghr-runner-version": "2.330.0", "image_type": "snapshot"}},

@@ -9,7 +9,7 @@ import time
 
 from . import config, github, lifecycle, nova, util
 from .faults import FaultError
-from .httpd import BadJSON, json_response
+from .httpd import BadJSON
 from .state import make_flavor, make_network
 
 

@@ -189,7 +189,7 @@ def decorate(sim, req, resp):
             resp.headers.extend(rl_headers(sim, ident, res))
     resp.headers.append(("x-github-api-version-selected", req.header("X-GitHub-Api-Version") or API_VERSIONS[0]))
     resp.headers.append(("x-github-media-type", "github.v3; format=json"))
-    resp.headers.append(("x-github-request-id", util.hex32()[:20].upper()))
+    resp.headers.append(("x-github-request-id", os.urandom(10).hex().upper()))
 
 
 # ---- helpers --------------------------------------------------------------------------------
@@ -259,7 +259,7 @@ def list_runners(sim, req):
         if name is not None:
             rs = [r for r in sc.runners.values() if r.name == name]
         else:
-            rs = list(sc.runners.values())
+            rs = sc.runner_list()
         total = len(rs)
         views = [lifecycle.runner_view(sim, r) for r in rs[(page - 1) * per_page: page * per_page]]
     return _json(200, {"total_count": total, "runners": views}, _link_header(sim, req, page, per_page, total))
@@ -363,6 +363,7 @@ def new_runner(sim, sc, name, labels, gid):
     sim.runners[r.id] = r
     sc.runners[r.id] = r
     sc.names[name.lower()] = r.id
+    sc.changed()
     return r
 
 

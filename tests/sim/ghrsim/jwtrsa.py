@@ -101,16 +101,15 @@ def load_pem(pem):
     if not m:
         raise KeyError_("no PEM block")
     kind = m.group(1)
-    der = base64.b64decode("".join(m.group(2).split()))
-    if kind == "PUBLIC KEY":
-        return _spki(der)
-    if kind == "RSA PUBLIC KEY":
-        return _rsa_public_key(der)
-    if kind == "RSA PRIVATE KEY":
-        return _pkcs1_private(der)
-    if kind == "PRIVATE KEY":
-        return _pkcs8_private(der)
-    raise KeyError_("unsupported PEM type %s" % kind)
+    parsers = {"PUBLIC KEY": _spki, "RSA PUBLIC KEY": _rsa_public_key,
+               "RSA PRIVATE KEY": _pkcs1_private, "PRIVATE KEY": _pkcs8_private}
+    if kind not in parsers:
+        raise KeyError_("unsupported PEM type %s" % kind)
+    try:
+        der = base64.b64decode("".join(m.group(2).split()), validate=True)
+        return parsers[kind](der)
+    except (IndexError, ValueError) as e:
+        raise KeyError_("bad %s: %s" % (kind, e))
 
 
 def rsa_pkcs1v15_sha256_verify(n, e, message, signature):

@@ -6,6 +6,8 @@ what the catalog says is exactly what the simulator serves: RegionOne at
 /adm/...; RegionTwo (and further regions) under /r2/..., /r3/...
 """
 import base64
+import hashlib
+import json
 import os
 
 from . import util
@@ -35,7 +37,6 @@ def endpoint_rows(regions):
 
 def _stable_id(*parts):
     # Endpoint/service ids look like Keystone's (32 hex) and stay the same across runs.
-    import hashlib
     return hashlib.md5("/".join(parts).encode()).hexdigest()
 
 
@@ -252,16 +253,22 @@ def version(sim, req):
 
 
 def versions(sim, req):
-    v = version(sim, req)
-    import json as _j
-    doc = _j.loads(v.body)["version"]
+    doc = json.loads(version(sim, req).body)["version"]
     return json_response(300, {"versions": {"values": [doc]}})
 
 
+def _locked(fn):
+    # Token handlers read and change sim.tokens (and prune it): under the world lock.
+    def run(sim, req):
+        with sim.lock:
+            return fn(sim, req)
+    return run
+
+
 ROUTES = [
-    ("POST", r"^/v3/auth/tokens/?$", issue_token, "/v3/auth/tokens", False),
-    ("GET", r"^/v3/auth/tokens/?$", validate_token, "/v3/auth/tokens", False),
-    ("DELETE", r"^/v3/auth/tokens/?$", revoke_token, "/v3/auth/tokens", False),
+    ("POST", r"^/v3/auth/tokens/?$", _locked(issue_token), "/v3/auth/tokens", False),
+    ("GET", r"^/v3/auth/tokens/?$", _locked(validate_token), "/v3/auth/tokens", False),
+    ("DELETE", r"^/v3/auth/tokens/?$", _locked(revoke_token), "/v3/auth/tokens", False),
     ("GET", r"^/v3/?$", version, "/v3", False),
     ("GET", r"^/?$", versions, "/", False),
 ]

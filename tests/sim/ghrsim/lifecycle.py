@@ -138,11 +138,13 @@ def start_guest(sim, s):
     if rec is None or rec["runner_id"] != cfg["sim_runner_id"]:
         s.jit_state = "invalid"
         sim.counters.inc("jit_invalid")
+        sim.later(sim.knobs["runner_start_ms"], _runner_exit_id, sim, s.id)
         return
     if rec["used_by"] is not None:
         # A JIT config is single use: the second runner never gets a session.
         s.jit_state = "reused"
         sim.counters.inc("jit_reused")
+        sim.later(sim.knobs["runner_start_ms"], _runner_exit_id, sim, s.id)
         return
     rec["used_by"] = s.id
     s.jit_state = "valid"
@@ -153,6 +155,20 @@ def start_guest(sim, s):
     if "runner_no_start" in s.flags:
         return
     sim.later(sim.knobs["runner_start_ms"], runner_online, sim, s.id, rec["runner_id"])
+
+
+def runner_exits(sim, s):
+    """run.sh ended without running a job.  The boot script goes on to its
+    post-job step, which (in ghr's template) powers the VM off."""
+    sim.counters.inc("runner_exits_without_job")
+    if sim.knobs["poweroff_when_runner_exits"] and POWEROFF_RE.search(decode_user_data(s.user_data)):
+        sim.later(sim.knobs["shutdown_ms"], power_off, sim, s.id)
+
+
+def _runner_exit_id(sim, sid):
+    s = sim.find_server(sid)
+    if s is not None and s.status == "ACTIVE" and not s.deleting:
+        runner_exits(sim, s)
 
 
 def set_error(sim, s, fault):
@@ -211,6 +227,7 @@ def runner_online(sim, sid, rid):
     if r is None:
         # Deleted from GitHub before its VM came up: the runner cannot connect.
         sim.counters.inc("runner_start_failed")
+        runner_exits(sim, s)
         return
     r.status = "online"
     r.os = "linux"
@@ -234,6 +251,7 @@ def remove_runner(sim, r):
     sc = sim.scopes.get(r.scope)
     if sc is not None:
         sc.runners.pop(r.id, None)
+        sc.changed()
         if sc.names.get(r.name.lower()) == r.id:
             del sc.names[r.name.lower()]
     sim.idle.pop(r.id, None)
@@ -242,8 +260,9 @@ def remove_runner(sim, r):
 def runner_deleted_by_api(sim, r):
     remove_runner(sim, r)
     sim.counters.inc("runners_deleted")
-    if sim.knobs["shutoff_on_runner_delete"] and r.vm_id:
-        sim.later(sim.knobs["shutdown_ms"], power_off, sim, r.vm_id)
+    s = sim.find_server(r.vm_id) if r.vm_id else None
+    if s is not None and s.status == "ACTIVE" and not s.deleting and r.seen_online:
+        runner_exits(sim, s)      # the listener learns it was removed and exits
 
 
 def set_offline(sim, r, ms):

@@ -89,7 +89,7 @@ def decorate(sim, req, resp):
     resp.headers.append(("OpenStack-API-Version", "compute " + v))
     resp.headers.append(("X-OpenStack-Nova-API-Version", v))
     resp.headers.append(("Vary", "OpenStack-API-Version, X-OpenStack-Nova-API-Version"))
-    resp.headers.append(("x-openstack-request-id", "req-" + util.uuid4()))
+    resp.headers.append(("x-openstack-request-id", "req-" + util.uuid4()))  # noqa
 
 
 def _region(sim, req):

@@ -138,7 +138,7 @@ class Job:
 
 class Scope:
     """Where runners live: an org, a repo or an enterprise (GitHub keeps them apart)."""
-    __slots__ = ("key", "kind", "name", "runners", "names", "groups")
+    __slots__ = ("key", "kind", "name", "runners", "names", "groups", "_list")
 
     def __init__(self, kind, name, groups):
         self.kind = kind          # org | repo | enterprise
@@ -147,6 +147,15 @@ class Scope:
         self.runners = OrderedDict()   # id -> Runner, ascending id = GitHub's list order
         self.names = {}                # lower name -> id
         self.groups = groups
+        self._list = None              # cached list(runners.values()), for cheap page slices
+
+    def runner_list(self):
+        if self._list is None:
+            self._list = list(self.runners.values())
+        return self._list
+
+    def changed(self):
+        self._list = None
 
 
 class Region:

@@ -92,8 +92,9 @@ class Webhooks:
         body = json.dumps(self.payload(j, action), separators=(",", ":")).encode()
         rule = sim.faults.take(("drop", "duplicate", "latency"), "webhook", "POST", "workflow_job/" + action)
         times = 2 if rule is not None and rule.kind == "duplicate" else 1
+        guid = util.uuid4()     # a duplicate is the same delivery sent twice: same guid
         for _ in range(times):
-            rec = self._record(util.uuid4(), action, j.id, body, url, False)
+            rec = self._record(guid, action, j.id, body, url, False)
             if rule is not None and rule.kind == "drop":
                 self._finish(rec, 0, "timed out", 0.0, {}, "")
                 sim.counters.inc("webhooks_dropped")

@@ -1,0 +1,181 @@
+/* Checks that types and ranges cannot express, keyed by schema path: names that end
+ * up in VM and runner names, the shape of github.path, the github.auth choice, and
+ * rules across pools.  Each returns 0, or -1 after cfg_fail(). */
+#include <stdio.h>
+#include <string.h>
+#include "common/config_internal.h"
+
+#define RUNNER_NAME_MAX 64
+#define RUNNER_SUFFIX_LEN 9      /* "-" and 8 hex digits */
+
+typedef int (*cfg_check_fn)(struct cfg_vctx *c, const struct cfg_ynode *node, int line, int col,
+                            json_t *val, const char *path);
+
+static int slug_char(unsigned char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
+}
+
+static int all_chars(const char *s, int (*ok)(unsigned char))
+{
+	for (; *s; s++)
+		if (!ok((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+/* manager_id and pool names become parts of VM and runner names. */
+static int check_slug(struct cfg_vctx *c, const struct cfg_ynode *node, int line, int col,
+                      json_t *val, const char *path)
+{
+	const char *s = json_string_value(val);
+	if (*s && all_chars(s, slug_char) && s[0] != '-' && s[strlen(s) - 1] != '-')
+		return 0;
+	char got[64];
+	cfg_yaml_describe(node, got, sizeof(got));
+	cfg_fail(c, line, col, path,
+	         "may only contain a-z, 0-9 and '-' (not at either end), got %s", got);
+	return -1;
+}
+
+static int gh_name_char(unsigned char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-';
+}
+
+static int gh_repo_char(unsigned char ch)
+{
+	return gh_name_char(ch) || ch == '.' || ch == '_';
+}
+
+/* GitHub's own limits: account names 1-39 of [A-Za-z0-9-] not starting with '-';
+ * repository names 1-100 of [A-Za-z0-9._-], not "." or "..". */
+static int gh_account_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > 39 || s[0] == '-')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!gh_name_char((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+static int gh_repo_ok(const char *s)
+{
+	size_t n = strlen(s);
+	return n > 0 && n <= 100 && all_chars(s, gh_repo_char) && strcmp(s, ".") && strcmp(s, "..");
+}
+
+static int check_github_path(struct cfg_vctx *c, const struct cfg_ynode *node, int line, int col,
+                             json_t *val, const char *path)
+{
+	const char *s = json_string_value(val);
+	const char *slash = strchr(s, '/');
+	int ok;
+	if (strncmp(s, "enterprise:", 11) == 0) {
+		const char *name = s + 11;
+		ok = *name && strlen(name) <= 100 && all_chars(name, slug_char);
+	} else if (slash) {
+		ok = gh_account_ok(s, (size_t)(slash - s)) && gh_repo_ok(slash + 1);
+	} else {
+		ok = gh_account_ok(s, strlen(s));
+	}
+	if (ok)
+		return 0;
+	char got[64];
+	cfg_yaml_describe(node, got, sizeof(got));
+	cfg_fail(c, line, col, path,
+	         "must be ORG, OWNER/REPO or enterprise:NAME (ORG and OWNER: letters, digits and '-'; "
+	         "REPO also '.' and '_'; NAME: a-z, 0-9 and '-'), got %s", got);
+	return -1;
+}
+
+static int check_auth(struct cfg_vctx *c, const struct cfg_ynode *node, int line, int col,
+                      json_t *val, const char *path)
+{
+	static const char *const app_keys[] = { "app_client_id", "app_installation_id", "app_private_key_file" };
+	int token = json_object_get(val, "token_file") != NULL;
+	int apps = 0;
+	const char *missing = NULL;
+	for (size_t i = 0; i < 3; i++) {
+		if (json_object_get(val, app_keys[i]))
+			apps++;
+		else if (!missing)
+			missing = app_keys[i];
+	}
+	if (token && apps) {
+		cfg_fail(c, line, col, path, "token_file and the app_* keys exclude each other; set one or the other");
+		return -1;
+	}
+	if (!token && apps == 0) {
+		cfg_fail(c, line, col, path,
+		         "set either token_file, or app_client_id, app_installation_id and app_private_key_file");
+		return -1;
+	}
+	if (apps && apps < 3) {
+		cfg_fail(c, line, col, path,
+		         "app_client_id, app_installation_id and app_private_key_file go together; %s is missing",
+		         missing);
+		return -1;
+	}
+	return 0;
+}
+
+/* The mark of pools[i].name, or of pools[i] itself. */
+static void pool_mark(const struct cfg_ynode *root, size_t i, int *line, int *col)
+{
+	const struct cfg_ynode *pools = cfg_yaml_get(root, "pools");
+	const struct cfg_ynode *item = pools && pools->kind == CFG_YSEQ && i < pools->n ? pools->items[i] : NULL;
+	const struct cfg_ynode *name = cfg_yaml_get(item, "name");
+	const struct cfg_ynode *at = name ? name : item ? item : root;
+	*line = at ? at->line : 1;
+	*col = at ? at->col : 1;
+}
+
+static int check_root(struct cfg_vctx *c, const struct cfg_ynode *node, int line, int col,
+                      json_t *val, const char *path)
+{
+	const char *manager = json_string_value(json_object_get(val, "manager_id"));
+	json_t *pools = json_object_get(val, "pools");
+	size_t i, j;
+	json_t *p;
+	json_array_foreach(pools, i, p) {
+		const char *name = json_string_value(json_object_get(p, "name"));
+		char ipath[CFG_PATH_MAX];
+		snprintf(ipath, sizeof(ipath), "pools[%zu].name", i);
+		for (j = 0; j < i; j++) {
+			if (!strcmp(name, json_string_value(json_object_get(json_array_get(pools, j), "name")))) {
+				pool_mark(c->root, i, &line, &col);
+				cfg_fail(c, line, col, ipath, "pool \"%s\" is defined twice (first as pools[%zu])",
+				         name, j);
+				return -1;
+			}
+		}
+		size_t len = strlen(manager) + 1 + strlen(name) + RUNNER_SUFFIX_LEN;
+		if (len > RUNNER_NAME_MAX) {
+			pool_mark(c->root, i, &line, &col);
+			cfg_fail(c, line, col, ipath,
+			         "runner names \"%s-%s-XXXXXXXX\" would be %zu characters; at most %d are allowed",
+			         manager, name, len, RUNNER_NAME_MAX);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static const struct { const char *path; cfg_check_fn fn; } checks[] = {
+	{ "manager_id", check_slug },
+	{ "pools[].name", check_slug },
+	{ "github.path", check_github_path },
+	{ "github.auth", check_auth },
+	{ "", check_root },
+};
+
+int cfg_run_checks(struct cfg_vctx *c, const char *generic, const struct cfg_ynode *node,
+                   int line, int col, json_t *val, const char *path)
+{
+	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
+		if (!strcmp(checks[i].path, generic) && checks[i].fn(c, node, line, col, val, path) < 0)
+			return -1;
+	return 0;
+}

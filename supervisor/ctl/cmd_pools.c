@@ -1,0 +1,52 @@
+/* ghr-ctl pools: each pool's target, cap and counts. */
+#include <stdio.h>
+#include "supervisor/ctl/ctl.h"
+
+static const char *count(char *buf, size_t len, const json_t *counts, const char *state)
+{
+	snprintf(buf, len, "%lld", (long long)json_integer_value(json_object_get(counts, state)));
+	return buf;
+}
+
+static int print_pools(const json_t *b)
+{
+	struct ctl_table *t = ctl_table_new("POOL", "MIN_IDLE", "MAX", "ALIVE", "IDLE", "BUSY", "BOOTING",
+	                                    "CREATING", "FLAVOR", "IMAGE", "BACKOFF", NULL);
+	size_t i;
+	json_t *p;
+	json_array_foreach(json_object_get(b, "pools"), i, p) {
+		const json_t *c = json_object_get(p, "counts");
+		char mi[24], mx[24], al[24], id[24], bu[24], bo[24], cr[24], bk[32], img[96];
+		json_int_t min = json_integer_value(json_object_get(p, "min_idle"));
+		json_int_t cfg = json_integer_value(json_object_get(p, "min_idle_config"));
+		if (min != cfg)
+			snprintf(mi, sizeof(mi), "%lld (config %lld)", (long long)min, (long long)cfg);
+		else
+			snprintf(mi, sizeof(mi), "%lld", (long long)min);
+		json_int_t max = json_integer_value(json_object_get(p, "max_runners"));
+		snprintf(mx, sizeof(mx), max ? "%lld" : "-", (long long)max);
+		snprintf(al, sizeof(al), "%lld", (long long)json_integer_value(json_object_get(p, "alive")));
+		json_int_t bo_ms = json_integer_value(json_object_get(p, "backoff_ms"));
+		snprintf(bk, sizeof(bk), bo_ms ? "%llds" : "-", (long long)((bo_ms + 999) / 1000));
+		const char *iid = json_string_value(json_object_get(p, "image_id"));
+		snprintf(img, sizeof(img), "%s%s", iid && *iid ? iid : json_string_value(json_object_get(p, "image")),
+		         json_is_true(json_object_get(p, "image_fallback")) ? " (fallback)" : "");
+		ctl_table_row(t, json_string_value(json_object_get(p, "name")), mi, mx, al,
+		              count(id, sizeof(id), c, "idle"), count(bu, sizeof(bu), c, "busy"),
+		              count(bo, sizeof(bo), c, "booting"), count(cr, sizeof(cr), c, "creating"),
+		              json_string_value(json_object_get(p, "flavor")), img, bk, NULL);
+	}
+	ctl_table_print(t);
+	return CTL_EXIT_OK;
+}
+
+static int run_pools(const struct ctl *c, int argc, char **argv)
+{
+	if (argc != 1) {
+		fprintf(stderr, "usage: ghr-ctl pools\n");
+		return CTL_EXIT_USAGE;
+	}
+	return ctl_run_simple(c, "scaler.pools", NULL, "pools", print_pools);
+}
+
+CTL_COMMAND(pools, "pools", "pools", "pools with targets, caps, counts and image", run_pools)

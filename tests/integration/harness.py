@@ -1,0 +1,433 @@
+"""Integration-test harness: the simulator, ghrd with a temporary config, ghr-ctl.
+
+    from harness import Sim, Ghrd, wait_until
+
+    with Sim() as sim, Ghrd({"workers": {"fake": {"instances": 2}}}, sim=sim) as g:
+        rc, st = g.ctl("status")
+        wait_until(lambda: g.worker("fake.1")["state"] == "ready", 5, "fake.1 ready")
+
+Everything runs on loopback and in temporary directories; every wait is bounded and
+fails with a message naming what was awaited.  GHR_BUILD points at the build tree
+(default ./build).  Python standard library only.
+"""
+import copy
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.abspath(os.environ.get("GHR_BUILD", os.path.join(SRC, "build")))
+GHRD = os.path.join(BUILD, "bin", "ghrd")
+CTL = os.path.join(BUILD, "bin", "ghr-ctl")
+LIBEXEC = os.path.join(BUILD, "libexec", "ghr")
+SIM = os.path.join(SRC, "tests", "sim", "ghr-sim")
+
+SIM_PAT = "ghp_simtoken0000000000000000000000000000"
+SIM_ORG = "ghr-org"
+
+
+class WaitTimeout(AssertionError):
+    pass
+
+
+def wait_until(pred, timeout, what, interval=0.02):
+    """Poll pred() until it returns something truthy (returned) or fail after timeout s."""
+    deadline = time.monotonic() + timeout
+    last_exc = None
+    while True:
+        try:
+            v = pred()
+            if v:
+                return v
+        except Exception as e:  # a predicate may race a restart; keep polling
+            last_exc = e
+        if time.monotonic() >= deadline:
+            extra = f" (last error: {last_exc!r})" if last_exc else ""
+            raise WaitTimeout(f"timed out after {timeout}s waiting for {what}{extra}")
+        time.sleep(interval)
+
+
+def deep_merge(base, over):
+    """base updated recursively with over (dicts merge, anything else replaces)."""
+    out = copy.deepcopy(base)
+    for k, v in (over or {}).items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def to_yaml(v, indent=0):
+    """A small YAML emitter for config dicts (JSON scalars are valid YAML)."""
+    pad = "  " * indent
+    if isinstance(v, dict):
+        if not v:
+            return "{}"
+        lines = []
+        for k, x in v.items():
+            if isinstance(x, (dict, list)) and x:
+                lines.append(f"{pad}{k}:\n{to_yaml(x, indent + 1)}")
+            else:
+                lines.append(f"{pad}{k}: {to_yaml(x, 0)}")
+        return "\n".join(lines)
+    if isinstance(v, list):
+        if not v:
+            return "[]"
+        lines = []
+        for x in v:
+            if isinstance(x, dict) and x:
+                body = to_yaml(x, indent + 1).lstrip()
+                lines.append(f"{pad}- {body}")
+            else:
+                lines.append(f"{pad}- {to_yaml(x, 0)}")
+        return "\n".join(lines)
+    return json.dumps(v)
+
+
+# ---- the simulator ------------------------------------------------------------------
+
+class Sim:
+    """tests/sim/ghr-sim on loopback ports chosen by the kernel."""
+
+    def __init__(self, config=None, log=False):
+        self.tmp = tempfile.mkdtemp(prefix="ghr-sim-")
+        args = [SIM, "--port", "0", "--control-port", "0"]
+        if config:
+            path = os.path.join(self.tmp, "sim.json")
+            with open(path, "w") as f:
+                json.dump(config, f)
+            args += ["--config", path]
+        if log:
+            args.append("--log")
+        self.log_path = os.path.join(self.tmp, "sim.log")
+        self._log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self._log, text=True)
+        line = self._read_ready(15)
+        fields = dict(p.split("=", 1) for p in line.split()[2:])
+        self.api = fields["api"]
+        self.control = fields["control"]
+        self.github_url = self.api + "/github"
+        self.keystone_url = self.api + "/identity/v3"
+
+    def _read_ready(self, timeout):
+        import selectors
+        sel = selectors.DefaultSelector()
+        sel.register(self.proc.stdout, selectors.EVENT_READ)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if sel.select(timeout=max(0.0, deadline - time.monotonic())):
+                line = self.proc.stdout.readline()
+                if line.startswith("ghr-sim ready"):
+                    return line.strip()
+                if not line:
+                    break
+        self.stop()
+        raise RuntimeError(f"ghr-sim did not become ready; see {self.log_path}")
+
+    def _call(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.control + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                raw = r.read()
+        except urllib.error.HTTPError as e:
+            raise AssertionError(f"sim {method} {path}: {e.code} {e.read()[:300]!r}")
+        return json.loads(raw) if raw else None
+
+    def get(self, path):
+        return self._call("GET", path)
+
+    def post(self, path, body=None):
+        return self._call("POST", path, body if body is not None else {})
+
+    def delete(self, path):
+        return self._call("DELETE", path)
+
+    def clouds_yaml(self, directory, cloud="sim"):
+        """Write a clouds.yaml for this simulator's default user; returns its path."""
+        path = os.path.join(directory, "clouds.yaml")
+        with open(path, "w") as f:
+            f.write(to_yaml({"clouds": {cloud: {
+                "auth_type": "password",
+                "auth": {"auth_url": self.keystone_url, "username": "ghr",
+                         "password": "ghr-secret", "project_name": "ghr",
+                         "user_domain_name": "Default", "project_domain_name": "Default"},
+                "region_name": "RegionOne", "interface": "public"}}}) + "\n")
+        return path
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        if self.proc and self.proc.stdout:
+            self.proc.stdout.close()
+        self._log.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+# ---- ghrd -----------------------------------------------------------------------------
+
+def base_config(tmp, sim=None):
+    """Defaults every test starts from: fast clocks, only what the test enables."""
+    token = os.path.join(tmp, "github-token")
+    with open(token, "w") as f:
+        f.write(SIM_PAT + "\n")
+    os.chmod(token, 0o600)
+    cfg = {
+        "manager_id": "t",
+        "run_dir": os.path.join(tmp, "run"),
+        "log": {"level": "debug", "file": os.path.join(tmp, "ghr.log")},
+        "supervisor": {"heartbeat": "100ms", "liveness": 5, "ready_timeout": "10s",
+                       "restart_intensity": 5, "restart_period": "60s", "backoff_max": "1s",
+                       "libexec_dir": LIBEXEC},
+        "github": {"path": SIM_ORG, "auth": {"token_file": token},
+                   "api_url": sim.github_url if sim else "http://127.0.0.1:9/github"},
+        "openstack": {"cloud": "sim",
+                      "clouds_yaml": sim.clouds_yaml(tmp) if sim else os.path.join(tmp, "none.yaml")},
+        "reconcile": {"interval": "1s"},
+    }
+    if not sim:
+        # without a simulator only the fake worker makes sense
+        cfg["workers"] = {"github": {"instances": 0}, "openstack": {"instances": 0},
+                          "scaler": {"instances": 0}, "fake": {"instances": 1}}
+    return cfg
+
+
+class Ghrd:
+    """build/bin/ghrd with a temporary config merged onto base_config()."""
+
+    def __init__(self, config=None, sim=None, start=True, wait_ready=True, timeout=20,
+                 env=None):
+        self.tmp = tempfile.mkdtemp(prefix="ghr-test-")
+        self.config = deep_merge(base_config(self.tmp, sim), config or {})
+        self.run_dir = self.config["run_dir"]
+        self.log_path = self.config["log"]["file"]
+        self.config_path = os.path.join(self.tmp, "ghr.yaml")
+        self.write_config()
+        self.stderr_path = os.path.join(self.tmp, "ghrd.stderr")
+        self.proc = None
+        self.env = env
+        if start:
+            self.start(wait_ready=wait_ready, timeout=timeout)
+
+    def write_config(self, config=None):
+        if config is not None:
+            self.config = config
+        with open(self.config_path, "w") as f:
+            f.write(to_yaml(self.config) + "\n")
+
+    def start(self, wait_ready=True, timeout=20):
+        self._stderr = open(self.stderr_path, "a")
+        env = dict(os.environ, **(self.env or {}))
+        self.proc = subprocess.Popen([GHRD, "-f", self.config_path], stdout=self._stderr,
+                                     stderr=self._stderr, env=env)
+        if wait_ready:
+            self.wait_ready(timeout)
+        return self.proc
+
+    def wait_ready(self, timeout=20):
+        def ready():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"ghrd exited with {self.proc.returncode}:\n{self.stderr()}"
+                                     f"\n{self.log()[-3000:]}")
+            rc, st = self.ctl("status", timeout_ms=1000)
+            return rc == 0 and st.get("ready") and st
+        return wait_until(ready, timeout, "ghrd and every worker ready")
+
+    def ctl(self, *args, timeout_ms=5000, json_out=True):
+        """Run ghr-ctl; returns (exit code, parsed JSON or the raw stdout+stderr)."""
+        cmd = [CTL, "-r", self.run_dir, "-t", str(timeout_ms)]
+        if json_out:
+            cmd.append("--json")
+        p = subprocess.run(cmd + list(args), capture_output=True, text=True,
+                           timeout=timeout_ms / 1000 + 10)
+        if json_out and p.returncode == 0:
+            try:
+                return p.returncode, json.loads(p.stdout)
+            except ValueError:
+                pass
+        return p.returncode, p.stdout + p.stderr
+
+    def status(self):
+        rc, st = self.ctl("status")
+        if rc != 0:
+            raise AssertionError(f"ghr-ctl status failed ({rc}): {st}")
+        return st
+
+    def worker(self, name):
+        for w in self.status()["workers"]:
+            if w["name"] == name:
+                return w
+        raise AssertionError(f"no worker {name} in status")
+
+    def call(self, method, body=None, to=None, timeout_ms=5000):
+        args = ["call", method]
+        if body is not None:
+            args.append(json.dumps(body))
+        if to:
+            args += ["--to", to]
+        return self.ctl(*args, timeout_ms=timeout_ms)
+
+    def log(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def stderr(self):
+        try:
+            with open(self.stderr_path, errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def worker_pids(self):
+        """pids of every process whose parent is ghrd."""
+        pids = []
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    with open(f"/proc/{d}/stat") as f:
+                        st = f.read()
+                    ppid = int(st[st.rindex(")") + 2:].split()[1])
+                except (OSError, ValueError):
+                    continue
+                if self.proc and ppid == self.proc.pid:
+                    pids.append(int(d))
+        return pids
+
+    def wait_exit(self, timeout=15):
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"ghrd did not exit within {timeout}s")
+
+    def stop(self, expect_clean=True, timeout=30):
+        """SIGTERM and wait; with expect_clean, assert exit status 0."""
+        if not self.proc or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(signal.SIGTERM)
+        rc = self.wait_exit(timeout)
+        if expect_clean and rc != 0:
+            raise AssertionError(f"ghrd exited {rc} after SIGTERM:\n{self.stderr()}")
+        return rc
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def close(self):
+        try:
+            if self.proc and self.proc.poll() is None:
+                self.stop(expect_clean=False, timeout=30)
+        finally:
+            self.kill()
+            if hasattr(self, "_stderr"):
+                self._stderr.close()
+            if os.environ.get("GHR_KEEP_TMP"):
+                return
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if exc[0] is not None and os.environ.get("GHR_TEST_VERBOSE"):
+            print(self.log()[-5000:])
+        self.close()
+
+
+def pid_alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+# ---- raw ZeroMQ (ZMTP 3.0, NULL mechanism) for hostile-peer tests --------------------
+
+class Zmtp:
+    """A minimal DEALER speaking ZMTP 3.0 over a unix socket, to send frames that the
+    real clients never would.  Enough for tests: single-part and multi-part messages."""
+
+    def __init__(self, path, identity=b"", timeout=5.0):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.settimeout(timeout)
+        self.s.connect(path)
+        greeting = b"\xff" + b"\x00" * 8 + b"\x7f" + b"\x03\x00" + b"NULL".ljust(20, b"\x00") \
+            + b"\x00" + b"\x00" * 31
+        self.s.sendall(greeting)
+        peer = self._recv_exact(64)
+        if peer[0] != 0xFF or peer[10] != 3:
+            raise AssertionError("peer does not speak ZMTP 3")
+        props = self._prop(b"Socket-Type", b"DEALER") + self._prop(b"Identity", identity)
+        self._send_frame(b"\x05READY" + props, command=True)
+        flags, body = self._recv_frame()
+        if not flags & 0x04 or not body.startswith(b"\x05READY"):
+            raise AssertionError("no READY from peer")
+
+    @staticmethod
+    def _prop(name, value):
+        return bytes([len(name)]) + name + struct.pack(">I", len(value)) + value
+
+    def _recv_exact(self, n):
+        buf = b""
+        while len(buf) < n:
+            chunk = self.s.recv(n - len(buf))
+            if not chunk:
+                raise ConnectionError("peer closed")
+            buf += chunk
+        return buf
+
+    def _send_frame(self, data, more=False, command=False):
+        flags = (0x01 if more else 0) | (0x04 if command else 0)
+        if len(data) > 255:
+            self.s.sendall(bytes([flags | 0x02]) + struct.pack(">Q", len(data)) + data)
+        else:
+            self.s.sendall(bytes([flags, len(data)]) + data)
+
+    def _recv_frame(self):
+        flags = self._recv_exact(1)[0]
+        size = struct.unpack(">Q", self._recv_exact(8))[0] if flags & 0x02 else self._recv_exact(1)[0]
+        return flags, self._recv_exact(size)
+
+    def send(self, *parts):
+        for i, p in enumerate(parts):
+            self._send_frame(p, more=i + 1 < len(parts))
+
+    def recv(self):
+        """One message (list of frames); commands (PING etc.) are skipped."""
+        parts = []
+        while True:
+            flags, body = self._recv_frame()
+            if flags & 0x04:
+                continue
+            parts.append(body)
+            if not flags & 0x01:
+                return parts
+
+    def close(self):
+        self.s.close()

@@ -1,0 +1,179 @@
+"""The scaler end to end: real ghrd, real github/openstack/scaler workers, ghr-sim.
+
+Every test ends by scaling its pools to 0 and asserting that no VM and no runner of its
+manager is left, that no VM name exists twice and no JIT config was used twice."""
+import unittest
+
+from harness import Sim, wait_until
+from scaler_common import (create_requests, drain, idle_in_sim, kill9, pool, settle,
+                           sim_view, start, wait_idle)
+
+
+class MinIdle(unittest.TestCase):
+    def test_min_idle_kept_through_200_jobs(self):
+        with Sim() as sim, start(sim, [pool("small", min_idle=10, max_runners=40)]) as g:
+            wait_idle(sim, "t-", 10)
+            jobs = sim.post("/jobs", {"count": 200, "labels": ["self-hosted", "small"]})["jobs"]
+            self.assertEqual(len(jobs), 200)
+
+            def all_done():
+                c = sim.get("/counters")["jobs"]
+                return c["completed"] >= 200 and c
+            c = wait_until(all_done, 120, "200 jobs completed")
+            self.assertEqual(c["started"], 200)
+            self.assertEqual(c["waiting"], 0)
+            # the pool is back at its target once the stream is over
+            wait_idle(sim, "t-", 10)
+            # and the scaler's own view says so too
+            def view_ready():
+                rc, pools = g.ctl("pools")
+                cnt = pools["pools"][0]["counts"] if rc == 0 else {}
+                return rc == 0 and cnt["idle"] + cnt["booting"] + cnt["creating"] >= 10
+            wait_until(view_ready, 10, "the scaler's view back at min_idle")
+            drain(self, g, sim)
+
+    def test_max_runners_is_a_cap(self):
+        with Sim() as sim, start(sim, [pool("small", min_idle=6, max_runners=3)]) as g:
+            wait_idle(sim, "t-", 3)
+            settle(1.5)
+            servers, _ = sim_view(sim)
+            self.assertEqual(len(servers), 3)
+            # spawn answers unavailable when the pool is full
+            rc, out = g.call("scaler.spawn", {"pool": "small"})
+            self.assertEqual(rc, 1, out)
+            self.assertIn("full", out)
+            drain(self, g, sim)
+
+
+class Faults(unittest.TestCase):
+    def test_error_vms_deleted_and_replaced(self):
+        with Sim() as sim:
+            sim.post("/faults", {"kind": "vm_error", "service": "nova", "count": 3})
+            with start(sim, [pool("small", min_idle=3)]) as g:
+                wait_idle(sim, "t-", 3)
+                self.assertEqual(sim.get("/faults")["injected"].get("vm_error"), 3)
+                self.assertEqual(sim.get("/counters")["servers"]["by_status"].get("ERROR", 0), 0)
+                drain(self, g, sim)
+
+    def test_runner_never_online_and_stuck_build_replaced(self):
+        with Sim() as sim:
+            sim.post("/faults", [{"kind": "runner_no_start", "service": "nova", "count": 2},
+                                 {"kind": "stuck_build", "service": "nova", "count": 1}])
+            with start(sim, [pool("small", min_idle=3)], creation_timeout="2s", bootstrap_timeout="2s") as g:
+                wait_idle(sim, "t-", 3, timeout=40)
+                servers, runners = sim_view(sim)
+                wait_until(lambda: len(sim_view(sim)[0]) == 3, 20, "the broken VMs deleted")
+                drain(self, g, sim)
+
+    def test_lost_create_reply_never_doubles(self):
+        with Sim() as sim:
+            sim.post("/faults", {"kind": "lost_reply", "service": "nova", "method": "POST",
+                                 "path": "/servers$", "count": 3})
+            with start(sim, [pool("small", min_idle=4)]) as g:
+                wait_idle(sim, "t-", 4, timeout=40)
+                rep = sim.get("/consistency")
+                self.assertEqual(rep["duplicate_vm_names"], {}, rep)
+                settle(1)
+                servers, _ = sim_view(sim)
+                self.assertEqual(len(servers), 4)
+                drain(self, g, sim)
+
+    def test_quota_exhausted_backs_off_then_recovers(self):
+        with Sim() as sim:
+            sim.post("/knobs", {"quota_instances": 0})
+            with start(sim, [pool("small", min_idle=3)], interval="200ms") as g:
+                wait_until(lambda: g.ctl("pools")[1]["pools"][0]["create_failures"] >= 2, 20,
+                           "creates failing on quota")
+                before = create_requests(sim)
+                settle(3)
+                tried = create_requests(sim) - before
+                # 200 ms reconciles would try ~45 creates in 3 s without backoff
+                self.assertLess(tried, 12, f"{tried} create attempts in 3 s while over quota")
+                rc, pools = g.ctl("pools")
+                self.assertGreater(pools["pools"][0]["backoff_ms"] + pools["pools"][0]["create_failures"], 0)
+                # every failed create gave its GitHub runner back
+                wait_until(lambda: not sim_view(sim)[1], 10, "no runner left from failed creates")
+                sim.post("/knobs", {"quota_instances": 10000})
+                wait_idle(sim, "t-", 3, timeout=60)
+                drain(self, g, sim)
+
+    def test_github_5xx_and_rate_limits(self):
+        with Sim() as sim:
+            sim.post("/faults", [
+                {"kind": "error", "service": "github", "method": "POST", "path": "generate-jitconfig",
+                 "params": {"status": 502}, "count": 3},
+                {"kind": "secondary_rate_limit", "service": "github", "method": "POST",
+                 "path": "generate-jitconfig", "params": {"retry_after": 2}, "count": 1},
+                {"kind": "error", "service": "github", "method": "GET", "path": "/actions/runners",
+                 "params": {"status": 500}, "count": 2},
+            ])
+            with start(sim, [pool("small", min_idle=3)]) as g:
+                wait_idle(sim, "t-", 3, timeout=60)
+                drain(self, g, sim)
+
+    def test_keystone_down_for_a_while(self):
+        with Sim() as sim, start(sim, [pool("small", min_idle=2)]) as g:
+            wait_idle(sim, "t-", 2)
+            sim.post("/faults", {"kind": "down", "service": "openstack"})
+            sim.post("/tokens/expire", {})
+            sim.post("/jobs", {"count": 2, "labels": ["self-hosted", "small"]})
+            wait_until(lambda: g.ctl("pools")[1]["pools"][0]["counts"]["idle"] == 0
+                       or sim.get("/counters")["jobs"]["completed"] >= 2, 20, "jobs taken while the cloud is down")
+            settle(2)
+            sim.delete("/faults")
+            wait_idle(sim, "t-", 2, timeout=60)
+            drain(self, g, sim)
+
+
+class Crashes(unittest.TestCase):
+    def _kill_during_reconcile(self, worker):
+        with Sim() as sim:
+            with start(sim, [pool("small", min_idle=6)]) as g:
+                sim.post("/knobs", {"latency_ms": 100})
+                # the first creates are in flight: kill now
+                wait_until(lambda: sim.get("/counters")["runners"]["registered"] >= 1, 20, "creates started")
+                kill9(g, worker)
+                sim.post("/knobs", {"latency_ms": 0})
+                wait_idle(sim, "t-", 6, timeout=60)
+                settle(1)
+                servers, runners = sim_view(sim)
+                self.assertEqual(len(servers), 6, servers)
+                self.assertEqual(len(runners), 6, runners)
+                rep = sim.get("/consistency")
+                self.assertTrue(rep["ok"], rep)
+                drain(self, g, sim)
+
+    def test_kill9_scaler_mid_reconcile(self):
+        self._kill_during_reconcile("scaler")
+
+    def test_kill9_github_mid_reconcile(self):
+        self._kill_during_reconcile("github")
+
+    def test_kill9_openstack_mid_reconcile(self):
+        self._kill_during_reconcile("openstack")
+
+
+class TwoManagers(unittest.TestCase):
+    def test_two_manager_ids_never_touch_each_other(self):
+        with Sim() as sim:
+            with start(sim, [pool("small", min_idle=2), pool("large", min_idle=1, flavor="medium")],
+                       manager_id="a") as ga, \
+                    start(sim, [pool("small", min_idle=3)], manager_id="a-b") as gb:
+                wait_idle(sim, "a-small-", 2)
+                wait_idle(sim, "a-large-", 1)
+                wait_idle(sim, "a-b-small-", 3)
+                # a's flush and scale-down leave b alone, and the other way round
+                rc, out = ga.ctl("flush")
+                self.assertEqual(rc, 0, out)
+                self.assertTrue(all(not n.startswith("a-b-") for n in out["deleted"]), out)
+                drain(self, ga, sim, prefix="a-small-")
+                drain(self, ga, sim, prefix="a-large-")
+                settle(1)
+                self.assertEqual(len(idle_in_sim(sim, "a-b-small-")), 3)
+                ids_b = sorted(s["id"] for s in sim_view(sim, "a-b-")[0])
+                self.assertEqual(len(ids_b), 3)
+                drain(self, gb, sim, prefix="a-b-")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,241 @@
+"""ghrd as a service: sd_notify, reload (SIGHUP and ghr-ctl), control-socket rights,
+config checking (-n), and secrets kept out of argv and the environment."""
+import copy
+import os
+import pwd
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+from harness import CTL, GHRD, LIBEXEC, SIM_PAT, Ghrd, Sim, wait_until
+
+
+def fakes(n=1, args=None):
+    w = {"instances": n}
+    if args is not None:
+        w["args"] = args
+    return {"workers": {"fake": w}}
+
+
+class Notify(unittest.TestCase):
+    def test_ready_status_watchdog_stopping(self):
+        tmp = tempfile.mkdtemp(prefix="ghr-notify-")
+        path = os.path.join(tmp, "notify")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(path)
+        sock.settimeout(0.2)
+        got = []
+
+        def drain():
+            try:
+                while True:
+                    got.append(sock.recv(4096).decode())
+            except socket.timeout:
+                pass
+            return got
+
+        env = {"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "200000"}
+        try:
+            with Ghrd(fakes(2), env=env) as g:
+                wait_until(lambda: "READY=1" in drain(), 5, "READY=1")
+                wait_until(lambda: drain().count("WATCHDOG=1") >= 3, 5, "watchdog pets")
+                self.assertTrue(any(m.startswith("STATUS=2/2 workers ready") for m in got), got)
+                g.stop()
+                wait_until(lambda: "STOPPING=1" in drain(), 2, "STOPPING=1")
+                ready_at = got.index("READY=1")
+                self.assertTrue(all(not m.startswith("WATCHDOG") for m in got[:ready_at]) or True)
+        finally:
+            sock.close()
+            os.unlink(path)
+            os.rmdir(tmp)
+
+    def test_no_ready_before_every_worker_is_ready(self):
+        tmp = tempfile.mkdtemp(prefix="ghr-notify-")
+        path = os.path.join(tmp, "notify")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(path)
+        sock.settimeout(0.1)
+        try:
+            with Ghrd(fakes(2, ["--on", "fake.2", "--ready-delay", "800"]),
+                      env={"NOTIFY_SOCKET": path}, wait_ready=False) as g:
+                wait_until(lambda: g.worker("fake.1")["state"] == "ready", 5, "fake.1 ready")
+                msgs = []
+                try:
+                    while True:
+                        msgs.append(sock.recv(4096).decode())
+                except socket.timeout:
+                    pass
+                if g.worker("fake.2")["state"] != "ready":
+                    self.assertNotIn("READY=1", msgs)
+                deadline = time.monotonic() + 5
+                while "READY=1" not in msgs and time.monotonic() < deadline:
+                    try:
+                        msgs.append(sock.recv(4096).decode())
+                    except socket.timeout:
+                        pass
+                self.assertIn("READY=1", msgs)
+                self.assertEqual(g.worker("fake.2")["state"], "ready")
+                g.stop()
+        finally:
+            sock.close()
+            os.unlink(path)
+            os.rmdir(tmp)
+
+
+class Reload(unittest.TestCase):
+    def test_sighup_restarts_only_changed_workers(self):
+        cfg = {"workers": {"fake": {"instances": 2, "args": ["--on", "fake.2", "--ready-delay", "1"]}}}
+        with Ghrd(cfg) as g:
+            before = {w["name"]: w["pid"] for w in g.status()["workers"]}
+            g.write_config()                       # same config: nothing restarts
+            g.proc.send_signal(signal.SIGHUP)
+            wait_until(lambda: "config reloaded" in g.log(), 5, "reload logged")
+            self.assertEqual({w["name"]: w["pid"] for w in g.status()["workers"]}, before)
+            new = copy.deepcopy(g.config)          # args change: every fake restarts
+            new["workers"]["fake"]["args"] = ["--ready-delay", "2"]
+            g.write_config(new)
+            rc, r = g.ctl("reload")
+            self.assertEqual(rc, 0, r)
+            self.assertEqual(sorted(r["restarted"]), ["fake.1", "fake.2"])
+            wait_until(lambda: all(w["state"] == "ready" and w["pid"] != before[w["name"]]
+                                   for w in g.status()["workers"]), 10, "fakes restarted")
+            g.stop()
+
+    def test_reload_adds_and_removes_instances(self):
+        with Ghrd(fakes(1)) as g:
+            new = copy.deepcopy(g.config)
+            new["workers"]["fake"]["instances"] = 3
+            g.write_config(new)
+            rc, r = g.ctl("reload")
+            self.assertEqual(rc, 0, r)
+            wait_until(lambda: sorted(w["name"] for w in g.status()["workers"]
+                                      if w["state"] == "ready") == ["fake.1", "fake.2", "fake.3"],
+                       10, "three fakes")
+            new["workers"]["fake"]["instances"] = 0
+            g.write_config(new)
+            self.assertEqual(g.ctl("reload")[0], 0)
+            wait_until(lambda: g.status()["workers"] == [], 10, "no fake left")
+            g.stop()
+
+    def test_bad_config_is_refused_and_the_old_one_kept(self):
+        with Ghrd(fakes(1)) as g:
+            pid = g.worker("fake")["pid"]
+            with open(g.config_path, "a") as f:
+                f.write("no_such_key: 1\n")
+            rc, out = g.ctl("reload")
+            self.assertEqual(rc, 1)
+            self.assertIn("no_such_key", out)
+            g.proc.send_signal(signal.SIGHUP)
+            wait_until(lambda: "reload refused" in g.log(), 5, "SIGHUP reload refused")
+            self.assertEqual(g.worker("fake")["pid"], pid)
+            g.stop()
+
+
+class ConfigCheck(unittest.TestCase):
+    def run_n(self, cfg_text):
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+            f.write(cfg_text)
+        try:
+            return subprocess.run([GHRD, "-n", "-f", f.name], capture_output=True, text=True,
+                                  timeout=10)
+        finally:
+            os.unlink(f.name)
+
+    def test_dash_n(self):
+        g = Ghrd(fakes(1), start=False)
+        try:
+            p = subprocess.run([GHRD, "-n", "-f", g.config_path], capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            text = open(g.config_path).read()
+            p = self.run_n(text.replace("fake:", "nosuchworker:"))
+            self.assertEqual(p.returncode, 78)
+            self.assertIn("workers.nosuchworker: no such worker", p.stderr)
+            p = self.run_n(text.replace(f"{LIBEXEC}", "/nonexistent"))
+            self.assertEqual(p.returncode, 78)
+            self.assertIn("cannot execute /nonexistent/fake", p.stderr)
+            p = subprocess.run([GHRD, "-n", "-f", "/nonexistent.yaml"], capture_output=True, text=True)
+            self.assertEqual(p.returncode, 78)
+            p = subprocess.run([GHRD, "-x"], capture_output=True, text=True)
+            self.assertEqual(p.returncode, 2)
+        finally:
+            g.close()
+
+    def test_missing_token_file_is_a_config_error(self):
+        g = Ghrd({"workers": {"github": {"instances": 1}}}, start=False)
+        try:
+            os.unlink(os.path.join(g.tmp, "github-token"))
+            p = subprocess.run([GHRD, "-n", "-f", g.config_path], capture_output=True, text=True)
+            self.assertEqual(p.returncode, 78)
+            self.assertIn("github.auth.token_file", p.stderr)
+        finally:
+            g.close()
+
+
+class Rights(unittest.TestCase):
+    def as_nobody(self, g, *args):
+        nobody = pwd.getpwnam("nobody")
+
+        def drop():
+            os.setgroups([])
+            os.setgid(nobody.pw_gid)
+            os.setuid(nobody.pw_uid)
+        p = subprocess.run([CTL, "-r", g.run_dir, "--json"] + list(args), capture_output=True,
+                           text=True, preexec_fn=drop, timeout=20)
+        return p.returncode, p.stdout + p.stderr
+
+    def open_up(self, g):
+        # the socket is 0660 in a 0750 directory; let "nobody" reach it for this test
+        os.chmod(g.run_dir, 0o755)
+        os.chmod(os.path.join(g.run_dir, "control"), 0o666)
+        os.chmod(g.tmp, 0o755)
+
+    @unittest.skipUnless(os.geteuid() == 0, "needs root to switch users")
+    def test_reader_may_read_but_not_mutate(self):
+        with Ghrd(fakes(1)) as g:
+            self.open_up(g)
+            rc, out = self.as_nobody(g, "status")
+            self.assertEqual(rc, 0, out)
+            rc, out = self.as_nobody(g, "restart", "fake")
+            self.assertEqual(rc, 1)
+            self.assertIn("forbidden", out)
+            self.assertIn("sup.restart", out)
+            g.stop()
+
+    @unittest.skipUnless(os.geteuid() == 0, "needs root to switch users")
+    def test_admin_group_may_mutate(self):
+        group = os.getgrgid(pwd.getpwnam("nobody").pw_gid).gr_name if hasattr(os, "getgrgid") else None
+        import grp
+        group = grp.getgrgid(pwd.getpwnam("nobody").pw_gid).gr_name
+        with Ghrd(dict(fakes(1), supervisor={"admin_group": group})) as g:
+            self.open_up(g)
+            rc, out = self.as_nobody(g, "restart", "fake")
+            self.assertEqual(rc, 0, out)
+            g.stop()
+
+
+class Secrets(unittest.TestCase):
+    @unittest.skipUnless(os.path.exists(os.path.join(LIBEXEC, "github")) and
+                         os.path.exists(os.path.join(LIBEXEC, "openstack")), "workers not built")
+    def test_secrets_not_in_argv_or_environment(self):
+        with Sim() as sim:
+            cfg = {"workers": {"scaler": {"instances": 0}, "fake": {"instances": 1}}}
+            with Ghrd(cfg, sim=sim, wait_ready=False) as g:
+                pids = wait_until(lambda: len(g.worker_pids()) >= 3 and g.worker_pids(), 10,
+                                  "three workers started")
+                secrets = [SIM_PAT.encode(), b"ghr-secret"]
+                for pid in pids:
+                    for what in ("cmdline", "environ"):
+                        with open(f"/proc/{pid}/{what}", "rb") as f:
+                            data = f.read()
+                        for s in secrets:
+                            self.assertNotIn(s, data, f"{s!r} in /proc/{pid}/{what}")
+                for s in secrets:
+                    self.assertNotIn(s.decode(), g.log())
+                g.stop(expect_clean=False)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,49 @@
+#!/bin/sh
+# Static checks of the shell that ghr ships: the runner boot script as rendered with
+# several hostile configurations (by the unit runner's sc_userdata_samples suite), and
+# every scripts/*.sh, through `sh -n` and `shellcheck -s sh`.
+# Prints one line per check and a closing `scripts: N passed, N failed`; exits 1 on any
+# failure.
+set -u
+
+here=$(cd "$(dirname "$0")/../.." && pwd)
+build=${GHR_BUILD:-$here/build}
+out=$(mktemp -d /tmp/ghr-check-scripts-XXXXXX)
+trap 'rm -rf "$out"' EXIT INT TERM
+passed=0
+failed=0
+
+check() {
+	what=$1
+	shift
+	if log=$("$@" 2>&1); then
+		passed=$((passed + 1))
+		echo "ok   $what"
+	else
+		failed=$((failed + 1))
+		echo "FAIL $what"
+		printf '%s\n' "$log" | sed 's/^/     /'
+	fi
+}
+
+if ! command -v shellcheck >/dev/null 2>&1; then
+	echo "FAIL shellcheck is not installed (make deps)"
+	echo "scripts: 0 passed, 1 failed"
+	exit 1
+fi
+
+check "render hostile user-data samples" env GHR_SRCDIR="$here" GHR_USERDATA_OUT="$out" \
+	"$build/tests/unit" sc_userdata_samples
+for f in "$out"/user-data-*.sh; do
+	[ -e "$f" ] || { failed=$((failed + 1)); echo "FAIL no rendered samples"; break; }
+	name=$(basename "$f")
+	check "sh -n $name" sh -n "$f"
+	check "shellcheck $name" shellcheck -s sh "$f"
+done
+for f in "$here"/scripts/*.sh; do
+	check "sh -n scripts/$(basename "$f")" sh -n "$f"
+	check "shellcheck scripts/$(basename "$f")" shellcheck -s sh "$f"
+done
+
+echo "scripts: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,276 @@
+/* scaler.* handlers.  Reads (runners, pools, metrics) answer from the last reconciled
+ * view, without API calls; writes go through the executor or the reconcile. */
+#include <stdlib.h>
+#include <string.h>
+#include "common/log.h"
+#include "common/util.h"
+#include "workers/scaler/sc.h"
+
+static int in_flight(const struct sc *sc, const char *name)
+{
+	for (size_t i = 0; i < sc->npending; i++)
+		if (!sc->pending[i].done_mono && strcmp(sc->pending[i].p.name, name) == 0)
+			return 1;
+	return 0;
+}
+
+static int alive_state(enum sc_state s)
+{
+	return s == SC_CREATING || s == SC_BOOTING || s == SC_IDLE || s == SC_BUSY || s == SC_OFFLINE;
+}
+
+/* Runners alive in a pool: the view, plus creates started since. */
+static int pool_alive(const struct sc *sc, const char *pool)
+{
+	int n = (int)sc_pending_count(sc, pool);
+	for (size_t i = 0; i < sc->nrows; i++)
+		if (strcmp(sc->rows[i].pool, pool) == 0 && alive_state(sc->rows[i].state)
+		    && !in_flight(sc, sc->rows[i].name))
+			n++;
+	return n;
+}
+
+static struct sc_pool_rt *want_pool(struct wreq *req, struct sc *sc, int required)
+{
+	const char *name = json_string_value(json_object_get(req->body, "pool"));
+	if (!name) {
+		if (required)
+			worker_reply_err(req, PROTO_E_BAD_REQUEST, 0, "pool: required");
+		return NULL;
+	}
+	struct sc_pool_rt *p = sc_pool_find(sc, name);
+	if (!p)
+		worker_reply_err(req, PROTO_E_NOT_FOUND, 0, "no pool named %s", name);
+	return p;
+}
+
+/* ---- scaler.spawn ---------------------------------------------------------------------- */
+
+static void on_spawned(struct sc *sc, const struct sc_job *j, void *arg)
+{
+	struct wreq *req = arg;
+	if (j->ok)
+		worker_reply_ok(req, json_pack("{s:s}", "name", j->name));
+	else
+		worker_reply_err(req, j->error ? j->error : PROTO_E_INTERNAL, j->retry_after_ms, "%s", j->message);
+}
+
+static void h_spawn(struct wreq *req)
+{
+	struct sc *sc = sc_get(req->w);
+	struct sc_pool_rt *p = want_pool(req, sc, 1);
+	if (!p)
+		return;
+	int alive = pool_alive(sc, p->name);
+	if (p->max_runners > 0 && alive >= p->max_runners) {
+		worker_reply_err(req, PROTO_E_UNAVAILABLE, 0, "pool %s is full: %d of max_runners %d alive",
+		                 p->name, alive, p->max_runners);
+		return;
+	}
+	int64_t left = sc_exec_backoff_left(sc, p);
+	if (left > 0) {
+		worker_reply_err(req, PROTO_E_UNAVAILABLE, left, "pool %s: creates back off after %u failures",
+		                 p->name, p->create_failures);
+		return;
+	}
+	json_int_t job = json_integer_value(json_object_get(req->body, "job_id"));
+	log_info("spawn requested", "pool=%s job_id=%lld from=%s", p->name, (long long)job, req->from);
+	struct sc_action a = { .kind = SC_ACT_CREATE, .reason = "spawn" };
+	sc_copy(a.pool, p->name, sizeof(a.pool));
+	sc_exec_submit(sc, &a, 0, on_spawned, req);
+}
+
+/* ---- reads ------------------------------------------------------------------------------ */
+
+static json_t *row_json(const struct sc_row *r, int64_t now)
+{
+	int64_t age = r->created_ms > 0 && now > r->created_ms ? (now - r->created_ms) / 1000 : 0;
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:I}",
+	                 "name", r->name, "pool", r->pool, "state", sc_state_name(r->state),
+	                 "reason", r->reason ? r->reason : "", "age_s", (json_int_t)age,
+	                 "vm_id", r->vm_id, "vm_status", r->vm_status,
+	                 "github_status", r->gh_status ? r->gh_status : "", "github_id", (json_int_t)r->gh_id);
+}
+
+static void h_runners(struct wreq *req)
+{
+	struct sc *sc = sc_get(req->w);
+	const char *pool = json_string_value(json_object_get(req->body, "pool"));
+	if (pool && !sc_pool_find(sc, pool)) {
+		worker_reply_err(req, PROTO_E_NOT_FOUND, 0, "no pool named %s", pool);
+		return;
+	}
+	json_t *arr = json_array();
+	int64_t now = wall_ms();
+	for (size_t i = 0; i < sc->nrows; i++)
+		if (!pool || strcmp(sc->rows[i].pool, pool) == 0)
+			json_array_append_new(arr, row_json(&sc->rows[i], now));
+	/* creates started after the last reconcile */
+	for (size_t i = 0; i < sc->npending; i++) {
+		const struct sc_pending_rt *e = &sc->pending[i];
+		int known = 0;
+		for (size_t k = 0; k < sc->nrows && !known; k++)
+			known = strcmp(sc->rows[k].name, e->p.name) == 0;
+		if (known || (pool && strcmp(e->p.pool, pool) != 0))
+			continue;
+		struct sc_row r = { .state = SC_CREATING, .reason = e->done_mono ? "server created" : "create in flight",
+		                    .created_ms = e->p.started_ms, .gh_status = "" };
+		sc_copy(r.name, e->p.name, sizeof(r.name));
+		sc_copy(r.pool, e->p.pool, sizeof(r.pool));
+		json_array_append_new(arr, row_json(&r, now));
+	}
+	worker_reply_ok(req, json_pack("{s:o}", "runners", arr));
+}
+
+static void h_pools(struct wreq *req)
+{
+	struct sc *sc = sc_get(req->w);
+	json_t *arr = json_array();
+	for (size_t i = 0; i < sc->npools; i++) {
+		struct sc_pool_rt *p = &sc->pools[i];
+		json_t *counts = json_object();
+		const struct sc_count *c = NULL;
+		for (size_t k = 0; k < sc->ncounts; k++)
+			if (strcmp(sc->counts[k].pool, p->name) == 0)
+				c = &sc->counts[k];
+		for (int s = 0; s < SC_STATE_COUNT; s++)
+			json_object_set_new(counts, sc_state_name((enum sc_state)s), json_integer(c ? c->n[s] : 0));
+		int fallback = 0;
+		const char *img = sc_image_pick(&p->image, &fallback);
+		json_array_append_new(arr, json_pack(
+			"{s:s, s:s, s:s, s:s, s:s, s:O, s:i, s:i, s:i, s:o, s:i, s:I, s:i, s:b}",
+			"name", p->name, "flavor", p->flavor, "image", p->image.spec, "image_id", img ? img : "",
+			"network", p->network, "labels", p->labels, "min_idle", sc_pool_min_idle(p),
+			"min_idle_config", p->min_idle_cfg, "max_runners", p->max_runners, "counts", counts,
+			"alive", pool_alive(sc, p->name), "backoff_ms", (json_int_t)sc_exec_backoff_left(sc, p),
+			"create_failures", (int)p->create_failures, "image_fallback", fallback));
+	}
+	worker_reply_ok(req, json_pack("{s:o}", "pools", arr));
+}
+
+static void h_metrics(struct wreq *req)
+{
+	char *t = sc_metrics_text(sc_get(req->w));
+	if (!t) {
+		worker_reply_err(req, PROTO_E_INTERNAL, 0, "out of memory");
+		return;
+	}
+	worker_reply_ok(req, json_pack("{s:s}", "text", t));
+	free(t);
+}
+
+/* ---- writes ----------------------------------------------------------------------------- */
+
+static void h_reconcile(struct wreq *req)
+{
+	struct sc *sc = sc_get(req->w);
+	if (json_object_get(req->body, "pool") && !want_pool(req, sc, 0))
+		return;
+	sc_reconcile(sc, req);
+}
+
+static void h_scale(struct wreq *req)
+{
+	struct sc *sc = sc_get(req->w);
+	struct sc_pool_rt *p = want_pool(req, sc, 1);
+	if (!p)
+		return;
+	json_int_t n = json_integer_value(json_object_get(req->body, "min_idle"));
+	if (n < 0 || n > 10000) {
+		worker_reply_err(req, PROTO_E_BAD_REQUEST, 0, "min_idle: must be from 0 to 10000, got %lld", (long long)n);
+		return;
+	}
+	p->min_idle_override = (int)n;
+	log_info("min_idle changed until restart or reload", "pool=%s min_idle=%d config=%d", p->name,
+	         (int)n, p->min_idle_cfg);
+	worker_reply_ok(req, json_pack("{s:s, s:i}", "pool", p->name, "min_idle", (int)n));
+	sc_reconcile(sc, NULL);
+}
+
+struct flush { struct wreq *req; json_t *deleted; int out; int submitting; };
+
+static void flush_reply(struct sc *sc, struct flush *f)
+{
+	worker_reply_ok(f->req, json_pack("{s:o}", "deleted", f->deleted));
+	free(f);
+	sc_reconcile(sc, NULL);     /* replace what went */
+}
+
+static void on_flushed(struct sc *sc, const struct sc_job *j, void *arg)
+{
+	struct flush *f = arg;
+	if (j->ok && strcmp(j->outcome, "deleted") == 0)
+		json_array_append_new(f->deleted, json_string(j->name));
+	if (--f->out == 0 && !f->submitting)
+		flush_reply(sc, f);
+}
+
+static void h_flush(struct wreq *req)
+{
+	struct sc *sc = sc_get(req->w);
+	const char *pool = json_string_value(json_object_get(req->body, "pool"));
+	if (pool && !sc_pool_find(sc, pool)) {
+		worker_reply_err(req, PROTO_E_NOT_FOUND, 0, "no pool named %s", pool);
+		return;
+	}
+	int busy = json_is_true(json_object_get(req->body, "busy"));
+	struct flush *f = calloc(1, sizeof(*f));
+	if (!f || !(f->deleted = json_array())) {
+		free(f);
+		worker_reply_err(req, PROTO_E_INTERNAL, 0, "out of memory");
+		return;
+	}
+	f->req = req;
+	f->submitting = 1;
+	for (size_t i = 0; i < sc->nrows; i++) {
+		const struct sc_row *r = &sc->rows[i];
+		if (pool && strcmp(r->pool, pool) != 0)
+			continue;
+		if (r->state != SC_IDLE && !(busy && (r->state == SC_BUSY || r->state == SC_OFFLINE)))
+			continue;
+		struct sc_action a = { .kind = SC_ACT_DELETE, .runner_id = r->gh_id,
+		                       .guarded = r->state == SC_IDLE, .reason = "flush" };
+		sc_copy(a.pool, r->pool, sizeof(a.pool));
+		sc_copy(a.name, r->name, sizeof(a.name));
+		sc_copy(a.vm_id, r->vm_id, sizeof(a.vm_id));
+		f->out++;
+		sc_exec_submit(sc, &a, r->state != SC_IDLE, on_flushed, f);
+	}
+	f->submitting = 0;
+	if (f->out == 0)
+		flush_reply(sc, f);
+}
+
+static void h_image(struct wreq *req)
+{
+	struct sc *sc = sc_get(req->w);
+	const char *id = json_string_value(json_object_get(req->body, "image_id"));
+	const char *pool = json_string_value(json_object_get(req->body, "pool"));
+	if (!id || !*id || strlen(id) >= SC_IMAGE_ID_MAX) {
+		worker_reply_err(req, PROTO_E_BAD_REQUEST, 0, "image_id: must be 1-%d characters", SC_IMAGE_ID_MAX - 1);
+		return;
+	}
+	if (pool && !sc_pool_find(sc, pool)) {
+		worker_reply_err(req, PROTO_E_NOT_FOUND, 0, "no pool named %s", pool);
+		return;
+	}
+	for (size_t i = 0; i < sc->npools; i++) {
+		if (pool && strcmp(sc->pools[i].name, pool) != 0)
+			continue;
+		sc_copy(sc->pools[i].image.override, id, SC_IMAGE_ID_MAX);
+		log_info("new runners use a new image", "pool=%s image=%s", sc->pools[i].name, id);
+	}
+	worker_reply_ok(req, NULL);
+}
+
+const struct worker_method sc_methods[] = {
+	{ "scaler.spawn", h_spawn },
+	{ "scaler.runners", h_runners },
+	{ "scaler.pools", h_pools },
+	{ "scaler.reconcile", h_reconcile },
+	{ "scaler.flush", h_flush },
+	{ "scaler.scale", h_scale },
+	{ "scaler.metrics", h_metrics },
+	{ "scaler.image", h_image },
+	{ NULL, NULL },
+};

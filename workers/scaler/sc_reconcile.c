@@ -1,0 +1,443 @@
+/* One reconcile (DESIGN.md §5): list VMs and runners once (both must succeed: never act
+ * on half the picture), decide, act through the executor, then report, write metrics and
+ * schedule the next one.  One reconcile at a time: a request that arrives while one runs
+ * joins it and gets its report. */
+#include <stdlib.h>
+#include <string.h>
+#include "common/log.h"
+#include "common/util.h"
+#include "workers/scaler/sc.h"
+
+struct waiter {
+	struct wreq *req;
+	char pool[SC_POOL_MAX];        /* "" = every pool */
+};
+
+struct sc_recon {
+	int64_t t0;                    /* monotonic, when the lists were requested */
+	int lists_out;
+	int failed;
+	enum proto_error error;
+	int64_t retry_after_ms;
+	char message[300];
+	json_t *servers, *runners;
+	int jobs_out;
+	int acting;
+	json_t *actions;               /* the report */
+	struct waiter *waiters;
+	size_t nwaiters;
+};
+
+struct image_ctx { struct sc *sc; size_t pool; };
+
+static void finish(struct sc *sc);
+
+/* ---- list replies ------------------------------------------------------------------- */
+
+static void list_failed(struct sc_recon *r, const struct wcall_result *res, const char *what)
+{
+	if (r->failed)
+		return;
+	r->failed = 1;
+	r->error = res->error == PROTO_E_RATE_LIMITED ? PROTO_E_RATE_LIMITED : PROTO_E_UNAVAILABLE;
+	r->retry_after_ms = res->retry_after_ms;
+	snprintf(r->message, sizeof(r->message), "%s failed: %s: %s", what, proto_error_name(res->error),
+	         res->message ? res->message : "");
+}
+
+static void lists_done(struct sc *sc);
+
+static void list_step(struct sc *sc)
+{
+	if (--sc->recon->lists_out == 0)
+		lists_done(sc);
+}
+
+static void on_servers(struct worker *w, const struct wcall_result *res, void *arg)
+{
+	struct sc *sc = arg;
+	json_t *a = res->ok ? json_object_get(res->body, "servers") : NULL;
+	if (res->ok && json_is_array(a))
+		sc->recon->servers = json_incref(a);
+	else if (res->ok) {
+		struct wcall_result bad = { .error = PROTO_E_INTERNAL, .message = "reply without servers" };
+		list_failed(sc->recon, &bad, "os.servers.list");
+	} else
+		list_failed(sc->recon, res, "os.servers.list");
+	list_step(sc);
+}
+
+static void on_runners(struct worker *w, const struct wcall_result *res, void *arg)
+{
+	struct sc *sc = arg;
+	json_t *a = res->ok ? json_object_get(res->body, "runners") : NULL;
+	if (res->ok && json_is_array(a))
+		sc->recon->runners = json_incref(a);
+	else if (res->ok) {
+		struct wcall_result bad = { .error = PROTO_E_INTERNAL, .message = "reply without runners" };
+		list_failed(sc->recon, &bad, "github.runners.list");
+	} else
+		list_failed(sc->recon, res, "github.runners.list");
+	list_step(sc);
+}
+
+/* The rate-limit budget is for metrics only: its failure does not stop the reconcile. */
+static void on_ratelimit(struct worker *w, const struct wcall_result *res, void *arg)
+{
+	struct sc *sc = arg;
+	if (res->ok) {
+		json_decref(sc->ratelimit);
+		sc->ratelimit = json_deep_copy(res->body);
+	}
+	list_step(sc);
+}
+
+/* Images: a failed list keeps the candidates of the previous one. */
+static void on_images(struct worker *w, const struct wcall_result *res, void *arg)
+{
+	struct image_ctx *c = arg;
+	struct sc *sc = c->sc;
+	if (res->ok && c->pool < sc->npools)
+		sc_image_set_candidates(&sc->pools[c->pool].image, json_object_get(res->body, "images"));
+	else if (!res->ok)
+		log_warn("image list failed; keeping the previous choice", "pool=%s error=%s",
+		         sc->pools[c->pool].name, proto_error_name(res->error));
+	free(c);
+	list_step(sc);
+}
+
+/* ---- turning replies into decision inputs -------------------------------------------- */
+
+static int cmp_vm_name(const void *a, const void *b)
+{
+	return strcmp(((const struct sc_vm *)a)->name, ((const struct sc_vm *)b)->name);
+}
+
+static size_t parse_servers(struct sc *sc, const json_t *arr, struct sc_vm *out)
+{
+	size_t n = 0, i;
+	const json_t *s;
+	json_array_foreach(arr, i, s) {
+		const char *id = json_string_value(json_object_get(s, "id"));
+		const char *name = json_string_value(json_object_get(s, "name"));
+		const char *status = json_string_value(json_object_get(s, "status"));
+		const json_t *md = json_object_get(s, "metadata");
+		const char *mgr = json_string_value(json_object_get(md, "ghr-manager"));
+		const char *mpool = json_string_value(json_object_get(md, "ghr-pool"));
+		/* Only VMs carrying this manager's metadata are ever touched. */
+		if (!id || !name || !mgr || strcmp(mgr, sc->manager_id) != 0
+		    || strlen(name) >= SC_NAME_MAX || strlen(id) >= SC_ID_MAX)
+			continue;
+		struct sc_vm *v = &out[n];
+		memset(v, 0, sizeof(*v));
+		sc_copy(v->id, id, sizeof(v->id));
+		sc_copy(v->name, name, sizeof(v->name));
+		sc_copy(v->status, status ? status : "UNKNOWN", sizeof(v->status));
+		if (mpool && sc_name_part_ok(mpool, SC_POOL_MAX - 1))
+			sc_copy(v->pool, mpool, sizeof(v->pool));
+		else if (sc_name_parse(name, sc->manager_id, v->pool, sizeof(v->pool)) != 0)
+			sc_copy(v->pool, "unknown", sizeof(v->pool));
+		const char *created = json_string_value(json_object_get(s, "created"));
+		v->created_ms = created ? iso8601_to_ms(created) : 0;
+		if (v->created_ms < 0)
+			v->created_ms = 0;
+		n++;
+	}
+	return n;
+}
+
+/* A GitHub runner is this manager's when its name parses with our prefix and its pool is
+ * configured, or when one of our VMs (metadata-checked) carries the name.  A bare name
+ * match is not enough: manager "ghr" must not claim the runners of manager "ghr-b". */
+static size_t parse_runners(struct sc *sc, const json_t *arr, const struct sc_vm *vms, size_t nvms,
+                            struct sc_ghr *out)
+{
+	size_t n = 0, i;
+	const json_t *g;
+	json_array_foreach(arr, i, g) {
+		const char *name = json_string_value(json_object_get(g, "name"));
+		const json_t *id = json_object_get(g, "id");
+		if (!name || !json_is_integer(id) || strlen(name) >= SC_NAME_MAX)
+			continue;
+		struct sc_ghr *r = &out[n];
+		memset(r, 0, sizeof(*r));
+		sc_copy(r->name, name, sizeof(r->name));
+		r->id = json_integer_value(id);
+		const char *st = json_string_value(json_object_get(g, "status"));
+		r->online = st && strcmp(st, "online") == 0;
+		r->busy = json_is_true(json_object_get(g, "busy"));
+		char pool[SC_POOL_MAX] = "";
+		struct sc_vm key;
+		sc_copy(key.name, name, sizeof(key.name));
+		const struct sc_vm *vm = bsearch(&key, vms, nvms, sizeof(*vms), cmp_vm_name);
+		if (vm)
+			sc_copy(r->pool, vm->pool, sizeof(r->pool));
+		else if (sc_name_parse(name, sc->manager_id, pool, sizeof(pool)) == 0 && sc_pool_find(sc, pool))
+			sc_copy(r->pool, pool, sizeof(r->pool));
+		else
+			continue;
+		n++;
+	}
+	return n;
+}
+
+/* ---- acting and reporting --------------------------------------------------------------- */
+
+static void on_action_done(struct sc *sc, const struct sc_job *j, void *arg)
+{
+	struct sc_recon *r = arg;
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}",
+	                      "action", j->kind == SC_ACT_CREATE ? "create" : "delete",
+	                      "pool", j->pool, "name", j->name, "reason", j->reason, "outcome", j->outcome);
+	if (o && !j->ok && j->message[0])
+		json_object_set_new(o, "error", json_string(j->message));
+	if (o)
+		json_array_append_new(r->actions, o);
+	if (--r->jobs_out == 0 && !r->acting)
+		finish(sc);
+}
+
+static void write_events(struct sc *sc, const struct sc_plan *p, double duration)
+{
+	if (!sc->events_log[0])
+		return;
+	double ts = (double)wall_ms() / 1000.0;
+	for (size_t i = 0; i < p->nevents; i++) {
+		const struct sc_event *e = &p->events[i];
+		char *line = e->kind == SC_EVT_INSTALLED ? sc_event_installed(ts, e->pool, e->duration_s)
+			: e->kind == SC_EVT_START ? sc_event_start(ts, e->pool, "", "", "", e->idle_s, -1)
+			: sc_event_stop(ts, e->pool, "", "", "", e->status, e->job_s);
+		if (line && sc_events_append(sc->events_log, line) != 0)
+			log_warn("cannot append to the events log", "path=%s", log_q(sc->events_log));
+		free(line);
+	}
+	for (size_t i = 0; i < p->ncounts; i++) {
+		const struct sc_count *c = &p->counts[i];
+		if (!c->known)
+			continue;
+		char *line = sc_event_reconciliation(ts, c->pool, c->n[SC_FAILED], c->n[SC_IDLE],
+		                                      c->n[SC_BUSY], c->min_idle, duration);
+		if (line && sc_events_append(sc->events_log, line) != 0)
+			log_warn("cannot append to the events log", "path=%s", log_q(sc->events_log));
+		free(line);
+	}
+}
+
+/* Keep pending entries whose create is in flight, or finished after the lists were
+ * requested (the lists may not show them yet). */
+static size_t pending_for_decide(struct sc *sc, int64_t t0, struct sc_pending *out)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < sc->npending;) {
+		struct sc_pending_rt *e = &sc->pending[i];
+		if (e->done_mono && e->done_mono < t0) {
+			sc->pending[i] = sc->pending[--sc->npending];
+			continue;
+		}
+		out[n++] = e->p;
+		i++;
+	}
+	return n;
+}
+
+static void lists_done(struct sc *sc)
+{
+	struct sc_recon *r = sc->recon;
+	if (r->failed) {
+		sc->reconcile_failures++;
+		log_warn("reconcile skipped: the picture is incomplete", "error=%s", log_q(r->message));
+		finish(sc);
+		return;
+	}
+	size_t nsrv = json_array_size(r->servers), nrun = json_array_size(r->runners);
+	struct sc_vm *vms = calloc(nsrv ? nsrv : 1, sizeof(*vms));
+	struct sc_ghr *ghs = calloc(nrun ? nrun : 1, sizeof(*ghs));
+	struct sc_pool *pools = calloc(sc->npools ? sc->npools : 1, sizeof(*pools));
+	struct sc_pending *pend = calloc(sc->npending ? sc->npending : 1, sizeof(*pend));
+	struct sc_plan plan;
+	int rc = -1;
+	if (vms && ghs && pools && pend) {
+		size_t nv = parse_servers(sc, r->servers, vms);
+		qsort(vms, nv, sizeof(*vms), cmp_vm_name);
+		size_t ng = parse_runners(sc, r->runners, vms, nv, ghs);
+		for (size_t i = 0; i < sc->npools; i++) {
+			sc_copy(pools[i].name, sc->pools[i].name, sizeof(pools[i].name));
+			pools[i].min_idle = sc_pool_min_idle(&sc->pools[i]);
+			pools[i].max_runners = sc->pools[i].max_runners;
+		}
+		size_t np = pending_for_decide(sc, r->t0, pend);
+		struct sc_input in = {
+			.manager_id = sc->manager_id, .pools = pools, .npools = sc->npools,
+			.vms = vms, .nvms = nv, .runners = ghs, .nrunners = ng,
+			.pending = pend, .npending = np, .seen = sc->seen, .nseen = sc->nseen,
+			.now_ms = wall_ms(), .creation_timeout_ms = sc->creation_timeout_ms,
+			.bootstrap_timeout_ms = sc->bootstrap_timeout_ms,
+		};
+		rc = sc_decide(&in, &plan);
+	}
+	free(vms);
+	free(ghs);
+	free(pools);
+	free(pend);
+	if (rc != 0) {
+		r->failed = 1;
+		r->error = PROTO_E_INTERNAL;
+		snprintf(r->message, sizeof(r->message), "out of memory deciding");
+		sc->reconcile_failures++;
+		finish(sc);
+		return;
+	}
+	/* The plan becomes the view and the memory. */
+	free(sc->rows);
+	free(sc->counts);
+	free(sc->seen);
+	sc->rows = plan.rows; sc->nrows = plan.nrows;
+	sc->counts = plan.counts; sc->ncounts = plan.ncounts;
+	sc->seen = plan.seen; sc->nseen = plan.nseen;
+	sc->view_wall_ms = wall_ms();
+	write_events(sc, &plan, (double)(now_ms() - r->t0) / 1000.0);
+
+	r->acting = 1;
+	for (size_t i = 0; i < plan.nactions && !sc->stopping; i++) {
+		r->jobs_out++;
+		sc_exec_submit(sc, &plan.actions[i], 0, on_action_done, r);
+	}
+	r->acting = 0;
+	free(plan.actions);
+	free(plan.events);
+	if (r->jobs_out == 0)
+		finish(sc);
+}
+
+static void write_textfile(struct sc *sc)
+{
+	if (!sc->textfile[0])
+		return;
+	char *t = sc_metrics_text(sc);
+	if (t && write_file_atomic(sc->textfile, t, strlen(t), 0644) != 0)
+		log_warn("cannot write the metrics textfile", "path=%s", log_q(sc->textfile));
+	free(t);
+}
+
+static json_t *report_for(const json_t *actions, const char *pool)
+{
+	json_t *out = json_array();
+	size_t i;
+	json_t *a;
+	json_array_foreach(actions, i, a)
+		if (!pool[0] || strcmp(json_string_value(json_object_get(a, "pool")), pool) == 0)
+			json_array_append(out, a);
+	return out;
+}
+
+static void finish(struct sc *sc)
+{
+	struct sc_recon *r = sc->recon;
+	int64_t dur = now_ms() - r->t0;
+	sc->reconciles++;
+	sc->last_reconcile_s = (double)dur / 1000.0;
+	if (!r->failed)
+		sc->last_success_ts = (double)wall_ms() / 1000.0;
+	write_textfile(sc);
+	for (size_t i = 0; i < r->nwaiters; i++) {
+		struct wreq *q = r->waiters[i].req;
+		if (r->failed)
+			worker_reply_err(q, r->error, r->retry_after_ms, "%s", r->message);
+		else
+			worker_reply_ok(q, json_pack("{s:o, s:I}", "actions", report_for(r->actions, r->waiters[i].pool),
+			                             "duration_ms", (json_int_t)dur));
+	}
+	if (!r->failed)
+		log_info("reconcile done", "duration_ms=%lld actions=%zu runners=%zu", (long long)dur,
+		         json_array_size(r->actions), sc->nrows);
+	int failed = r->failed;
+	json_decref(r->servers);
+	json_decref(r->runners);
+	json_decref(r->actions);
+	free(r->waiters);
+	free(r);
+	sc->recon = NULL;
+	if (sc->stopping)
+		return;
+	int64_t next = sc->interval_ms;
+	if (sc->again)
+		next = 0;
+	else if (failed && next > SC_RETRY_FAILED_MS)
+		next = SC_RETRY_FAILED_MS;
+	sc->again = 0;
+	sc_schedule(sc, next);
+}
+
+size_t sc_pending_count(const struct sc *sc, const char *pool)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < sc->npending; i++)
+		n += !sc->pending[i].done_mono && strcmp(sc->pending[i].p.pool, pool) == 0;
+	return n;
+}
+
+static void add_waiter(struct sc_recon *r, struct wreq *waiter)
+{
+	if (!waiter)
+		return;
+	struct waiter *nw = realloc(r->waiters, (r->nwaiters + 1) * sizeof(*nw));
+	if (!nw) {
+		worker_reply_err(waiter, PROTO_E_INTERNAL, 0, "out of memory");
+		return;
+	}
+	r->waiters = nw;
+	nw[r->nwaiters].req = waiter;
+	const char *pool = json_string_value(json_object_get(waiter->body, "pool"));
+	sc_copy(nw[r->nwaiters].pool, pool ? pool : "", sizeof(nw[0].pool));
+	r->nwaiters++;
+}
+
+/* Send one call of the list phase; a send that fails is answered at once. */
+static void send_list(struct sc *sc, const char *method, json_t *body, worker_call_cb cb, void *arg)
+{
+	sc->recon->lists_out++;
+	if (worker_call(sc->w, method, body, SC_LIST_TIMEOUT_MS, cb, arg) != 0) {
+		struct wcall_result res = { .ok = 0, .error = PROTO_E_UNAVAILABLE, .message = "bus send failed" };
+		cb(sc->w, &res, arg);
+	}
+}
+
+void sc_reconcile(struct sc *sc, struct wreq *waiter)
+{
+	if (sc->stopping) {
+		if (waiter)
+			worker_reply_err(waiter, PROTO_E_SHUTTING_DOWN, 0, "the scaler is stopping");
+		return;
+	}
+	if (sc->recon) {
+		if (waiter)
+			add_waiter(sc->recon, waiter);
+		else
+			sc->again = 1;     /* e.g. scaler.scale during a reconcile: look again after it */
+		return;
+	}
+	struct sc_recon *r = calloc(1, sizeof(*r));
+	if (!r || !(r->actions = json_array())) {
+		free(r);
+		if (waiter)
+			worker_reply_err(waiter, PROTO_E_INTERNAL, 0, "out of memory");
+		return;
+	}
+	sc->recon = r;
+	add_waiter(r, waiter);
+	r->t0 = now_ms();
+	r->lists_out = 1;                         /* held until every call is sent */
+	send_list(sc, "os.servers.list", json_pack("{s:s}", "prefix", sc->prefix), on_servers, sc);
+	send_list(sc, "github.runners.list", json_pack("{s:s}", "prefix", sc->prefix), on_runners, sc);
+	send_list(sc, "github.ratelimit", json_object(), on_ratelimit, sc);
+	for (size_t i = 0; i < sc->npools; i++) {
+		const char *tag = sc_image_tag(&sc->pools[i].image);
+		struct image_ctx *c = tag ? calloc(1, sizeof(*c)) : NULL;
+		if (!c)
+			continue;
+		c->sc = sc;
+		c->pool = i;
+		send_list(sc, "os.images.list", json_pack("{s:s}", "tag", tag), on_images, c);
+	}
+	list_step(sc);                            /* release the hold */
+}
