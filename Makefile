@@ -123,7 +123,8 @@ fuzz: deps
 		clang -std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined \
 		  -o $(BUILD)/fuzz/$$n $$f $(filter-out %/main.c,$(COMMON_SRC) $(RUNTIME_SRC) $(SUP_SRC) $(WORKER_SRC_ALL)) $(LDLIBS) || exit 1; \
 		rm -rf $(BUILD)/fuzz/corpus-$$n; cp -r tests/fuzz/corpus/$$n $(BUILD)/fuzz/corpus-$$n; \
-		$(BUILD)/fuzz/$$n -max_total_time=$${FUZZ_SECONDS:-20} -seed=1 $(BUILD)/fuzz/corpus-$$n 2>&1 | tail -2 || exit 1; done
+		$(BUILD)/fuzz/$$n -max_total_time=$${FUZZ_SECONDS:-20} -seed=1 $(BUILD)/fuzz/corpus-$$n \
+		  > $(BUILD)/fuzz/$$n.log 2>&1; rc=$$?; tail -2 $(BUILD)/fuzz/$$n.log; [ $$rc -eq 0 ] || exit 1; done
 
 bench: deps all
 	GHR_BUILD=$(CURDIR)/$(BUILD) python3 tests/bench/run.py

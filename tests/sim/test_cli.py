@@ -37,7 +37,8 @@ class Command(unittest.TestCase):
         try:
             m = READY.match(line)
             self.assertTrue(m, line)
-            self.assertLess(took, 1.5, "ready quickly (interpreter start included)")
+            # ~0.2-0.4 s when the machine is quiet; generous because suites run in parallel
+            self.assertLess(took, 3.0, "ready quickly (interpreter start included)")
             api = "http://127.0.0.1:" + m.group(1)
             r = T.request(api, "GET", "/github/rate_limit", headers=T.gh_headers())
             self.assertEqual(r.status, 200)
