@@ -93,8 +93,7 @@ static void send_request(int n, const char *method, json_t *body, int64_t timeou
 	pend[n].sent_ms = now_ms();
 	if (send_to_worker(&m) < 0)
 		die("send failed: %s", zmq_strerror(errno));
-	m.body = NULL;
-	proto_msg_clear(&m);
+	proto_msg_clear(&m);        /* drops the reference the caller handed over */
 }
 
 /* Answer a request the worker made: nobody else is on this bus. */
@@ -159,7 +158,7 @@ static int pump(int wait_ms, const char *token, int *hello, int *ready)
 		                         "ok", m.ok, "ms", (json_int_t)(now_ms() - pend[n].sent_ms));
 		if (m.ok) {
 			n_ok++;
-			json_object_set(line, "body", m.body ? m.body : json_object());
+			json_object_set_new(line, "body", m.body ? json_incref(m.body) : json_object());
 		} else {
 			json_object_set_new(line, "error", json_pack("{s:s,s:s,s:I}",
 			        "code", proto_error_name(m.error), "message", m.error_message,
@@ -322,6 +321,7 @@ int main(int argc, char **argv)
 		pump(50, token, &hello, &ready);
 	}
 	close(sp[0]);
+	free(pend);
 	zmq_close(router);
 	zmq_ctx_term(ctx);
 	char sock[300];
