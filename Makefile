@@ -78,6 +78,8 @@ $(BUILD)/libexec/ghr/$(1): $(call obj,$(wildcard workers/$(1)/*.c)) $(BUILD)/lib
 	$$(CC) $$(ALL_LDFLAGS) -o $$@ $(call obj,$(wildcard workers/$(1)/*.c)) $(BUILD)/libghrworker.a $(BUILD)/libghr.a $$(LDLIBS)
 endef
 $(foreach w,$(WORKERS),$(eval $(call worker_rule,$(w))))
+# The scaler embeds its boot-script template and pre-job script (.incbin).
+$(BUILD)/obj/workers/scaler/sc_template.o: scripts/runner-user-data.sh.in scripts/pre-job.sh
 
 # Test tools: one file each, linked with the common library.
 $(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libghr.a

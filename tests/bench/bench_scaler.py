@@ -55,8 +55,20 @@ def peak_rss_kb(g):
     return total, per
 
 
-def requests_by_service(sim):
-    return sim.get("/counters")["requests_by_service"]
+def pss_kb(g):
+    """Proportional set size now, summed: shared library pages counted once overall,
+    which is what the processes cost together (RSS counts libcurl, OpenSSL and libzmq
+    once per process)."""
+    total = 0
+    for pid in [g.proc.pid] + g.worker_pids():
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+        except (OSError, ValueError):
+            pass
+    return total
 
 
 def bench_steady_reconcile(results):
@@ -78,7 +90,8 @@ def bench_steady_reconcile(results):
         gh = by.get("github", 0)
         os_reqs = sum(by.get(s, 0) for s in ("keystone", "nova", "glance", "neutron"))
         rss, per = peak_rss_kb(g)
-        r = {"bench": "scaler_steady_reconcile", "runners": N, "latency_ms": LATENCY_MS,
+        pss = pss_kb(g)
+        r = {"bench": "scaler_steady_reconcile", "pss_kb_total": pss, "runners": N, "latency_ms": LATENCY_MS,
              "fill_s": round(fill_s, 2), "reconcile_wall_s": round(wall, 3),
              "reconcile_reported_ms": out["duration_ms"], "actions": len(out["actions"]),
              "github_requests": gh, "github_not_modified": c["rate_limit"]["not_modified"],
@@ -88,7 +101,7 @@ def bench_steady_reconcile(results):
         print(f"steady reconcile of {N} runners at {LATENCY_MS} ms latency: {wall:.3f} s wall, "
               f"{len(out['actions'])} actions; GitHub {gh} requests ({c['rate_limit']['not_modified']} "
               f"not modified), budget spent {r['github_budget_spent']}; OpenStack {os_reqs} requests")
-        print(f"peak RSS with {N} runners: {rss / 1024:.1f} MiB total {per}")
+        print(f"peak RSS with {N} runners: {rss / 1024:.1f} MiB total {per}; PSS now {pss / 1024:.1f} MiB")
         g.ctl("scale", "bench", "0")
         wait_until(lambda: not [s for s in sim.get("/servers")["servers"] if s["name"].startswith("b-")],
                    600, "the bench pool drained")
@@ -106,13 +119,14 @@ def bench_queue_time(results):
             wait_until(lambda: sim.get("/counters")["jobs"]["waiting"] == 0, 120, "the queue to empty")
             q = sim.get("/counters")["jobs"]["queue_ms"]
             rss, per = peak_rss_kb(g)
-            r = {"bench": "scaler_queue_time", "min_idle": 10, "arrival_per_s": 2, "period_s": QUEUE_S,
+            pss = pss_kb(g)
+            r = {"bench": "scaler_queue_time", "pss_kb_total": pss, "peak_rss_kb": per, "min_idle": 10, "arrival_per_s": 2, "period_s": QUEUE_S,
                  "reconcile_interval_s": 5, "latency_ms": LATENCY_MS, "jobs": q["count"],
                  "queue_ms_median": q["median"], "queue_ms_p95": q["p95"], "queue_ms_max": q["max"],
                  "peak_rss_kb_total": rss}
             results.append(r)
             print(f"queue time at min_idle 10, 2 jobs/s, {QUEUE_S:.0f} s: {q['count']} jobs, median "
-                  f"{q['median']} ms, p95 {q['p95']} ms, max {q['max']} ms; peak RSS {rss / 1024:.1f} MiB")
+                  f"{q['median']} ms, p95 {q['p95']} ms, max {q['max']} ms; peak RSS {rss / 1024:.1f} MiB {per}; PSS now {pss / 1024:.1f} MiB")
             g.ctl("scale", "bench", "0")
 
 

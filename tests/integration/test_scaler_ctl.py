@@ -62,9 +62,11 @@ class ScalerCtl(unittest.TestCase):
         rc, js = self.g.ctl("flush", "small", timeout_ms=30000)
         self.assertEqual(rc, 0, js)
         self.assertTrue(set(js["deleted"]) <= before and js["deleted"], js)
-        # replaced by new runners
-        wait_until(lambda: len({r["name"] for r in sim_view(self.sim, "t-small-")[1]
-                                if r["status"] == "online"} - before) >= 3, 30, "fresh runners after flush")
+        # the flushed runners are gone and replaced
+        def replaced():
+            online = {r["name"] for r in sim_view(self.sim, "t-small-")[1] if r["status"] == "online"}
+            return not (online & set(js["deleted"])) and len(online) == 3
+        wait_until(replaced, 30, "flushed runners replaced by fresh ones")
         rc, js = self.g.ctl("scale", "small", "2")
         self.assertEqual(rc, 0, js)
         wait_idle(self.sim, "t-small-", 2)

@@ -30,8 +30,9 @@ class Notify(unittest.TestCase):
         got = []
 
         def drain():
+            end = time.monotonic() + 0.3   # watchdog pets keep coming: bound the read
             try:
-                while True:
+                while time.monotonic() < end:
                     got.append(sock.recv(4096).decode())
             except socket.timeout:
                 pass
@@ -45,8 +46,6 @@ class Notify(unittest.TestCase):
                 self.assertTrue(any(m.startswith("STATUS=2/2 workers ready") for m in got), got)
                 g.stop()
                 wait_until(lambda: "STOPPING=1" in drain(), 2, "STOPPING=1")
-                ready_at = got.index("READY=1")
-                self.assertTrue(all(not m.startswith("WATCHDOG") for m in got[:ready_at]) or True)
         finally:
             sock.close()
             os.unlink(path)
@@ -149,7 +148,8 @@ class ConfigCheck(unittest.TestCase):
         try:
             p = subprocess.run([GHRD, "-n", "-f", g.config_path], capture_output=True, text=True)
             self.assertEqual(p.returncode, 0, p.stderr)
-            text = open(g.config_path).read()
+            with open(g.config_path) as f:
+                text = f.read()
             p = self.run_n(text.replace("fake:", "nosuchworker:"))
             self.assertEqual(p.returncode, 78)
             self.assertIn("workers.nosuchworker: no such worker", p.stderr)
@@ -206,7 +206,6 @@ class Rights(unittest.TestCase):
 
     @unittest.skipUnless(os.geteuid() == 0, "needs root to switch users")
     def test_admin_group_may_mutate(self):
-        group = os.getgrgid(pwd.getpwnam("nobody").pw_gid).gr_name if hasattr(os, "getgrgid") else None
         import grp
         group = grp.getgrgid(pwd.getpwnam("nobody").pw_gid).gr_name
         with Ghrd(dict(fakes(1), supervisor={"admin_group": group})) as g:

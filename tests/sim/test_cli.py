@@ -79,6 +79,25 @@ class Command(unittest.TestCase):
         finally:
             os.unlink(f.name)
 
+    def test_exit_with_parent(self):
+        # a shell starts the simulator and dies; the simulator follows it
+        out = subprocess.run(["/bin/sh", "-c", '"$0" --port 0 --control-port 0 --exit-with-parent >/dev/null 2>&1 & '
+                              'echo $!; sleep 1', SIM], capture_output=True, text=True, timeout=10)
+        pid = int(out.stdout.split()[0])
+
+        def gone():
+            try:
+                os.kill(pid, 0)
+                with open("/proc/%d/stat" % pid) as f:
+                    return f.read().split()[2] == "Z"
+            except (ProcessLookupError, FileNotFoundError):
+                return True
+        try:
+            T.wait_for(gone, timeout=5, what="orphaned simulator exits")
+        finally:
+            if not gone():
+                os.kill(pid, signal.SIGKILL)
+
     def test_bad_config(self):
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
             json.dump({"knobs": {"no_such_knob": 1}}, f)

@@ -173,6 +173,25 @@ class Nova(T.SimTestCase):
         self.assertEqual(len(r.json["servers"]), 5)
         self.assertEqual(len(self.nova("GET", "/servers/detail?status=SHUTOFF").json["servers"]), 0)
 
+    def test_name_regex_index_matches_scan(self):
+        # "^literal" filters use a sorted-name index when few names match; results and
+        # paging must be exactly what a full scan gives.
+        self.cj("POST", "/seed", {"servers": {"count": 6, "name_prefix": "ghr-a-"}})
+        self.cj("POST", "/seed", {"servers": {"count": 60, "name_prefix": "ghr-b-"}})
+        self.cj("POST", "/seed", {"servers": {"count": 3, "name_prefix": "ghr-a-x"}})
+        everything = [s["name"] for s in self.nova("GET", "/servers?limit=1000").json["servers"]]
+        import re as _re
+        for pattern in ("^ghr-a-", "^ghr-a-0000[13]$", "^ghr-a-x", "a-0", "^ghr-(a|b)-0000[2]$", "^ghr-a-x*0"):
+            want = [n for n in everything if _re.search(pattern, n)]
+            got, path = [], "/servers?limit=2&name=" + pattern.replace("^", "%5E").replace("$", "%24")
+            while path:
+                r = self.nova("GET", path)
+                self.assertEqual(r.status, 200, r)
+                got += [x["name"] for x in r.json["servers"]]
+                nxt = r.json.get("servers_links")
+                path = nxt[0]["href"][len(self.api + "/compute/v2.1"):] if nxt else None
+            self.assertEqual(got, want, pattern)
+
     def test_max_limit(self):
         self.cj("POST", "/knobs", {"nova_max_limit": 7})
         self.cj("POST", "/seed", {"servers": {"count": 9}})

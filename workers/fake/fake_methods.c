@@ -88,6 +88,8 @@ static void bench_send(struct worker *w);
 static void bench_reply(struct worker *w, const struct wcall_result *res, void *arg)
 {
 	int64_t t0 = (int64_t)(intptr_t)arg;
+	if (!bench.req)
+		return;   /* cannot happen: every call is answered before the run ends */
 	if (res->ok)
 		bench.lat_us[bench.done - bench.errors] = mono_us() - t0;
 	else
@@ -97,7 +99,7 @@ static void bench_reply(struct worker *w, const struct wcall_result *res, void *
 		if (bench.pace_timer)
 			ev_timer_del(worker_loop(w), bench.pace_timer);
 		bench_finish();
-	} else if (!bench.rate) {
+	} else if (!bench.rate && bench.sent < bench.count) {
 		bench_send(w);
 	}
 }

@@ -14,6 +14,7 @@ The pipeline of one API request:
 """
 import argparse
 import json
+import os
 import random
 import re
 import signal
@@ -245,12 +246,15 @@ class Simulator:
 
 
 def main(argv=None):
+    parent = os.getppid()     # as early as possible: --exit-with-parent watches it
     ap = argparse.ArgumentParser(prog="ghr-sim", description="Keystone/Nova/Glance/Neutron/GitHub simulator for ghr")
     ap.add_argument("--port", type=int, default=0, help="API port (0 = ephemeral)")
     ap.add_argument("--control-port", type=int, default=0, help="control API port (0 = ephemeral)")
     ap.add_argument("--config", help="JSON config file (see README.md)")
     ap.add_argument("--log", action="store_true", help="one line per API request on stderr")
     ap.add_argument("--knob", action="append", default=[], metavar="NAME=JSON", help="set a knob at start")
+    ap.add_argument("--exit-with-parent", action="store_true",
+                    help="exit when the process that started us goes away (no orphans after a crashed harness)")
     args = ap.parse_args(argv)
     try:
         cfg = config.load(args.config)
@@ -274,8 +278,9 @@ def main(argv=None):
     signal.signal(signal.SIGINT, on_signal)
     sys.stdout.write("ghr-sim ready api=%s control=%s\n" % (sim.api_url, sim.control_url))
     sys.stdout.flush()
-    while not done.wait(1.0):
-        pass
+    while not done.wait(0.5):
+        if args.exit_with_parent and os.getppid() != parent:
+            break
     sim.stop()
     return 0
 

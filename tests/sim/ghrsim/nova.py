@@ -267,22 +267,35 @@ def list_servers(sim, req, detail=True):
     pid = req.ctx["token"]["project_id"]
     out = []
     with sim.lock:
-        # Nova's default order: created_at desc, id desc.  Creation order is the dict order.
-        it = reversed(reg.servers.values())
+        # Nova's default order: created_at desc, id desc, i.e. newest first (s.seq).
+        marker_seq = None
         if marker is not None:
-            found = False
-            for s in it:
-                if s.id == marker:
-                    found = True
-                    break
-            if not found:
+            ms = reg.servers.get(marker)
+            if ms is None:
                 return _bad("marker [%s] not found" % marker)
+            marker_seq = ms.seq
+        cands = None
+        prefix = _literal_prefix(name_re.pattern) if name_re is not None else None
+        if prefix is not None:
+            names = reg.names_with_prefix(prefix)
+            if len(names) * 4 < len(reg.servers):
+                # Few names share the prefix: take them from the sorted index instead of
+                # scanning every server (ghr lists by "^<manager>-<pool>-" all the time).
+                search = name_re.search
+                by_name, servers = reg.by_name, reg.servers
+                cands = [servers[i] for n in names if search(n) for i in by_name[n]]
+                cands.sort(key=lambda x: x.seq, reverse=True)
+                name_re = None            # already applied
+        it = cands if cands is not None else reversed(reg.servers.values())
+        search = name_re.search if name_re is not None else None
         for s in it:
             if len(out) >= limit:
                 break
-            if s.project_id != pid:
+            if marker_seq is not None and s.seq >= marker_seq:
                 continue
-            if name_re is not None and not name_re.search(s.name):
+            if search is not None and not search(s.name):
+                continue
+            if s.project_id != pid:
                 continue
             if status is not None and s.status != status:
                 continue
@@ -301,6 +314,24 @@ def list_servers(sim, req, detail=True):
         path = "/v2.1/servers/detail" if detail else "/v2.1/servers"
         body["servers_links"] = [{"rel": "next", "href": _svc_url(sim, req) + path + "?" + urlencode(params)}]
     return json_response(200, body)
+
+
+_REGEX_META = set(".^$*+?{}[]\\|()")
+
+
+def _literal_prefix(pattern):
+    """The literal text every match of pattern starts with, if the pattern is
+    '^' + literal + (anything); None when unsure (alternation, escapes, flags)."""
+    if not pattern.startswith("^") or "|" in pattern:
+        return None
+    out = []
+    for i, ch in enumerate(pattern[1:], 1):
+        if ch in _REGEX_META:
+            if ch in "*?{" and out:
+                out.pop()           # the quantifier makes the previous character optional
+            break
+        out.append(ch)
+    return "".join(out) or None
 
 
 def list_servers_detail(sim, req):
@@ -543,8 +574,7 @@ def _new_server(sim, req, reg, name, flavor, image_id, md, ud, nets, desc, tags)
     s.availability_zone = "nova"
     s.config_drive = ""
     s.security_groups = ["default"]
-    reg.servers[s.id] = s
-    reg.by_name.setdefault(name, set()).add(s.id)
+    reg.add_server(s)
     reg.use(s.project_id, flavor, +1)
     sim.servers_created += 1
     sim.counters.inc("servers_created")
@@ -604,14 +634,9 @@ def delete_server(sim, req):
 
 
 def remove_server(sim, reg, sid):
-    s = reg.servers.pop(sid, None)
+    s = reg.remove_server(sid)
     if s is None:
         return
-    names = reg.by_name.get(s.name)
-    if names is not None:
-        names.discard(sid)
-        if not names:
-            del reg.by_name[s.name]
     reg.use(s.project_id, s.flavor, -1)
     lifecycle.server_removed(sim, s)
 

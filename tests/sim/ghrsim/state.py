@@ -6,6 +6,7 @@ Timed transitions (boot, runner start, job end...) go through the Scheduler,
 whose callbacks also take the lock.  A reset bumps Sim.generation so callbacks
 scheduled before it do nothing.
 """
+import bisect
 import heapq
 import itertools
 import sys
@@ -163,10 +164,38 @@ class Region:
         self.name = name
         self.servers = OrderedDict()   # id -> Server, creation order
         self.by_name = {}              # name -> set(ids)
+        self.sorted_names = []         # distinct names, sorted: prefix lookups for name=^literal filters
         self.images = OrderedDict()
         self.flavors = OrderedDict()
         self.networks = OrderedDict()
         self.usage = {}                # project -> [instances, cores, ram]
+
+    def add_server(self, s):
+        self.servers[s.id] = s
+        ids = self.by_name.get(s.name)
+        if ids is None:
+            ids = self.by_name[s.name] = set()
+            bisect.insort(self.sorted_names, s.name)
+        ids.add(s.id)
+
+    def remove_server(self, sid):
+        s = self.servers.pop(sid, None)
+        if s is None:
+            return None
+        ids = self.by_name.get(s.name)
+        if ids is not None:
+            ids.discard(sid)
+            if not ids:
+                del self.by_name[s.name]
+                i = bisect.bisect_left(self.sorted_names, s.name)
+                if i < len(self.sorted_names) and self.sorted_names[i] == s.name:
+                    del self.sorted_names[i]
+        return s
+
+    def names_with_prefix(self, prefix):
+        lo = bisect.bisect_left(self.sorted_names, prefix)
+        hi = bisect.bisect_left(self.sorted_names, prefix + "\U0010ffff")
+        return self.sorted_names[lo:hi]
 
     def use(self, project, flavor, sign):
         u = self.usage.setdefault(project, [0, 0, 0])
