@@ -5,7 +5,7 @@
  *
  * Callers pass key=value pairs as a printf format ("name=%s id=%d"); values that contain
  * spaces or quotes must be quoted by the caller with log_q() or they are split.  Every
- * line goes through redact_line() before it is written, so a token that slips into a
+ * line goes through redact_dup() before it is written, so a token that slips into a
  * message is still masked.  No timestamps on stderr (journald adds them); a log file
  * gets an ISO 8601 UTC time first. */
 #ifndef GHR_LOG_H

@@ -53,10 +53,17 @@ static void sb_put(struct sbuf *b, const char *s, size_t n)
 		size_t cap = b->cap ? b->cap : 256;
 		while (b->len + n + 1 > cap)
 			cap *= 2;
-		char *p = realloc(b->p, cap);
+		/* not realloc: the old block holds unredacted text and must be wiped before it
+		 * goes back to the allocator */
+		char *p = malloc(cap);
 		if (!p) {
 			b->oom = 1;
 			return;
+		}
+		if (b->p) {
+			memcpy(p, b->p, b->len + 1);
+			explicit_bzero(b->p, b->cap);
+			free(b->p);
 		}
 		b->p = p;
 		b->cap = cap;
@@ -97,6 +104,24 @@ void redact_add_secret(const char *secret)
 	secrets[n_secrets] = copy;
 	secret_lens[n_secrets] = n;
 	n_secrets++;
+}
+
+void redact_replace_secret(const char *old_secret, const char *new_secret)
+{
+	size_t on = old_secret ? strlen(old_secret) : 0;
+	for (int i = 0; on && i < n_secrets; i++) {
+		if (secret_lens[i] != on || memcmp(secrets[i], old_secret, on) != 0)
+			continue;
+		explicit_bzero(secrets[i], secret_lens[i]);
+		free(secrets[i]);
+		n_secrets--;
+		secrets[i] = secrets[n_secrets];      /* order does not matter */
+		secret_lens[i] = secret_lens[n_secrets];
+		secrets[n_secrets] = NULL;
+		secret_lens[n_secrets] = 0;
+		break;
+	}
+	redact_add_secret(new_secret);
 }
 
 void redact_clear_secrets(void)
@@ -263,14 +288,43 @@ static size_t match_scheme(const char *w, size_t n, size_t *cred)
 	return 0;
 }
 
+/* The end of an escaped JSON string value (JSON text inside a JSON or quoted string:
+ * \"k\":\"v\"), v pointing after its opening \".  Decodes one level of escaping
+ * and stops at the inner closing quote; returns where its \" starts (or the NUL). */
+static const char *escaped_value_end(const char *v)
+{
+	int inner_escape = 0;
+	const char *e = v;
+	while (*e) {
+		const char *at = e;
+		char c = *e;
+		if (c == '\\' && e[1]) {
+			c = e[1];
+			e += 2;
+		} else {
+			e++;
+		}
+		if (inner_escape)
+			inner_escape = 0;
+		else if (c == '\\')
+			inner_escape = 1;
+		else if (c == '"')
+			return at;
+	}
+	return e;
+}
+
 /* After a secret-named word: find the separator and the value's extent.  Writes what
  * precedes the value (quote, spaces, separator, opening quote) and returns the number
- * of bytes consumed after the word, or 0 when no value follows. */
+ * of bytes consumed after the word, or 0 when no value follows.  json_key: 1 after a
+ * plain quote ("k"), 2 after an escaped one (\"k\"). */
 static size_t mask_field_value(const char *p, int json_key, struct sbuf *b)
 {
 	const char *q = p;
-	if (json_key && *q == '"')
+	if (json_key == 1 && *q == '"')
 		q++;
+	else if (json_key == 2 && q[0] == '\\' && q[1] == '"')
+		q += 2;
 	while (*q == ' ' || *q == '\t')
 		q++;
 	char sep = *q;
@@ -280,6 +334,17 @@ static size_t mask_field_value(const char *p, int json_key, struct sbuf *b)
 	while (*q == ' ' || *q == '\t')
 		q++;
 	const char *v = q;
+	if (json_key == 2 && v[0] == '\\' && v[1] == '"') {
+		const char *e = escaped_value_end(v + 2);
+		sb_put(b, p, (size_t)(v + 2 - p));
+		sb_mask(b);
+		if (*e) {
+			size_t close = *e == '\\' ? 2 : 1;
+			sb_put(b, e, close);
+			e += close;
+		}
+		return (size_t)(e - p);
+	}
 	if (*v == '"' || *v == '\'') {
 		char quote = *v;
 		const char *e = v + 1;
@@ -308,19 +373,22 @@ static size_t mask_field_value(const char *p, int json_key, struct sbuf *b)
 	return (size_t)(v + k - p);
 }
 
-/* "scheme://user:password@": keep the user, mask the password. */
+/* "scheme://user:password@host": keep the user, mask the password.  The userinfo ends
+ * at the last '@' of the authority (before the first '/'), so that an unencoded '@' in
+ * the password does not leave its tail visible. */
 static size_t mask_userinfo(const char *p, struct sbuf *b)
 {
-	size_t k = strcspn(p, "/@ \t\r\n\"'<>");
-	if (p[k] != '@')
+	size_t k = strcspn(p, "/ \t\r\n\"'<>");
+	const char *at = memrchr(p, '@', k);
+	if (!at)
 		return 0;
-	const char *colon = memchr(p, ':', k);
+	const char *colon = memchr(p, ':', (size_t)(at - p));
 	if (!colon)
 		return 0;
 	sb_put(b, p, (size_t)(colon + 1 - p));
 	sb_mask(b);
 	sb_put(b, "@", 1);
-	return k + 1;
+	return (size_t)(at - p) + 1;
 }
 
 static char *pass_words(const char *s)
@@ -352,7 +420,7 @@ static char *pass_words(const char *s)
 			p += m + cred;
 		} else if (secret_name(p, n)) {
 			sb_put(&b, p, n);
-			int json_key = p > s && p[-1] == '"';
+			int json_key = p > s && p[-1] == '"' ? (p - s >= 2 && p[-2] == '\\' ? 2 : 1) : 0;
 			p += n;
 			p += mask_field_value(p, json_key, &b);
 		} else {

@@ -167,8 +167,12 @@ int sup_send(void *zsock, const char *identity, size_t id_len, const struct prot
 int sup_peer_cred(const void *zmsg, long *uid, long *gid, long *pid);
 
 /* sup_route.c */
-enum sup_origin_kind { SUP_ORIGIN_WORKER, SUP_ORIGIN_CTL, SUP_ORIGIN_SELF };
+/* SUP_ORIGIN_MERGE: ghrd asked a worker on behalf of a caller and merges the answer
+ * into its own before replying (sup.metrics + scaler.metrics); see sup_methods.c. */
+enum sup_origin_kind { SUP_ORIGIN_WORKER, SUP_ORIGIN_CTL, SUP_ORIGIN_SELF, SUP_ORIGIN_MERGE };
+struct sup_merge;
 struct sup_origin {
+	struct sup_merge *merge;        /* SUP_ORIGIN_MERGE only */
 	enum sup_origin_kind kind;
 	char identity[256];             /* routing id on the bus or control socket */
 	size_t identity_len;
@@ -208,6 +212,9 @@ void sup_pending_sweep(struct sup_pending *p, int64_t now, const char *target,
                        sup_pending_fn fn, struct sup *s, void *arg);
 
 /* sup_methods.c */
+void sup_merge_reply(struct sup *s, struct sup_merge *mg, const struct proto_msg *rep);
+void sup_send_req(struct sup *s, const struct sup_origin *o, struct sup_worker *w,
+                  const char *method, json_t *body, int64_t timeout_ms);
 void sup_serve(struct sup *s, const struct sup_origin *o, const struct proto_msg *m);
 json_t *sup_worker_rows(const struct sup *s);
 

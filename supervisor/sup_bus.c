@@ -9,6 +9,8 @@
  * messages over.  (A restarted instance reconnects within its short reconnect interval
  * in the rare case its predecessor's connection is not yet torn down.) */
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "common/config.h"
 #include "common/evloop.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -185,6 +188,41 @@ static void on_readable(struct ev_loop *loop, void *zsock, int events, void *arg
 	}
 }
 
+/* Workers that dropped to supervisor.user/group must still reach the bus: the run
+ * directory (0750) and the bus socket (0660) belong to their group.  Known limit: a
+ * per-worker group (workers.NAME.group) other than that one cannot reach the bus. */
+static int give_to_worker_group(struct sup *s, char *err, size_t errlen)
+{
+	const char *group = cfg_str(s->cfg, "supervisor.group");
+	const char *user = cfg_str(s->cfg, "supervisor.user");
+	gid_t gid;
+	if (geteuid() != 0)
+		return 0;
+	if (group && *group) {
+		struct group *gr = getgrnam(group);
+		if (!gr) {
+			snprintf(err, errlen, "supervisor.group: unknown group \"%s\"", group);
+			return -1;
+		}
+		gid = gr->gr_gid;
+	} else if (user && *user) {
+		struct passwd *pw = getpwnam(user);
+		if (!pw) {
+			snprintf(err, errlen, "supervisor.user: unknown user \"%s\"", user);
+			return -1;
+		}
+		gid = pw->pw_gid;
+	} else {
+		return 0;
+	}
+	if (chown(s->run_dir, (uid_t)-1, gid) < 0 || chown(s->bus_path, (uid_t)-1, gid) < 0) {
+		snprintf(err, errlen, "cannot give %s to gid %u: %s", s->run_dir, (unsigned)gid,
+		         strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int sup_bus_open(struct sup *s, char *err, size_t errlen)
 {
 	s->bus = zmq_socket(s->zctx, ZMQ_ROUTER);
@@ -207,6 +245,8 @@ int sup_bus_open(struct sup *s, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot bind %s: %s", s->bus_ep, zmq_strerror(errno));
 		return -1;
 	}
+	if (give_to_worker_group(s, err, errlen) < 0)
+		return -1;
 	return ev_zsock_watch(s->loop, s->bus, EV_READ, on_readable, s);
 }
 

@@ -122,6 +122,12 @@ json_t *sup_secret_for(const json_t *cfg, const struct sup_def *def, char *err, 
  * and secret can be had now (so `ghrd -n` catches a missing token file). */
 int sup_config_check(const json_t *cfg, char *err, size_t errlen)
 {
+	const char *run_dir = cfg_str(cfg, "run_dir");
+	if (run_dir && strlen(run_dir) > SUP_RUN_DIR_MAX) {
+		snprintf(err, errlen, "run_dir: longer than %d bytes (socket paths are short)",
+		         SUP_RUN_DIR_MAX);
+		return -1;
+	}
 	const char *name;
 	json_t *v;
 	json_object_foreach(json_object_get(cfg, "workers"), name, v) {

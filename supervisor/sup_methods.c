@@ -1,5 +1,6 @@
 /* The sup.* methods ghrd answers itself (the access list was checked by the router). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -133,7 +134,57 @@ static void m_log_level(struct sup *s, const struct sup_origin *o, const struct 
 	sup_reply_ok(s, o, m->id, m->from, json_pack("{s:o}", "applied", applied));
 }
 
-/* The supervisor's own metrics (the scaler's are at scaler.metrics). */
+/* sup.metrics = ghrd's own text + the scaler's (scaler.metrics), asked on the caller's
+ * behalf.  The caller gets ghrd's part alone, with a comment, when the scaler cannot
+ * answer: metrics must not fail because one worker is down. */
+struct sup_merge {
+	struct sup_origin origin;
+	int64_t id;
+	char to[PROTO_NAME_MAX];
+	char *text;
+};
+
+#define SCALER_METRICS_TIMEOUT_MS 3000
+
+void sup_merge_reply(struct sup *s, struct sup_merge *mg, const struct proto_msg *rep)
+{
+	const char *theirs = rep->ok ? json_string_value(json_object_get(rep->body, "text")) : NULL;
+	char *all = NULL;
+	if (theirs) {
+		if (asprintf(&all, "%s%s", mg->text, theirs) < 0)
+			all = NULL;
+	} else if (asprintf(&all, "%s# scaler metrics unavailable: %s\n", mg->text,
+	                    rep->ok ? "no text" : proto_error_name(rep->error)) < 0) {
+		all = NULL;
+	}
+	sup_reply_ok(s, &mg->origin, mg->id, mg->to, json_pack("{s:s}", "text", all ? all : mg->text));
+	free(all);
+	free(mg->text);
+	free(mg);
+}
+
+static void metrics_with_scaler(struct sup *s, const struct sup_origin *o,
+                                const struct proto_msg *m, char *own)
+{
+	struct sup_worker *scaler = NULL;
+	for (size_t i = 0; i < s->n_workers && !scaler; i++)
+		if (strcmp(s->workers[i]->def->name, "scaler") == 0 && s->workers[i]->state == SUP_W_READY)
+			scaler = s->workers[i];
+	struct sup_merge *mg = scaler && o->kind != SUP_ORIGIN_MERGE ? calloc(1, sizeof(*mg)) : NULL;
+	if (!mg) {
+		sup_reply_ok(s, o, m->id, m->from, json_pack("{s:s}", "text", own));
+		free(own);
+		return;
+	}
+	mg->origin = *o;
+	mg->id = m->id;
+	snprintf(mg->to, sizeof(mg->to), "%s", m->from);
+	mg->text = own;
+	struct sup_origin via = { .kind = SUP_ORIGIN_MERGE, .caller = C_SUP, .name = "ghrd",
+	                          .merge = mg };
+	sup_send_req(s, &via, scaler, "scaler.metrics", NULL, SCALER_METRICS_TIMEOUT_MS);
+}
+
 static void m_metrics(struct sup *s, const struct sup_origin *o, const struct proto_msg *m)
 {
 	char *buf = NULL;
@@ -160,8 +211,7 @@ static void m_metrics(struct sup *s, const struct sup_origin *o, const struct pr
 	fprintf(f, "# HELP ghr_uptime_seconds Time since ghrd started.\n# TYPE ghr_uptime_seconds gauge\n"
 	           "ghr_uptime_seconds %lld\n", (long long)((now_ms() - s->start_ms) / 1000));
 	fclose(f);
-	sup_reply_ok(s, o, m->id, m->from, json_pack("{s:s}", "text", buf ? buf : ""));
-	free(buf);
+	metrics_with_scaler(s, o, m, buf ? buf : strdup(""));
 }
 
 static const struct { const char *name; sup_method_fn fn; } methods[] = {

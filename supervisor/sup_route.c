@@ -35,6 +35,10 @@ int sup_send(void *zsock, const char *identity, size_t id_len, const struct prot
 
 static int send_to_origin(struct sup *s, const struct sup_origin *o, const struct proto_msg *m)
 {
+	if (o->kind == SUP_ORIGIN_MERGE) {
+		sup_merge_reply(s, o->merge, m);
+		return 0;
+	}
 	if (o->kind == SUP_ORIGIN_SELF) {
 		if (m->kind == PROTO_REP && !m->ok)
 			log_warn("request from ghrd failed", "error=%s message=%s",
@@ -58,7 +62,9 @@ void sup_reply_ok(struct sup *s, const struct sup_origin *o, int64_t id, const c
 	m.id = id;
 	snprintf(m.to, sizeof(m.to), "%s", to);
 	m.body = body ? body : json_object();
-	if (!proto_encode(&m, NULL)) {
+	char *probe = proto_encode(&m, NULL);
+	free(probe);
+	if (!probe) {
 		/* e.g. a body too large for a frame: say so rather than stay silent */
 		proto_msg_clear(&m);
 		sup_reply_error(s, o, id, to, PROTO_E_INTERNAL, "reply could not be encoded");
@@ -257,16 +263,23 @@ void sup_route_expire(struct sup *s)
 	sup_pending_sweep(s->pending, now_ms(), NULL, fail_entry, s, NULL);
 }
 
-void sup_send_to_worker(struct sup *s, struct sup_worker *w, const char *method, json_t *body)
+/* A request from ghrd itself; the reply goes to o (logged for SELF, merged for MERGE). */
+void sup_send_req(struct sup *s, const struct sup_origin *o, struct sup_worker *w,
+                  const char *method, json_t *body, int64_t timeout_ms)
 {
-	struct sup_origin o = { .kind = SUP_ORIGIN_SELF, .caller = C_SUP, .name = "ghrd" };
 	struct proto_msg m;
 	proto_msg_init(&m, PROTO_REQ, "ghrd");
 	m.id = ++s->next_id;
 	snprintf(m.to, sizeof(m.to), "%s", w->name);
 	snprintf(m.method, sizeof(m.method), "%s", method);
-	m.deadline_ms = wall_ms() + 5000;
+	m.deadline_ms = wall_ms() + timeout_ms;
 	m.body = body;
-	sup_route_request(s, &o, &m);
+	sup_route_request(s, o, &m);
 	proto_msg_clear(&m);
+}
+
+void sup_send_to_worker(struct sup *s, struct sup_worker *w, const char *method, json_t *body)
+{
+	struct sup_origin o = { .kind = SUP_ORIGIN_SELF, .caller = C_SUP, .name = "ghrd" };
+	sup_send_req(s, &o, w, method, body, 5000);
 }

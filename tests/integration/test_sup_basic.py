@@ -87,6 +87,23 @@ class Basic(unittest.TestCase):
         self.assertEqual(p.returncode, 69)
         self.assertIn("not running", p.stderr)
 
+    def test_events_fan_out_to_subscribers_but_not_the_sender(self):
+        # each fake emits fake.started when ready; the instance ready last sends to the other
+        log = wait_until(lambda: (lambda t: "event received" in t and t)(self.g.log()), 5,
+                         "an event delivered")
+        got = [l for l in log.splitlines() if "event received" in l]
+        for line in got:
+            me = line.split("worker=")[1].split()[0]
+            sender = line.split("from=")[1].split()[0]
+            self.assertNotEqual(me, sender)
+            self.assertIn("topic=fake.started", line)
+
+    def test_metrics_text(self):
+        rc, r = self.g.call("sup.metrics")
+        self.assertEqual(rc, 0, r)
+        self.assertIn('ghr_worker_up{worker="fake.1"} 1', r["text"])
+        self.assertIn("# TYPE ghr_worker_restarts_total counter", r["text"])
+
     def test_log_level_reaches_the_workers(self):
         rc, r = self.g.ctl("log-level", "debug", "fake")
         self.assertEqual(rc, 0, r)

@@ -90,8 +90,25 @@ class Robust(unittest.TestCase):
                 self.assertEqual((rep["id"], rep["ok"]), (77, True))
             finally:
                 z.close()
+            # nesting beyond the limit: answered
+            z = Zmtp(os.path.join(g.run_dir, "control"))
+            try:
+                z.send(req("sup.status", body={"a": json.loads("[" * 200 + "]" * 200)}, id=3))
+                rep = json.loads(z.recv()[0])
+                self.assertEqual(rep["error"]["code"], "bad_request")
+            finally:
+                z.close()
+            # a frame over the size limit: the connection is dropped, ghrd carries on
+            z = Zmtp(os.path.join(g.run_dir, "control"), timeout=2)
+            try:
+                with self.assertRaises((ConnectionError, OSError)):
+                    z.send(b"x" * (2 * 1024 * 1024))
+                    z.recv()
+            finally:
+                z.close()
             st = g.status()
-            self.assertGreaterEqual(st["control_bad_frames"], 8)
+            self.assertGreaterEqual(st["control_bad_frames"], 9)
+            self.assertEqual(g.call("fake.echo", {"j": 4}), (0, {"j": 4}))
             g.stop()
 
     def test_worker_that_never_says_hello_gets_nothing(self):

@@ -215,6 +215,31 @@ class Rights(unittest.TestCase):
             g.stop()
 
 
+class Privileges(unittest.TestCase):
+    @unittest.skipUnless(os.geteuid() == 0, "needs root")
+    def test_workers_run_as_the_configured_user_undumpable(self):
+        import grp
+        nobody = pwd.getpwnam("nobody")
+        group = grp.getgrgid(nobody.pw_gid).gr_name
+        g = Ghrd(dict(fakes(2), supervisor={"user": "nobody", "group": group}), start=False)
+        try:
+            os.chmod(g.tmp, 0o755)   # the workers must reach RUN_DIR/bus as nobody
+            g.start()
+            for w in g.status()["workers"]:
+                with open(f"/proc/{w['pid']}/status") as f:
+                    st = dict(line.split(":", 1) for line in f if ":" in line)
+                self.assertEqual(st["Uid"].split()[:3], [str(nobody.pw_uid)] * 3, w["name"])
+                self.assertEqual(st["Gid"].split()[:3], [str(nobody.pw_gid)] * 3, w["name"])
+                self.assertEqual(st["NoNewPrivs"].strip(), "1")
+                self.assertEqual(st["Groups"].strip(), str(nobody.pw_gid))
+            self.assertEqual(oct(os.stat(g.run_dir).st_mode & 0o777), "0o750")
+            self.assertEqual(os.stat(os.path.join(g.run_dir, "bus")).st_gid, nobody.pw_gid)
+            self.assertEqual(g.call("fake.echo", {"j": 5}), (0, {"j": 5}))
+            g.stop()
+        finally:
+            g.close()
+
+
 class Secrets(unittest.TestCase):
     @unittest.skipUnless(os.path.exists(os.path.join(LIBEXEC, "github")) and
                          os.path.exists(os.path.join(LIBEXEC, "openstack")), "workers not built")

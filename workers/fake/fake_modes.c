@@ -136,6 +136,8 @@ static void send_garbage(struct worker *w)
 static void became_ready(struct worker *w)
 {
 	worker_set_ready(w);
+	/* Tells the other fakes (ghrd fans "fake." events out): lets tests see events flow. */
+	worker_emit(w, "fake.started", json_pack("{s:s}", "instance", worker_instance(w)));
 	struct ev_loop *l = worker_loop(w);
 	if (fake_modes.crash_after_ms >= 0)
 		ev_timer_add(l, fake_modes.crash_after_ms, on_crash, w);

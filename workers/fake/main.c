@@ -1,3 +1,4 @@
+#include "common/log.h"
 #include "workers/fake/fake.h"
 #include "workers/runtime/worker_debug.h"
 
@@ -14,10 +15,17 @@ static int fake_init(struct worker *w, const json_t *config, const json_t *secre
 	return 0;
 }
 
+static void fake_on_event(struct worker *w, const char *topic, const json_t *body,
+                          const char *from)
+{
+	log_info("event received", "topic=%s from=%s", topic, from);
+}
+
 static const struct worker_def fake_worker_def = {
 	.name = "fake",
 	.methods = fake_methods,
 	.init = fake_init,
+	.on_event = fake_on_event,
 };
 
 int main(int argc, char **argv)

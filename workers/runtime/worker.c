@@ -73,10 +73,30 @@ static int setup_signals(struct worker *w, char *err, size_t errlen)
 	return ev_fd_watch(w->loop, w->sigfd, EV_READ, on_signal, w);
 }
 
+/* Keys whose values are secret inside an object secret (GitHub token or App key,
+ * clouds.yaml passwords), at any depth.  Other strings there (auth_url, user names,
+ * region) are not, and masking them would only make logs unreadable. */
+static const char *const secret_keys[] = {
+	"token", "app_private_key", "password", "secret", "application_credential_secret", NULL
+};
+
 static void register_secret(const json_t *secret)
 {
-	if (json_is_string(secret))
+	if (json_is_string(secret)) {
 		redact_add_secret(json_string_value(secret));
+		return;
+	}
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)secret, k, v) {
+		if (json_is_object(v)) {
+			register_secret(v);
+			continue;
+		}
+		for (const char *const *sk = secret_keys; *sk; sk++)
+			if (strcmp(k, *sk) == 0 && json_is_string(v))
+				redact_add_secret(json_string_value(v));
+	}
 }
 
 static int start(struct worker *w, int argc, char **argv, char *err, size_t errlen)

@@ -1,0 +1,90 @@
+/* Worker runtime: the bootstrap on fd 3, secret wiping, the method-table check. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tests/unit/unit.h"
+#include "workers/runtime/worker_int.h"
+
+static int boot_from(const char *text, size_t len, struct worker_boot *b, char *err, size_t n)
+{
+	int sv[2];
+	CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	if (len)
+		CU_ASSERT_EQUAL(write(sv[0], text, len), (ssize_t)len);
+	shutdown(sv[0], SHUT_WR);   /* EOF after the text, as when ghrd dies */
+	int r = worker_boot_read(sv[1], b, err, n);
+	close(sv[0]);
+	close(sv[1]);
+	return r;
+}
+
+static void test_boot_ok_and_secret_wiped(void)
+{
+	const char *t = "{\"v\":1,\"name\":\"fake\",\"instance\":\"fake.2\",\"token\":\"ab01\","
+	                "\"bus\":\"ipc:///x/bus\",\"heartbeat_ms\":250,\"config\":{\"a\":1},"
+	                "\"secret\":{\"token\":\"s3cr3t-value\"},\"log\":{\"level\":\"debug\"}}\n";
+	struct worker_boot b;
+	char err[256];
+	CU_ASSERT_EQUAL_FATAL(boot_from(t, strlen(t), &b, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(b.instance, "fake.2");
+	CU_ASSERT_STRING_EQUAL(b.token, "ab01");
+	CU_ASSERT_EQUAL(b.heartbeat_ms, 250);
+	CU_ASSERT_STRING_EQUAL(b.log_level, "debug");
+	CU_ASSERT_STRING_EQUAL(b.log_format, "text");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(b.config, "a")), 1);
+	json_t *tok = json_object_get(b.secret, "token");
+	const char *p = json_string_value(tok);
+	json_incref(tok);   /* keep the string alive to look at it after the wipe */
+	worker_boot_wipe_secret(&b);
+	CU_ASSERT_PTR_NULL(b.secret);
+	CU_ASSERT_PTR_NULL(json_object_get(b.root, "secret"));
+	CU_ASSERT_EQUAL(p[0], 0);
+	CU_ASSERT_EQUAL(memcmp(p, "\0\0\0\0\0\0\0\0\0\0\0\0", 12), 0);
+	json_decref(tok);
+	json_decref(b.root);
+}
+
+static void test_boot_errors(void)
+{
+	struct worker_boot b;
+	char err[256];
+	static const struct { const char *text; const char *why; } bad[] = {
+		{ "", "closed before" },
+		{ "{\"v\":1}", "closed before" },                      /* no newline, then EOF */
+		{ "not json\n", "invalid JSON" },
+		{ "[1]\n", "invalid JSON" },
+		{ "{\"v\":2,\"name\":\"x\"}\n", "unsupported version" },
+		{ "{\"v\":1,\"name\":\"x\"}\n", "are required" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = 0;
+		CU_ASSERT_EQUAL(boot_from(bad[i].text, strlen(bad[i].text), &b, err, sizeof(err)), -1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i].why));
+		CU_ASSERT_PTR_NULL(b.root);
+	}
+}
+
+static void handler(struct wreq *req) { (void)req; }
+
+static void test_method_table_checked_against_catalogue(void)
+{
+	char err[256];
+	static const struct worker_method good[] = { { "fake.echo", handler }, { NULL, NULL } };
+	static const struct worker_method typo[] = { { "fake.ecco", handler }, { NULL, NULL } };
+	static const struct worker_method other[] = { { "github.runner.jit", handler }, { NULL, NULL } };
+	struct worker_def def = { .name = "fake", .methods = good };
+	CU_ASSERT_EQUAL(worker_check_methods(&def, err, sizeof(err)), 0);
+	def.methods = typo;
+	CU_ASSERT_EQUAL(worker_check_methods(&def, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "fake.ecco"));
+	def.methods = other;
+	CU_ASSERT_EQUAL(worker_check_methods(&def, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "another worker"));
+}
+
+UNIT_SUITE(worker_runtime,
+	UNIT_TEST(test_boot_ok_and_secret_wiped),
+	UNIT_TEST(test_boot_errors),
+	UNIT_TEST(test_method_table_checked_against_catalogue))
