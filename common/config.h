@@ -53,4 +53,11 @@ int64_t cfg_int(const json_t *obj, const char *path);          /* ints and durat
 int cfg_bool(const json_t *obj, const char *path);
 json_t *cfg_get(const json_t *obj, const char *path);           /* borrowed */
 
+/* The github.auth rule: exactly one of token_file, or all three app_* keys.  A key
+ * counts as set when it holds a non-empty string or an integer (the loader refuses
+ * empty ones before this runs, so for a loaded file that is "present").  The loader
+ * enforces it; the github worker re-checks its slice with this same function.  Returns
+ * 0, or -1 with the reason (without the "github.auth: " prefix) in err. */
+int config_github_auth_check(const json_t *auth, char *err, size_t errlen);
+
 #endif

@@ -90,35 +90,51 @@ static int check_github_path(struct cfg_vctx *c, const struct cfg_ynode *node, i
 	return -1;
 }
 
-static int check_auth(struct cfg_vctx *c, const struct cfg_ynode *node, int line, int col,
-                      json_t *val, const char *path)
+static int auth_key_set(const json_t *auth, const char *key)
+{
+	const json_t *v = json_object_get(auth, key);
+	return (json_is_string(v) && json_string_length(v) > 0) || json_is_integer(v);
+}
+
+int config_github_auth_check(const json_t *auth, char *err, size_t errlen)
 {
 	static const char *const app_keys[] = { "app_client_id", "app_installation_id", "app_private_key_file" };
-	int token = json_object_get(val, "token_file") != NULL;
+	int token = auth_key_set(auth, "token_file");
 	int apps = 0;
 	const char *missing = NULL;
 	for (size_t i = 0; i < 3; i++) {
-		if (json_object_get(val, app_keys[i]))
+		if (auth_key_set(auth, app_keys[i]))
 			apps++;
 		else if (!missing)
 			missing = app_keys[i];
 	}
 	if (token && apps) {
-		cfg_fail(c, line, col, path, "token_file and the app_* keys exclude each other; set one or the other");
+		snprintf(err, errlen, "token_file and the app_* keys exclude each other; set one or the other");
 		return -1;
 	}
 	if (!token && apps == 0) {
-		cfg_fail(c, line, col, path,
+		snprintf(err, errlen,
 		         "set either token_file, or app_client_id, app_installation_id and app_private_key_file");
 		return -1;
 	}
 	if (apps && apps < 3) {
-		cfg_fail(c, line, col, path,
+		snprintf(err, errlen,
 		         "app_client_id, app_installation_id and app_private_key_file go together; %s is missing",
 		         missing);
 		return -1;
 	}
 	return 0;
+}
+
+static int check_auth(struct cfg_vctx *c, const struct cfg_ynode *node, int line, int col,
+                      json_t *val, const char *path)
+{
+	(void)node;
+	char why[300];
+	if (config_github_auth_check(val, why, sizeof(why)) == 0)
+		return 0;
+	cfg_fail(c, line, col, path, "%s", why);
+	return -1;
 }
 
 /* The mark of pools[i].name, or of pools[i] itself. */

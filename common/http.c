@@ -443,10 +443,12 @@ static int start_xfer(struct http_client *c, struct http_xfer *x)
 }
 
 /* Start queued transfers while there is room.  A transfer that cannot be added fails
- * through its callback (the caller of http_send has long returned). */
+ * through its callback (the caller of http_send has long returned).  Once a callback
+ * asked for the client to be freed, nothing new starts: the destruction that follows
+ * cancels what is still queued. */
 static void start_queued(struct http_client *c)
 {
-	while (c->q_head && c->n_running < c->o.max_in_flight && !c->closing) {
+	while (c->q_head && c->n_running < c->o.max_in_flight && !c->closing && !c->free_requested) {
 		struct http_xfer *x = c->q_head;
 		c->q_head = x->next;
 		if (!c->q_head)

@@ -121,11 +121,16 @@ const char *log_q(const char *value)
 		if ((unsigned char)*p <= ' ' || *p == '"' || *p == '=' || *p == '\\' || *p == 0x7f)
 			plain = 0;
 	if (plain)
-		return value;
+		return value;     /* the whole line is redacted later, and sees it as it is */
+	/* Redact before escaping: once escaped (\"token\":\"v\") or cut to the buffer, a
+	 * secret may no longer have the shape the line's redaction recognises. */
+	char *r = redact_dup(value);
+	if (!r)
+		return "\"[REDACTED]\"";
 	char *b = bufs[next++ % LOG_Q_BUFS];
 	size_t n = 0;
 	b[n++] = '"';
-	for (const char *p = value; *p && n < LOG_Q_SIZE - 6; p++) {
+	for (const char *p = r; *p && n < LOG_Q_SIZE - 6; p++) {
 		if (*p == '"' || *p == '\\')
 			b[n++] = '\\';
 		if (*p == '\n') {
@@ -137,6 +142,8 @@ const char *log_q(const char *value)
 	}
 	b[n++] = '"';
 	b[n] = 0;
+	explicit_bzero(r, strlen(r));
+	free(r);
 	return b;
 }
 

@@ -34,7 +34,9 @@ void log_vmsg(enum log_level level, const char *msg, const char *kvfmt, va_list 
 #define log_debug(msg, ...) log_msg(LOG_LVL_DEBUG, msg, __VA_ARGS__)
 
 /* Quote a value for a key=value pair: returns a pointer to one of a few rotating
- * thread-local buffers ("\"a b\"" or the value itself when it needs no quotes). */
+ * thread-local buffers ("\"a b\"" or the value itself when it needs no quotes).  A value
+ * that needs quoting is redacted before it is escaped (escaping would hide the shape of
+ * a JSON secret field from the line's own redaction). */
 const char *log_q(const char *value);
 
 #endif

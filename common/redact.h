@@ -1,16 +1,15 @@
 /* redact — keep secrets out of every log line and error message.
  *
  * Masks: GitHub tokens (ghp_ gho_ ghs_ ghu_ ghr_ github_pat_), JWTs (eyJ…​.…​.…),
- * the value of JSON (also backslash-escaped JSON, \"k\":\"v\") or key=value fields whose
- * name says secret (jit_config,
- * encoded_jit_config, password, secret, token, private_key, authorization,
+ * the value of JSON (also backslash-escaped JSON, \"k\":\"v\") or key=value fields
+ * whose name says secret (jit_config, encoded_jit_config, password, secret, token, private_key, authorization,
  * x-subject-token, x-auth-token), "Bearer …" / "token …" credentials, PEM private key
  * blocks, and user:password@ in URIs.  Plus every literal registered with
  * redact_add_secret() (a worker registers the secret it was handed).  The mask is
  * "[REDACTED]" whatever the length of what it replaces, so the result can be longer
- * than the input (each masked value of fewer than 10 bytes grows to 10: at most about
- * ten times a text made only of short masked values); redact_dup() allocates what it
- * needs, redact_into() cuts the result to its buffer. */
+ * than the input: a masked value shorter than the mask (even an empty one) grows to
+ * its 10 bytes, and nothing bounds the growth but the input's length.  redact_dup()
+ * allocates what it needs; redact_into() cuts the result to its buffer. */
 #ifndef GHR_REDACT_H
 #define GHR_REDACT_H
 

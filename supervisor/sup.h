@@ -165,6 +165,7 @@ int sup_bus_open(struct sup *s, char *err, size_t errlen);
 void sup_bus_close(struct sup *s);
 int sup_send(void *zsock, const char *identity, size_t id_len, const struct proto_msg *m);
 int sup_peer_cred(const void *zmsg, long *uid, long *gid, long *pid);
+int sup_peer_cred_parse(const char *peer_address, long *uid, long *gid, long *pid);
 
 /* sup_route.c */
 /* SUP_ORIGIN_MERGE: ghrd asked a worker on behalf of a caller and merges the answer

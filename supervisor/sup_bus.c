@@ -29,12 +29,16 @@
 #define BUS_HWM 100000
 #define WARN_INTERVAL_MS 1000
 
-/* The kernel's credentials of the peer, which libzmq exposes as "…:uid:gid:pid". */
+/* The kernel's credentials of the peer (SO_PEERCRED), which libzmq puts at the end of
+ * an ipc connection's "Peer-Address" as "…:uid:gid:pid". */
 int sup_peer_cred(const void *zmsg, long *uid, long *gid, long *pid)
 {
 	const char *a = zmq_msg_gets((zmq_msg_t *)zmsg, "Peer-Address");
-	if (!a)
-		return -1;
+	return a ? sup_peer_cred_parse(a, uid, gid, pid) : -1;
+}
+
+int sup_peer_cred_parse(const char *a, long *uid, long *gid, long *pid)
+{
 	const char *p = a + strlen(a);
 	long v[3];
 	for (int i = 2; i >= 0; i--) {

@@ -5,7 +5,11 @@
  * Nothing secret goes into argv or the environment; the environment is a short allow
  * list.  ghrd keeps its end of the socketpair open: the worker sees EOF on fd 3 when
  * ghrd dies, even by SIGKILL, and exits.  PR_SET_PDEATHSIG is a second guard for a
- * worker stuck where it does not watch fd 3 (e.g. before its loop runs). */
+ * worker stuck where it does not watch fd 3 (e.g. before its loop runs).
+ *
+ * Known limit: the secret passes through jansson's serialiser, whose internal buffer
+ * growth may leave fragments in freed heap memory of ghrd; the buffers ghrd owns are
+ * wiped. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>

@@ -38,8 +38,13 @@ class WaitTimeout(AssertionError):
     pass
 
 
+class StopWaiting(AssertionError):
+    """Raised by a predicate when waiting longer cannot help (e.g. ghrd exited)."""
+
+
 def wait_until(pred, timeout, what, interval=0.02):
-    """Poll pred() until it returns something truthy (returned) or fail after timeout s."""
+    """Poll pred() until it returns something truthy (returned) or fail after timeout s.
+    Exceptions from pred are retried (it may race a restart), except StopWaiting."""
     deadline = time.monotonic() + timeout
     last_exc = None
     while True:
@@ -47,6 +52,8 @@ def wait_until(pred, timeout, what, interval=0.02):
             v = pred()
             if v:
                 return v
+        except StopWaiting:
+            raise
         except Exception as e:  # a predicate may race a restart; keep polling
             last_exc = e
         if time.monotonic() >= deadline:
@@ -248,7 +255,7 @@ class Ghrd:
     def wait_ready(self, timeout=20):
         def ready():
             if self.proc.poll() is not None:
-                raise AssertionError(f"ghrd exited with {self.proc.returncode}:\n{self.stderr()}"
+                raise StopWaiting(f"ghrd exited with {self.proc.returncode}:\n{self.stderr()}"
                                      f"\n{self.log()[-3000:]}")
             rc, st = self.ctl("status", timeout_ms=1000)
             return rc == 0 and st.get("ready") and st

@@ -438,6 +438,44 @@ class GithubWorkerTest(unittest.TestCase):
         self.assertGreater(err["retry_after_ms"], 20000)
         self.assertEqual(self.sim.counters()["requests_total"], before)
 
+    def test_429_without_retry_after_blocks_the_resource(self):
+        w = self.worker()
+        self.sim.fault(kind="error", method="GET", path="actions/runners", count=1, params={"status": 429})
+        err = self.assertErr(w.request("github.runners.list", {}), "rate_limited")
+        self.assertEqual(err["retry_after_ms"], 60000)
+        before = self.sim.counters()["requests_total"]
+        err = self.assertErr(w.request("github.runners.list", {}), "rate_limited")
+        self.assertGreater(err["retry_after_ms"], 50000)
+        self.assertEqual(self.sim.counters()["requests_total"], before, "a 429 did not stop the calls")
+
+    def test_unprefixed_pat_never_logged(self):
+        # a classic 40-hex PAT (or a GHES one) has no ghp_ prefix: only its registration
+        # as a literal keeps it out of the log; debug logging and a failing call make the
+        # worker talk about its requests as much as it ever does
+        pat = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c"
+        self.sim.ctl("POST", "/github", {"pats": [pat]})
+        self.secrets.append(pat)
+        w = self.worker(secret={"token": pat})
+        self.assertOk(w.request("github.runners.list", {}))
+        self.sim.fault(kind="error", method="GET", path="actions/runners", count=1, params={"status": 404})
+        self.assertErr(w.request("github.runners.list", {}), "not_found")
+        w.close()
+        self.assertNotIn(pat, w.logtext())
+
+    def test_delete_retried_after_lost_reply_is_ok(self):
+        w = self.worker()
+        jit = self.assertOk(w.request("github.runner.jit", {"name": "t-l-1", "labels": ["small"]}))
+        self.secrets.append(jit["jit_config"])
+        rid = jit["runner_id"]
+        # GitHub deletes it, then the reply is lost (502): the retry finds it gone (404)
+        self.sim.fault(kind="lost_reply", method="DELETE", path="actions/runners", count=1,
+                       params={"then": "error", "status": 502})
+        self.assertOk(w.request("github.runner.delete", {"id": rid}))
+        self.assertNotIn("t-l-1", [r["name"] for r in self.sim.runners()])
+        self.assertEqual(self.sim.ctl("GET", "/faults")["injected"].get("lost_reply"), 1)
+        # a first-try 404 is still not_found
+        self.assertErr(w.request("github.runner.delete", {"id": rid}), "not_found")
+
     def test_bad_pat_is_unauthorized(self):
         w = self.worker(secret={"token": "ghp_wrongwrongwrongwrongwrongwrongwrong1"})
         self.secrets.append("ghp_wrongwrongwrongwrongwrongwrongwrong1")

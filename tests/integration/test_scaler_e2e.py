@@ -175,5 +175,37 @@ class TwoManagers(unittest.TestCase):
                 drain(self, gb, sim, prefix="a-b-")
 
 
+class LargeFleet(unittest.TestCase):
+    SEEDED = 3200       # ~330 bytes a server: more than one 1 MiB bus frame's budget holds
+
+    def test_server_list_in_parts_is_followed_to_the_end(self):
+        """A fleet whose server list does not fit one bus frame is listed in parts
+        (os.servers.list chunked:true, following `next`) and reconciled only once the
+        list is complete: with min_idle equal to the seeded fleet, a scaler that saw only
+        the first part would create the rest again."""
+        n = self.SEEDED
+        with Sim() as sim:
+            sim.post("/seed", {"servers": {
+                "count": n, "name_prefix": "t-small-", "status": "ACTIVE",
+                "metadata": {"ghr-manager": "t", "ghr-pool": "small"}, "with_runners": True,
+                "runner_scope": "org:ghr-org", "labels": ["self-hosted", "small"],
+                "runner_status": "online", "busy": False}})
+            with start(sim, [pool("small", min_idle=n)], interval="1h",
+                       delete_concurrency=50) as g:
+                rc, out = g.ctl("reconcile", timeout_ms=120000)
+                self.assertEqual(rc, 0, out)
+                creates = [a for a in out["actions"] if a["action"] == "create"]
+                self.assertEqual(creates, [], "created runners that exist: the list was cut short")
+                rc, pools = g.ctl("pools")
+                self.assertEqual(rc, 0, pools)
+                self.assertEqual(pools["pools"][0]["counts"]["idle"], n, pools)
+                self.assertEqual(create_requests(sim), 0)
+                # the scaler really took more than one part
+                parts = [int(x.split("=")[1]) for x in g.log().split()
+                         if x.startswith("server_parts=")]
+                self.assertTrue(parts and max(parts) >= 2, f"server_parts seen: {parts[-5:]}")
+                drain(self, g, sim, timeout=240)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -8,6 +8,8 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include "common/config.h"
+#include "common/redact.h"
 #include "tests/unit/unit.h"
 #include "workers/github/gh.h"
 
@@ -123,9 +125,12 @@ static void test_gh_auth_config_exactly_one(void)
 	static const struct { const char *auth; int ok; const char *says; } cases[] = {
 		{ "{\"token_file\":\"/etc/ghr/pat\"}", 1, NULL },
 		{ "{\"app_client_id\":\"Iv1.x\",\"app_installation_id\":5,\"app_private_key_file\":\"/k\"}", 1, NULL },
-		{ "{}", 0, "neither" },
-		{ "{\"token_file\":\"\"}", 0, "neither" },
-		{ "{\"token_file\":\"/p\",\"app_client_id\":\"Iv1.x\"}", 0, "not both" },
+		{ "{}", 0, "github.auth: set either token_file" },
+		{ "{\"token_file\":\"\"}", 0, "set either token_file" },
+		{ "{\"token_file\":null}", 0, "set either token_file" },
+		{ "{\"token_file\":\"/p\",\"app_client_id\":\"Iv1.x\"}", 0, "exclude each other" },
+		{ "{\"token_file\":\"\",\"app_client_id\":\"Iv1.x\",\"app_installation_id\":5,"
+		  "\"app_private_key_file\":\"/k\"}", 1, NULL },
 		{ "{\"app_client_id\":\"Iv1.x\",\"app_installation_id\":5}", 0, "app_private_key_file is missing" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -137,6 +142,16 @@ static void test_gh_auth_config_exactly_one(void)
 		CU_ASSERT_EQUAL(rc == 0, cases[i].ok);
 		if (cases[i].says)
 			CU_ASSERT_PTR_NOT_NULL(strstr(err, cases[i].says));
+		/* the worker's defensive check and the loader's rule are one function: same
+		 * verdict, same reason */
+		char why[300] = "";
+		int lrc = config_github_auth_check(json_object_get(cfg, "auth"), why, sizeof(why));
+		CU_ASSERT_EQUAL(lrc, rc);
+		if (rc != 0) {
+			char want[400];
+			snprintf(want, sizeof(want), "github.auth: %s", why);
+			CU_ASSERT_STRING_EQUAL(err, want);
+		}
 		json_decref(cfg);
 	}
 }
@@ -151,6 +166,16 @@ static void test_gh_auth_pat_and_freshness(void)
 	CU_ASSERT_STRING_EQUAL(a.token, "ghp_abcdefgh");
 	CU_ASSERT(gh_auth_token_fresh(&a, 123));
 	gh_auth_free(&a);
+	json_decref(sec);
+	/* a PAT without a token's shape (classic 40 hex, GHES) is masked as a literal */
+	static const char hexpat[] = "0123456789abcdef0123456789abcdef01234567";
+	sec = json_pack("{s:s}", "token", hexpat);
+	CU_ASSERT_EQUAL(gh_auth_init(&a, cfg, sec, err, sizeof(err)), 0);
+	char *masked = redact_dup("sent 0123456789abcdef0123456789abcdef01234567 there");
+	CU_ASSERT_STRING_EQUAL(masked, "sent [REDACTED] there");
+	free(masked);
+	gh_auth_free(&a);
+	redact_clear_secrets();
 	json_decref(sec);
 	sec = json_loads("{\"token\":\"ghp_a\\r\\nX-Evil: 1\"}", 0, NULL);
 	CU_ASSERT_EQUAL(gh_auth_init(&a, cfg, sec, err, sizeof(err)), -1);

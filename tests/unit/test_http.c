@@ -370,8 +370,71 @@ static void test_http_callback_reentry(void)
 	teardown(&f);
 }
 
+/* A POST never rides a kept-alive connection (libcurl would resend it silently if that
+ * connection turned out dead): after keep-alive GETs it gets a connection of its own. */
+static void test_http_post_uses_fresh_connection(void)
+{
+	struct fixture f;
+	struct result r = {0};
+	CU_ASSERT_FATAL(setup(&f, NULL) == 0);
+	for (int i = 0; i < 3; i++) {
+		memset(&r, 0, sizeof(r));
+		CU_ASSERT_EQUAL(get(&f, "/ok", 0, &r), 0);
+		run_until(f.loop, i + 1, 5000);
+		CU_ASSERT_EQUAL(r.status, 200);
+	}
+	CU_ASSERT_EQUAL(http_testsrv_accepted(f.srv), 1);
+	memset(&r, 0, sizeof(r));
+	struct http_request rq = { .method = "POST", .url = http_testsrv_url(f.srv, "/echo"),
+	                           .body = "{}", .body_len = 2 };
+	CU_ASSERT_EQUAL(http_send(f.c, &rq, on_done, &r), 0);
+	run_until(f.loop, 4, 5000);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT(strncmp(r.body, "POST /echo ", 11) == 0);
+	CU_ASSERT_EQUAL(http_testsrv_requests(f.srv), 4);
+	CU_ASSERT_EQUAL(http_testsrv_accepted(f.srv), 2);
+	teardown(&f);
+}
+
+/* A callback frees the client while a request waits in the queue: the queued one is
+ * cancelled, never started (here it would otherwise be failed as timed out, since its
+ * 100 ms budget ran out while /slow held the only slot). */
+static struct http_client *freeing_client;
+static struct result freeing_first;
+
+static void on_done_then_free(const struct http_response *r, void *arg)
+{
+	on_done(r, &freeing_first);
+	http_client_free(freeing_client);
+}
+
+static void test_http_free_in_callback_starts_nothing(void)
+{
+	struct fixture f;
+	struct result r2 = {0};
+	memset(&freeing_first, 0, sizeof(freeing_first));
+	CU_ASSERT_FATAL(setup(&f, &(struct http_client_opts){ .max_in_flight = 1 }) == 0);
+	freeing_client = f.c;
+	struct http_request rq = { .method = "GET", .url = http_testsrv_url(f.srv, "/slow") };
+	CU_ASSERT_EQUAL(http_send(f.c, &rq, on_done_then_free, NULL), 0);
+	CU_ASSERT_EQUAL(get(&f, "/ok", 100, &r2), 0);     /* queued behind /slow */
+	run_until(f.loop, 2, 5000);
+	f.c = NULL;                                       /* freed by the callback */
+	CU_ASSERT(freeing_first.done);
+	CU_ASSERT_EQUAL(freeing_first.status, 200);
+	CU_ASSERT(r2.done);
+	CU_ASSERT_EQUAL(r2.error, CURLE_ABORTED_BY_CALLBACK);
+	CU_ASSERT_STRING_EQUAL(r2.error_text, "request cancelled");
+	CU_ASSERT_EQUAL(http_testsrv_requests(f.srv), 1);
+	for (int i = 0; i < 3; i++)
+		ev_run_once(f.loop, 10);   /* nothing of the client may still be watched */
+	teardown(&f);
+}
+
 UNIT_SUITE(http,
 	UNIT_TEST(test_http_get_ok),
+	UNIT_TEST(test_http_post_uses_fresh_connection),
+	UNIT_TEST(test_http_free_in_callback_starts_nothing),
 	UNIT_TEST(test_http_post_headers_and_body),
 	UNIT_TEST(test_http_delete_and_5xx),
 	UNIT_TEST(test_http_total_timeout),

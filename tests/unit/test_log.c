@@ -149,18 +149,33 @@ static void test_file_redacted_and_timed(void)
 	log_init("ghr", LOG_LVL_INFO, 0, NULL);
 }
 
+/* The line is cut at 8 KiB after redaction: a token straddling the cut must not leave
+ * its first half visible, and a copy before the cut must read [REDACTED]. */
 static void test_truncation(void)
 {
+	static const char tok[] = "ghp_0123456789abcdefghijklmnopqrstuvwxyz";   /* 40 bytes */
 	char *big = malloc(20000);
 	memset(big, 'a', 19999);
 	big[19999] = 0;
-	/* a secret beyond the cut must not show up half */
-	memcpy(big + 8150, "ghp_0123456789abcdefghijklmnopqrstuvwxyz", 40);
+	/* Text line in a file: "<24-byte time> worker=t level=info msg=long v=" is 56 bytes,
+	 * the kv text is redacted first (the copy at 1000 shrinks by 30), and the line is
+	 * cut at 8160: the copy at 8114 lands on 8140..8180, across the cut.  Both copies
+	 * are words of their own (spaces around them), so the patterns apply. */
+	big[999] = ' ';
+	memcpy(big + 1000, tok, 40);
+	big[1040] = ' ';
+	big[8113] = ' ';
+	memcpy(big + 8114, tok, 40);
+	big[8154] = ' ';
 	fresh_file();
 	log_init("t", LOG_LVL_INFO, 0, path);
 	log_info("long", "v=%s", big);
+	/* JSON: values are shortened until the line fits, and it stays valid JSON */
+	char *plain = malloc(20000);
+	memset(plain, 'a', 19999);
+	plain[19999] = 0;
 	log_init("t", LOG_LVL_INFO, 1, path);
-	log_info("long", "v=%s w=%s", big, big);
+	log_info("long", "v=%s w=%s t=%s", plain, plain, tok);
 	log_init("ghr", LOG_LVL_INFO, 0, NULL);
 	char *out = slurp(path);
 	char *nl = strchr(out, '\n');
@@ -168,21 +183,64 @@ static void test_truncation(void)
 	CU_ASSERT_TRUE(nl - out + 1 <= 8192);
 	CU_ASSERT_TRUE(nl - out > 8000);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, " truncated=true\n"));
+	*nl = 0;
+	/* the copy before the cut, masked where it stood */
+	char *first = strstr(out, " [REDACTED] ");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(first);
+	CU_ASSERT_TRUE(first - out > 900 && first - out < 1100);
+	/* the straddling copy: its start is before the cut, so something of it is on the
+	 * line, and it must be (a prefix of) the mask, never "ghp_" */
+	char *second = strstr(first + 1, " [REDAC");
+	CU_ASSERT_PTR_NOT_NULL(second);
+	if (second)
+		CU_ASSERT_TRUE(second - out > 8100);
 	CU_ASSERT_PTR_NULL(strstr(out, "ghp_"));
 	CU_ASSERT_PTR_NULL(strstr(out, "0123456789abcdef"));
-	char *second = nl + 1;
-	nl = strchr(second, '\n');
+	char *line2 = nl + 1;
+	nl = strchr(line2, '\n');
 	CU_ASSERT_PTR_NOT_NULL_FATAL(nl);
-	CU_ASSERT_TRUE(nl - second + 1 <= 8192);
+	CU_ASSERT_TRUE(nl - line2 + 1 <= 8192);
 	*nl = 0;
-	json_t *j = json_loads(second, 0, NULL);
+	CU_ASSERT_PTR_NULL(strstr(line2, "ghp_"));
+	json_t *j = json_loads(line2, 0, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
 	CU_ASSERT_TRUE(json_is_true(json_object_get(j, "truncated")));
 	CU_ASSERT_TRUE(strlen(json_string_value(json_object_get(j, "w"))) > 1000);
 	json_decref(j);
 	free(out);
 	free(big);
+	free(plain);
 	unlink(path);
+}
+
+/* A JSON value quoted with log_q() comes out escaped (\"token\":\"…\"): its secret
+ * fields must still be masked, in text and in JSON lines. */
+static void emit_json_values(void)
+{
+	const char *body = "{\"token\":\"s3cr3t-value-1\",\"name\":\"r1\"}";
+	log_init("github", LOG_LVL_INFO, 0, NULL);
+	log_info("reply", "body=%s", log_q(body));
+	log_info("reply", "body=%s", log_q("{\"password\": \"s3cr3t-value-2\"}"));
+	log_init("github", LOG_LVL_INFO, 1, NULL);
+	log_info("reply", "body=%s", log_q(body));
+	log_init("ghr", LOG_LVL_INFO, 0, NULL);
+}
+
+static void test_log_q_json_redacted(void)
+{
+	char *out = capture_stderr(emit_json_values);
+	CU_ASSERT_PTR_NULL(strstr(out, "s3cr3t"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "body=\"{\\\"token\\\":\\\"[REDACTED]\\\",\\\"name\\\":\\\"r1\\\"}\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\\\"password\\\": \\\"[REDACTED]\\\""));
+	/* the JSON line carries the unescaped value, still masked */
+	char *last = strstr(out, "{\"worker\"");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(last);
+	json_t *j = json_loads(last, JSON_DISABLE_EOF_CHECK, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "body")),
+	                       "{\"token\":\"[REDACTED]\",\"name\":\"r1\"}");
+	json_decref(j);
+	free(out);
 }
 
 /* Several processes log long lines to one O_APPEND file at once: every line must come
@@ -274,4 +332,5 @@ UNIT_SUITE(log,
 	UNIT_TEST(test_truncation),
 	UNIT_TEST(test_concurrent_lines_whole),
 	UNIT_TEST(test_reopen),
-	UNIT_TEST(test_log_q))
+	UNIT_TEST(test_log_q),
+	UNIT_TEST(test_log_q_json_redacted))

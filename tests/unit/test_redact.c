@@ -63,6 +63,22 @@ static void test_named_fields(void)
 	expect("{\"secret\":{\"a\":1,\"password\":\"p\"}}", "{\"secret\":{\"a\":1,\"password\":\"[REDACTED]\"}}");
 }
 
+/* JSON inside a quoted string (what log_q() makes of a JSON value): \"k\":\"v\". */
+static void test_escaped_json_fields(void)
+{
+	expect("body=\"{\\\"token\\\":\\\"s3cr3t-value\\\",\\\"id\\\":1}\"",
+	       "body=\"{\\\"token\\\":\\\"[REDACTED]\\\",\\\"id\\\":1}\"");
+	expect("{\\\"password\\\": \\\"hunter2\\\", \\\"user\\\": \\\"a\\\"}",
+	       "{\\\"password\\\": \\\"[REDACTED]\\\", \\\"user\\\": \\\"a\\\"}");
+	/* an escaped quote inside the value (\\\" at this level) does not end it */
+	expect("\\\"encoded_jit_config\\\":\\\"ab\\\\\\\"cd\\\" tail",
+	       "\\\"encoded_jit_config\\\":\\\"[REDACTED]\\\" tail");
+	/* unterminated: masked to the end */
+	expect("\\\"secret\\\":\\\"abc", "\\\"secret\\\":\\\"[REDACTED]");
+	/* non-secret names stay */
+	expect("\\\"name\\\":\\\"r1\\\"", "\\\"name\\\":\\\"r1\\\"");
+}
+
 static void test_pem_blocks(void)
 {
 	expect("key=-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nIBAAK\n-----END RSA PRIVATE KEY-----\nafter",
@@ -82,6 +98,10 @@ static void test_uri_userinfo(void)
 	expect("url=\"https://u:p@h/x\" ok", "url=\"https://u:[REDACTED]@h/x\" ok");
 	expect("http://proxy:3128/ https://example.com/a@b", "http://proxy:3128/ https://example.com/a@b");
 	expect("ssh://git@host/repo", "ssh://git@host/repo");
+	/* an unencoded '@' in the password: the userinfo ends at the authority's last '@' */
+	expect("https://u:pa@ss@h/x@y", "https://u:[REDACTED]@h/x@y");
+	expect("https://u:p@a@s@h", "https://u:[REDACTED]@h");
+	expect("https://u@x:1@h", "https://u@x:[REDACTED]@h");
 }
 
 static void test_literals(void)
@@ -104,6 +124,36 @@ static void test_literals(void)
 		redact_add_secret(s);
 	}
 	expect("literal-31-xyz literal-32-xyz", "[REDACTED] literal-32-xyz");
+	redact_clear_secrets();
+}
+
+/* A renewed token replaces the old one: renewals never run out of slots. */
+static void test_replace_secret(void)
+{
+	char old[32], cur[32];
+	redact_add_secret("the-worker-own-secret");
+	snprintf(old, sizeof(old), "renewed-token-%03d", 0);
+	redact_add_secret(old);
+	for (int i = 1; i <= 100; i++) {
+		snprintf(cur, sizeof(cur), "renewed-token-%03d", i);
+		redact_replace_secret(old, cur);
+		snprintf(old, sizeof(old), "%s", cur);
+	}
+	expect("now renewed-token-100 was renewed-token-099 own the-worker-own-secret",
+	       "now [REDACTED] was renewed-token-099 own [REDACTED]");
+	/* replacing one that was never registered just adds the new one */
+	redact_replace_secret("never-registered-x", "another-token-value");
+	expect("another-token-value", "[REDACTED]");
+	redact_replace_secret(NULL, "third-token-value");
+	expect("third-token-value", "[REDACTED]");
+	/* and the slots freed by renewals are really free */
+	redact_clear_secrets();
+	for (int i = 0; i < 32; i++) {
+		snprintf(cur, sizeof(cur), "slot-token-%02d", i);
+		redact_add_secret(cur);
+	}
+	redact_replace_secret("slot-token-05", "fresh-token-value");
+	expect("fresh-token-value slot-token-05 slot-token-31", "[REDACTED] slot-token-05 [REDACTED]");
 	redact_clear_secrets();
 }
 
@@ -158,5 +208,7 @@ UNIT_SUITE(redact,
 	UNIT_TEST(test_pem_blocks),
 	UNIT_TEST(test_uri_userinfo),
 	UNIT_TEST(test_literals),
+	UNIT_TEST(test_replace_secret),
+	UNIT_TEST(test_escaped_json_fields),
 	UNIT_TEST(test_redact_into_truncates),
 	UNIT_TEST(test_adversarial))

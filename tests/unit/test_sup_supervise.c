@@ -148,7 +148,25 @@ static void test_slice_has_only_listed_sections(void)
 	json_decref(cfg);
 }
 
+static void test_peer_cred_parse(void)
+{
+	long uid = -9, gid = -9, pid = -9;
+	CU_ASSERT_EQUAL(sup_peer_cred_parse("localhost:0:0:6753", &uid, &gid, &pid), 0);
+	CU_ASSERT_EQUAL(uid, 0);
+	CU_ASSERT_EQUAL(gid, 0);
+	CU_ASSERT_EQUAL(pid, 6753);
+	CU_ASSERT_EQUAL(sup_peer_cred_parse(":1000:100:42", &uid, &gid, &pid), 0);
+	CU_ASSERT_EQUAL(uid, 1000);
+	CU_ASSERT_EQUAL(gid, 100);
+	CU_ASSERT_EQUAL(pid, 42);
+	static const char *const bad[] = { "", "localhost", "a:1:2", "1:2:3", "x:1:2:", "x:1::3",
+	                                   "x:1:2:3z", "x:a:2:3" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CU_ASSERT_EQUAL(sup_peer_cred_parse(bad[i], &uid, &gid, &pid), -1);
+}
+
 UNIT_SUITE(sup_supervise,
+	UNIT_TEST(test_peer_cred_parse),
 	UNIT_TEST(test_describe_exit),
 	UNIT_TEST(test_after_exit),
 	UNIT_TEST(test_intensity_window),

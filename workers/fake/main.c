@@ -31,5 +31,6 @@ static const struct worker_def fake_worker_def = {
 int main(int argc, char **argv)
 {
 	worker_debug_set_prehello(fake_prehello);
+	worker_debug_stand_in();   /* tests run it as "github", "scaler"… to test the table */
 	return worker_main(argc, argv, &fake_worker_def);
 }

@@ -70,12 +70,16 @@ int gh_link_next(const char *link, char *out, size_t outlen);
 
 /* ---- rate limits (gh_rate.c) ------------------------------------------------------- */
 
-#define GH_RL_MAX_RES 16
+#define GH_RL_MAX_RES 32
+#define GH_RL_RESET_MAX_S (1LL << 40)      /* a reset epoch beyond this is nonsense: ignored */
+#define GH_RETRY_AFTER_MAX_S 3600           /* retry-after is clamped to an hour */
+#define GH_SECONDARY_DEFAULT_MS 60000       /* GitHub: wait at least a minute when it names no time */
 
 struct gh_rl_res {
 	char name[40];
 	int known;                /* a reply has told us limit/remaining/reset */
 	int64_t limit, remaining, used;
+	int64_t in_flight;        /* sent, budget-spending, not yet answered */
 	int64_t reset_ms;         /* wall clock epoch ms when the window refills */
 	int64_t blocked_until_ms; /* secondary limit: wall clock epoch ms */
 	int64_t next_paced_ms;    /* low budget: the next non-cleanup call not before */
@@ -84,6 +88,7 @@ struct gh_rl_res {
 struct gh_rl {
 	struct gh_rl_res res[GH_RL_MAX_RES];
 	int n;
+	struct gh_rl_res scratch; /* handed out for names past a full table, never kept */
 	int64_t reserve;
 	int64_t minute_of[60];    /* which minute (epoch/60000) bucket i counts */
 	int64_t count[60];        /* requests that spent budget in that minute */
@@ -91,7 +96,9 @@ struct gh_rl {
 };
 
 void gh_rl_init(struct gh_rl *rl, int64_t reserve);
-struct gh_rl_res *gh_rl_get(struct gh_rl *rl, const char *resource);  /* creates */
+/* Creates the entry; when the table is full, an unknown name gets a scratch entry that
+ * is wiped on every such call and never reported (existing entries are never lost). */
+struct gh_rl_res *gh_rl_get(struct gh_rl *rl, const char *resource);
 /* 0: go ahead; else the ms to wait, with a reason in why.  cleanup calls may use the
  * reserve; free calls (GET /rate_limit) are never refused. */
 int64_t gh_rl_admit(struct gh_rl *rl, const char *resource, int cleanup, int is_free,
@@ -103,6 +110,16 @@ void gh_rl_on_send(struct gh_rl *rl, const char *resource, int is_free);
 void gh_rl_on_reply(struct gh_rl *rl, const char *guessed_resource,
                     const struct http_response *resp, int is_free, int64_t now);
 void gh_rl_block(struct gh_rl *rl, const char *resource, int64_t until_ms);
+/* A retry-after header (delta seconds) in ms: dflt_ms when absent, not a number or not
+ * positive; at most GH_RETRY_AFTER_MAX_S. */
+int64_t gh_rl_retry_after_ms(const char *value, int64_t dflt_ms);
+/* A 403 or 429 reply: is it a rate limit?  0 when not (a plain 403); else the ms to wait,
+ * with *secondary 1 for a secondary limit (the resource is then blocked until now+wait:
+ * a retry-after, GitHub's "secondary rate limit" text, or a 429 that does not say the
+ * primary budget is spent) or 0 for the primary budget spent (remaining 0). */
+int64_t gh_rl_limited(struct gh_rl *rl, const char *resource, long status,
+                      const char *retry_after, const char *remaining, int secondary_text,
+                      int64_t now, int *secondary);
 void gh_rl_merge(struct gh_rl *rl, const json_t *resources, int64_t now);
 int64_t gh_rl_used_last_hour(const struct gh_rl *rl, int64_t now);
 json_t *gh_rl_report(const struct gh_rl *rl, int64_t now);
@@ -154,6 +171,7 @@ struct gh_result {
 	int64_t retry_after_ms;
 	const struct http_response *resp;   /* valid during the callback only; NULL when
 	                                     * the call failed before sending */
+	unsigned retries;               /* attempts before the one answered (0: first try) */
 };
 
 typedef void (*gh_done_cb)(struct gh *g, const struct gh_result *r, void *arg);

@@ -16,7 +16,6 @@
 #define GH_MAX_RETRIES 3
 #define GH_RETRY_BASE_MS 200
 #define GH_RETRY_CAP_MS 4000
-#define GH_SECONDARY_DEFAULT_MS 60000   /* GitHub: wait at least a minute when it names no time */
 #define GH_MIN_ATTEMPT_MS 200           /* less time than this left: do not even try */
 #define GH_REPLY_MARGIN_MS 100          /* answer this long before the caller's deadline */
 
@@ -103,8 +102,9 @@ static const char *short_path(const struct gh_pending *p)
 	return strncmp(p->url, p->g->api_url, n) == 0 ? p->url + n : p->url;
 }
 
-static void finish(struct gh_pending *p, const struct gh_result *r)
+static void finish(struct gh_pending *p, struct gh_result *r)
 {
+	r->retries = p->attempt;
 	if (r->err != PROTO_OK)
 		log_debug("github call failed", "call=%s method=%s path=%s status=%ld error=%s msg=%s",
 		          log_q(gh_call_class[p->kind].name), p->method, log_q(short_path(p)), r->status,
@@ -228,35 +228,23 @@ static void on_http(const struct http_response *resp, void *arg)
 		wait_for_token(p);
 		return;
 	}
-	if (resp->status == 403 || resp->status == 429) {
-		const char *ra = http_header_get(resp, "retry-after");
-		const char *rem = http_header_get(resp, "x-ratelimit-remaining");
-		int secondary_text = strstr(ghmsg, "secondary rate limit") != NULL;
-		if ((ra && *ra) || secondary_text) {
-			long secs = ra ? strtol(ra, NULL, 10) : 0;
-			int64_t wait = secs > 0 ? (int64_t)secs * 1000 : GH_SECONDARY_DEFAULT_MS;
-			gh_rl_block(&g->rl, resource, now + wait);
-			log_warn("github secondary rate limit", "resource=%s retry_after_ms=%lld",
-			         resource, (long long)wait);
-			r.err = PROTO_E_RATE_LIMITED;
-			r.retry_after_ms = wait;
+	int secondary;
+	int64_t wait = gh_rl_limited(&g->rl, resource, resp->status, http_header_get(resp, "retry-after"),
+	                             http_header_get(resp, "x-ratelimit-remaining"),
+	                             strstr(ghmsg, "secondary rate limit") != NULL, now, &secondary);
+	if (wait > 0) {
+		log_warn(secondary ? "github secondary rate limit" : "github primary rate limit",
+		         "resource=%s retry_after_ms=%lld", resource, (long long)wait);
+		r.err = PROTO_E_RATE_LIMITED;
+		r.retry_after_ms = wait;
+		if (secondary)
 			snprintf(r.message, sizeof(r.message), "GitHub secondary rate limit on %s %s: %s",
 			         p->method, short_path(p), ghmsg[0] ? ghmsg : "retry later");
-			finish(p, &r);
-			return;
-		}
-		if (rem && strcmp(rem, "0") == 0) {
-			const struct gh_rl_res *rr = gh_rl_get(&g->rl, resource);
-			int64_t wait = rr->reset_ms > now ? rr->reset_ms - now : 1000;
-			log_warn("github primary rate limit", "resource=%s retry_after_ms=%lld",
-			         resource, (long long)wait);
-			r.err = PROTO_E_RATE_LIMITED;
-			r.retry_after_ms = wait;
+		else
 			snprintf(r.message, sizeof(r.message), "GitHub primary rate limit reached on %s %s: %s",
 			         p->method, short_path(p), ghmsg[0] ? ghmsg : "rate limit exceeded");
-			finish(p, &r);
-			return;
-		}
+		finish(p, &r);
+		return;
 	}
 	if (resp->status >= 500 && maybe_retry(p, "server error"))
 		return;

@@ -14,6 +14,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "common/config.h"
 #include "common/evloop.h"
 #include "common/log.h"
 #include "common/redact.h"
@@ -29,32 +30,16 @@ static int nonempty(const json_t *o, const char *key)
 	return (json_is_string(v) && json_string_length(v) > 0) || json_is_integer(v);
 }
 
+/* The rule itself lives with the config loader (config_github_auth_check), which has
+ * already enforced it on every file ghrd accepted; this is a defensive re-check of the
+ * slice the worker was handed, with the same meaning and the same messages. */
 int gh_auth_config_check(const json_t *github_cfg, char *err, size_t errlen)
 {
-	static const char *const app_keys[] = {
-		"app_client_id", "app_installation_id", "app_private_key_file"
-	};
-	const json_t *auth = json_object_get(github_cfg, "auth");
-	int has_pat = nonempty(auth, "token_file");
-	int n_app = 0;
-	for (int i = 0; i < 3; i++)
-		n_app += nonempty(auth, app_keys[i]);
-	if (has_pat && n_app) {
-		snprintf(err, errlen, "github.auth: give either token_file or the app_* keys, not both");
-		return -1;
-	}
-	if (!has_pat && n_app == 0) {
-		snprintf(err, errlen, "github.auth: neither token_file nor app_client_id, "
-		         "app_installation_id and app_private_key_file are set");
-		return -1;
-	}
-	for (int i = 0; n_app && i < 3; i++)
-		if (!nonempty(auth, app_keys[i])) {
-			snprintf(err, errlen, "github.auth.%s is missing (a GitHub App needs all three app_* keys)",
-			         app_keys[i]);
-			return -1;
-		}
-	return 0;
+	char why[300];
+	if (config_github_auth_check(json_object_get(github_cfg, "auth"), why, sizeof(why)) == 0)
+		return 0;
+	snprintf(err, errlen, "github.auth: %s", why);
+	return -1;
 }
 
 EVP_PKEY *gh_auth_load_key(const char *pem, char *err, size_t errlen)
@@ -101,7 +86,12 @@ int gh_auth_init(struct gh_auth *a, const json_t *github_cfg, const json_t *secr
 			return -1;
 		}
 		a->token = strdup(tok);
-		return a->token ? 0 : -1;
+		if (!a->token)
+			return -1;
+		/* a PAT need not have a token's shape (classic 40-hex, GHES, fine-grained without
+		 * the prefix): mask it as a literal wherever it might show up */
+		redact_add_secret(a->token);
+		return 0;
 	}
 	a->is_app = 1;
 	snprintf(a->client_id, sizeof(a->client_id), "%s",
@@ -181,8 +171,10 @@ done:
 	free(h64);
 	free(p64);
 	free(input);
+	if (sig)
+		explicit_bzero(sig, siglen);
 	free(sig);
-	free(s64);
+	secret_free(s64);
 	return jwt;
 }
 
@@ -250,12 +242,14 @@ static void on_token(const struct http_response *resp, void *arg)
 	int64_t valid_ms = expires_ms - wall_ms();
 	if (valid_ms < 1000)
 		valid_ms = 1000;     /* clocks disagree: use it once, renew on the next call */
+	/* the renewed token takes the old one's place among the masked literals, so that
+	 * renewals never exhaust them */
+	redact_replace_secret(a->token, token);
 	secret_free(a->token);
 	a->token = token;
 	a->expires_mono = now_ms() + valid_ms;
 	a->lifetime_ms = valid_ms;
 	a->renewals++;
-	redact_add_secret(token);
 	log_info("installation token renewed", "valid_ms=%lld renewals=%lld",
 	         (long long)valid_ms, (long long)a->renewals);
 	schedule_renewal(g, valid_ms - renew_margin(a));

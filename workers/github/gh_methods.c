@@ -40,6 +40,12 @@ static void on_delete(struct gh *g, const struct gh_result *r, void *arg)
 	if (r->err == PROTO_OK) {
 		log_info("runner deleted", "id=%lld", (long long)id);
 		worker_reply_ok(req, NULL);
+	} else if (r->err == PROTO_E_NOT_FOUND && r->retries > 0) {
+		/* An earlier attempt ended in a 5xx or a reset, but GitHub may have deleted the
+		 * runner before its reply was lost: gone is what was asked for. */
+		log_info("runner deleted", "id=%lld retries=%u note=%s", (long long)id, r->retries,
+		         log_q("404 on a retry: an earlier attempt deleted it"));
+		worker_reply_ok(req, NULL);
 	} else if (r->status == 422) {
 		/* GitHub refuses to delete a runner that is running a job */
 		worker_reply_err(req, PROTO_E_CONFLICT, 0, "runner %lld is busy: %s", (long long)id,

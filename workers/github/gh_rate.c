@@ -12,6 +12,7 @@
  *     cannot spend it in a second and leave the hour idle.  A paced call is answered
  *     rate_limited with the few ms to wait, never queued.
  * Pure: the caller passes the wall clock. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +30,10 @@ struct gh_rl_res *gh_rl_get(struct gh_rl *rl, const char *resource)
 	for (int i = 0; i < rl->n; i++)
 		if (strcmp(rl->res[i].name, resource) == 0)
 			return &rl->res[i];
-	/* GitHub has about a dozen resources; past the table, the last slot is shared */
-	struct gh_rl_res *r = &rl->res[rl->n < GH_RL_MAX_RES ? rl->n++ : GH_RL_MAX_RES - 1];
+	/* GitHub has about a dozen resources.  Past the table (a server naming dozens of
+	 * made-up ones), an unknown name gets the scratch slot: what is learnt about it is
+	 * lost, but nothing already known is. */
+	struct gh_rl_res *r = rl->n < GH_RL_MAX_RES ? &rl->res[rl->n++] : &rl->scratch;
 	memset(r, 0, sizeof(*r));
 	snprintf(r->name, sizeof(r->name), "%s", resource);
 	return r;
@@ -79,6 +82,7 @@ void gh_rl_on_send(struct gh_rl *rl, const char *resource, int is_free)
 	if (is_free)
 		return;
 	struct gh_rl_res *r = gh_rl_get(rl, resource);
+	r->in_flight++;
 	if (r->known && r->remaining > 0)
 		r->remaining--;
 }
@@ -89,8 +93,9 @@ static int64_t header_int(const struct http_response *resp, const char *name, in
 	if (!v || !*v)
 		return -1;
 	char *end;
+	errno = 0;
 	long long n = strtoll(v, &end, 10);
-	if (*end || n < 0)
+	if (*end || n < 0 || errno == ERANGE)
 		return -1;
 	*out = n;
 	return 0;
@@ -111,6 +116,11 @@ static void count_request(struct gh_rl *rl, int64_t now)
 void gh_rl_on_reply(struct gh_rl *rl, const char *guessed_resource,
                     const struct http_response *resp, int is_free, int64_t now)
 {
+	if (!is_free) {         /* the call gh_rl_on_send counted is answered */
+		struct gh_rl_res *g = gh_rl_get(rl, guessed_resource);
+		if (g->in_flight > 0)
+			g->in_flight--;
+	}
 	if (resp->status == 0)
 		return;         /* nothing reached us: GitHub may or may not have counted it */
 	/* A 401 carries the budget of an anonymous caller (60), a 5xx may come from a proxy
@@ -122,13 +132,14 @@ void gh_rl_on_reply(struct gh_rl *rl, const char *guessed_resource,
 	                                                                      : guessed_resource);
 	if (trusted && header_int(resp, "x-ratelimit-limit", &limit) == 0 &&
 	    header_int(resp, "x-ratelimit-remaining", &remaining) == 0 &&
-	    header_int(resp, "x-ratelimit-reset", &reset) == 0) {
+	    header_int(resp, "x-ratelimit-reset", &reset) == 0 && reset <= GH_RL_RESET_MAX_S) {
 		/* A reply from an older window (overtaken by newer ones) says nothing current.
-		 * Within a window the latest header wins, even over the local decrements: they
-		 * over-count requests that turned out free (304). */
+		 * Within a window the latest header wins over the local decrements (they
+		 * over-count requests that turned out free, 304), less the calls still in
+		 * flight: GitHub had not counted those when it answered this one. */
 		int64_t reset_ms = reset * 1000;
 		if (!r->known || reset_ms >= r->reset_ms) {
-			r->remaining = remaining;
+			r->remaining = remaining > r->in_flight ? remaining - r->in_flight : 0;
 			r->limit = limit;
 			r->reset_ms = reset_ms;
 			r->known = 1;
@@ -147,6 +158,41 @@ void gh_rl_block(struct gh_rl *rl, const char *resource, int64_t until_ms)
 		r->blocked_until_ms = until_ms;
 }
 
+int64_t gh_rl_retry_after_ms(const char *value, int64_t dflt_ms)
+{
+	if (!value || !*value)
+		return dflt_ms;
+	char *end;
+	errno = 0;
+	long long secs = strtoll(value, &end, 10);
+	if (end == value || secs <= 0)
+		return dflt_ms;        /* an HTTP-date, junk, zero or negative */
+	if (errno == ERANGE || secs > GH_RETRY_AFTER_MAX_S)
+		secs = GH_RETRY_AFTER_MAX_S;
+	return (int64_t)secs * 1000;
+}
+
+int64_t gh_rl_limited(struct gh_rl *rl, const char *resource, long status,
+                      const char *retry_after, const char *remaining, int secondary_text,
+                      int64_t now, int *secondary)
+{
+	*secondary = 0;
+	if (status != 403 && status != 429)
+		return 0;
+	int spent = remaining && strcmp(remaining, "0") == 0;
+	if ((retry_after && *retry_after) || secondary_text || (status == 429 && !spent)) {
+		int64_t wait = gh_rl_retry_after_ms(retry_after, GH_SECONDARY_DEFAULT_MS);
+		gh_rl_block(rl, resource, now + wait);
+		*secondary = 1;
+		return wait;
+	}
+	if (spent) {
+		const struct gh_rl_res *r = gh_rl_get(rl, resource);
+		return r->reset_ms > now ? r->reset_ms - now : 1000;
+	}
+	return 0;
+}
+
 void gh_rl_merge(struct gh_rl *rl, const json_t *resources, int64_t now)
 {
 	const char *name;
@@ -154,11 +200,19 @@ void gh_rl_merge(struct gh_rl *rl, const json_t *resources, int64_t now)
 	json_object_foreach((json_t *)resources, name, v) {
 		if (strlen(name) >= 40)
 			continue;
+		json_int_t limit = json_integer_value(json_object_get(v, "limit"));
+		json_int_t remaining = json_integer_value(json_object_get(v, "remaining"));
+		json_int_t used = json_integer_value(json_object_get(v, "used"));
+		json_int_t reset = json_integer_value(json_object_get(v, "reset"));
+		if (reset < 0 || reset > GH_RL_RESET_MAX_S || limit < 0 || remaining < 0 || used < 0)
+			continue;      /* nonsense: keep what we knew */
 		struct gh_rl_res *r = gh_rl_get(rl, name);
-		r->limit = json_integer_value(json_object_get(v, "limit"));
-		r->remaining = json_integer_value(json_object_get(v, "remaining"));
-		r->used = json_integer_value(json_object_get(v, "used"));
-		r->reset_ms = json_integer_value(json_object_get(v, "reset")) * 1000;
+		if (r == &rl->scratch)
+			continue;      /* table full: not worth a slot */
+		r->limit = limit;
+		r->remaining = remaining > r->in_flight ? remaining - r->in_flight : 0;
+		r->used = used;
+		r->reset_ms = reset * 1000;
 		r->known = 1;
 	}
 	(void)now;

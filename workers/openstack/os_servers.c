@@ -1,6 +1,7 @@
 /* os_servers — os.servers.list (every page, this manager's servers only),
  * os.server.get, os.server.delete (already gone is success), os.server.snapshot, and
  * the exact-name lookup the create logic relies on. */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +11,11 @@
 #include "workers/openstack/os.h"
 #include "workers/openstack/os_parse.h"
 
-#define OS_PAGE_LIMIT 1000      /* Nova's default osapi_max_limit */
+/* Servers per Nova page.  A page of details is ~1.4 KB a server and its parsed tree
+ * several times that, all held at once: 1,000 a page (Nova's default max_limit) made
+ * a ~20 MB peak in this worker; 200 bounds it to a few MB, for one more request per
+ * 200 servers. */
+#define OS_PAGE_LIMIT 200
 #define OS_MAX_PAGES 1000       /* a cloud that keeps sending "next" cannot loop us */
 #define OS_MAX_RESTARTS 3       /* listings begun again after a vanished marker */
 
@@ -148,6 +153,12 @@ struct snapshot {
 };
 static struct snapshot snap;
 
+static void snapshot_drop(void)
+{
+	json_decref(snap.servers);
+	snap.servers = NULL;
+}
+
 static void snapshot_keep(const char *prefix, json_t *servers)
 {
 	json_decref(snap.servers);
@@ -169,8 +180,8 @@ static long after_marker(const json_t *servers, const char *marker)
 	return -1;
 }
 
-/* Reply with servers[from…] up to the byte budget. */
-static void reply_part(struct wreq *req, const json_t *servers, size_t from, int chunked)
+/* Reply with servers[from…] up to the byte budget.  Returns 1 when more parts remain. */
+static int reply_part(struct wreq *req, const json_t *servers, size_t from, int chunked)
 {
 	json_t *part = json_array();
 	size_t used = 0, i;
@@ -186,12 +197,22 @@ static void reply_part(struct wreq *req, const json_t *servers, size_t from, int
 		json_decref(part);
 		worker_reply_err(req, PROTO_E_UNAVAILABLE, 0, "%zu servers do not fit one reply; ask with chunked:true",
 		                 json_array_size(servers));
-		return;
+		return 0;
 	}
+	int more = i < json_array_size(servers);
 	json_t *body = json_pack("{so}", "servers", part);
-	if (i < json_array_size(servers))
+	if (more)
 		json_object_set(body, "next", json_object_get(json_array_get(part, json_array_size(part) - 1), "id"));
 	worker_reply_ok(req, body);
+	return more;
+}
+
+/* A list of a large fleet leaves megabytes of freed pages in the heap (Nova pages, their
+ * parsed trees, the reply): give them back rather than keep the peak for the process's
+ * life. */
+static void give_back_heap(void)
+{
+	malloc_trim(0);
 }
 
 static void on_list(struct os_ctx *c, json_t *servers, const struct os_result *err, void *arg)
@@ -208,9 +229,16 @@ static void on_list(struct os_ctx *c, json_t *servers, const struct os_result *e
 		worker_reply_err(req, PROTO_E_CONFLICT, 0, "marker %.60s is not in the list any more; list again from the start", marker);
 		return;
 	}
-	if (chunked)
-		snapshot_keep(json_string_value(json_object_get(req->body, "prefix")), servers);
-	reply_part(req, servers, (size_t)from, chunked);
+	/* The snapshot is kept only while parts remain to be asked for: a list that fits
+	 * one reply is not held for nothing. */
+	const char *prefix = json_string_value(json_object_get(req->body, "prefix"));
+	char keep_prefix[256];
+	snprintf(keep_prefix, sizeof keep_prefix, "%s", prefix ? prefix : "");
+	if (reply_part(req, servers, (size_t)from, chunked))
+		snapshot_keep(keep_prefix, servers);
+	else if (snap.servers && strcmp(snap.prefix, keep_prefix) == 0)
+		snapshot_drop();
+	give_back_heap();
 }
 
 void os_h_servers_list(struct wreq *req)
@@ -218,16 +246,17 @@ void os_h_servers_list(struct wreq *req)
 	struct os_ctx *c = os_ctx_of(req);
 	const char *prefix = json_string_value(json_object_get(req->body, "prefix"));
 	const char *marker = json_string_value(json_object_get(req->body, "marker"));
-	if (snap.servers && now_ms() - snap.taken_ms >= OS_SNAPSHOT_TTL_MS) {
-		json_decref(snap.servers);   /* a large fleet's list is not kept for nothing */
-		snap.servers = NULL;
-	}
+	if (snap.servers && now_ms() - snap.taken_ms >= OS_SNAPSHOT_TTL_MS)
+		snapshot_drop();             /* a large fleet's list is not kept for nothing */
 	if (marker && snap.servers && strcmp(snap.prefix, prefix) == 0 && now_ms() - snap.taken_ms < OS_SNAPSHOT_TTL_MS) {
 		long from = after_marker(snap.servers, marker);
 		if (from >= 0) {
 			json_t *keep = json_incref(snap.servers);   /* reply_part may not outlive it */
-			reply_part(req, keep, (size_t)from, 1);
+			if (!reply_part(req, keep, (size_t)from, 1))
+				snapshot_drop();     /* the last part is out: nobody asks for more */
 			json_decref(keep);
+			if (!snap.servers)
+				give_back_heap();
 			return;
 		}
 	}

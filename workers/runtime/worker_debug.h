@@ -13,6 +13,10 @@ struct worker;
 typedef void (*worker_prehello_fn)(struct worker *w, int argc, char **argv);
 void worker_debug_set_prehello(worker_prehello_fn fn);
 
+/* Let this executable stand in for any worker of the table: the bootstrap's worker
+ * name is not checked against def->name, nor the method table against the catalogue
+ * (must be called before worker_main). */
+void worker_debug_stand_in(void);
 void worker_debug_skip_hello(struct worker *w);      /* never say hello (nor ready) */
 void worker_debug_stop_heartbeat(struct worker *w);  /* stop sending hb */
 void worker_debug_ignore_term(struct worker *w);     /* SIGTERM is logged, nothing else */

@@ -20,7 +20,8 @@
 #define SC_CREATE_TIMEOUT_MS  120000
 #define SC_BACKOFF_BASE_MS      2000
 #define SC_BACKOFF_CAP_MS     300000
-#define SC_RETRY_FAILED_MS      5000   /* a reconcile that could not list retries this soon */
+#define SC_RETRY_FAILED_MS      5000   /* a reconcile that could not list retries this soon,
+                                          then backs off up to the interval */
 
 struct sc_pool_rt {
 	char name[SC_POOL_MAX];
@@ -64,6 +65,7 @@ struct sc {
 	int64_t view_wall_ms;
 
 	uint64_t reconciles, reconcile_failures;
+	unsigned failures_in_row;              /* reconciles skipped in a row (list failures) */
 	double last_reconcile_s, last_success_ts;
 	json_t *ratelimit;
 

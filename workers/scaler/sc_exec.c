@@ -19,6 +19,8 @@
 #include "workers/scaler/sc_template.h"
 #include "workers/scaler/sc_userdata.h"
 
+#define UD_PREFIX "user data: "     /* before a user data render error in j->message */
+
 struct create_ctx {
 	struct sc *sc;
 	struct sc_job *job;
@@ -231,7 +233,8 @@ static void on_jit(struct worker *w, const struct wcall_result *r, void *arg)
 	j->runner_id = json_integer_value(json_object_get(r->body, "runner_id"));
 	const char *jit = json_string_value(json_object_get(r->body, "jit_config"));
 	struct sc_pool_rt *p = sc_pool_find(sc, j->pool);
-	char err[256] = "";
+	/* sized so that UD_PREFIX + err always fits j->message: nothing is cut */
+	char err[sizeof(j->message) - (sizeof(UD_PREFIX) - 1)] = "";
 	char *script = NULL;
 	if (p && jit && *jit) {
 		struct sc_ud_params up = {
@@ -249,7 +252,7 @@ static void on_jit(struct worker *w, const struct wcall_result *r, void *arg)
 	}
 	if (!c->user_data) {
 		j->error = PROTO_E_INTERNAL;
-		snprintf(j->message, sizeof(j->message), "user data: %s", err[0] ? err : "out of memory");
+		snprintf(j->message, sizeof(j->message), UD_PREFIX "%s", err[0] ? err : "out of memory");
 		log_error("cannot render the runner boot script", "pool=%s error=%s", j->pool, log_q(err));
 		call(sc, "github.runner.delete", json_pack("{s:I}", "id", (json_int_t)j->runner_id),
 		     SC_CALL_TIMEOUT_MS, on_cleanup_runner, c);

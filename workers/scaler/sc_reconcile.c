@@ -1,7 +1,16 @@
 /* One reconcile (DESIGN.md §5): list VMs and runners once (both must succeed: never act
  * on half the picture), decide, act through the executor, then report, write metrics and
  * schedule the next one.  One reconcile at a time: a request that arrives while one runs
- * joins it and gets its report. */
+ * joins it and gets its report.
+ *
+ * The server list comes in parts (os.servers.list chunked:true; each reply under the 1 MiB
+ * bus frame, `next` = the marker of the following part), followed until the list is
+ * complete; a part that fails aborts the reconcile.  Each part is turned into the
+ * decision's compact records as it arrives and its JSON dropped, so the scaler never
+ * holds the fleet's JSON.  A list that fails (`unavailable`: a cloud or GitHub outage, or
+ * a list too large for one frame) skips the reconcile, is logged, and is retried with
+ * backoff: 5 s, 10 s, ... never later than the next interval. */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include "common/log.h"
@@ -13,6 +22,9 @@ struct waiter {
 	char pool[SC_POOL_MAX];        /* "" = every pool */
 };
 
+#define SC_LIST_MAX_PARTS 1000   /* a worker that keeps sending `next` cannot loop us */
+#define SC_TRIM_AFTER      500    /* servers + runners listed above which the heap is trimmed */
+
 struct sc_recon {
 	int64_t t0;                    /* monotonic, when the lists were requested */
 	int lists_out;
@@ -20,7 +32,10 @@ struct sc_recon {
 	enum proto_error error;
 	int64_t retry_after_ms;
 	char message[300];
-	json_t *servers, *runners;
+	struct sc_vm *vms; size_t nvms, cap_vms;       /* this manager's servers, so far */
+	int server_parts;
+	char marker[SC_ID_MAX];                         /* `next` of the last part */
+	struct sc_ghr *ghs; size_t nghs;                /* every runner listed; pools set later */
 	int jobs_out;
 	int acting;
 	json_t *actions;               /* the report */
@@ -31,6 +46,108 @@ struct sc_recon {
 struct image_ctx { struct sc *sc; size_t pool; };
 
 static void finish(struct sc *sc);
+
+/* ---- turning replies into decision inputs -------------------------------------------- */
+
+static int cmp_vm_name(const void *a, const void *b)
+{
+	return strcmp(((const struct sc_vm *)a)->name, ((const struct sc_vm *)b)->name);
+}
+
+/* Append this manager's servers of one part to r->vms.  -1: out of memory. */
+static int add_servers(struct sc *sc, struct sc_recon *r, const json_t *arr)
+{
+	size_t need = r->nvms + json_array_size(arr);
+	if (need > r->cap_vms) {
+		size_t cap = r->cap_vms ? r->cap_vms : 64;
+		while (cap < need)
+			cap *= 2;
+		struct sc_vm *v = realloc(r->vms, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		r->vms = v;
+		r->cap_vms = cap;
+	}
+	size_t i;
+	const json_t *s;
+	json_array_foreach(arr, i, s) {
+		const char *id = json_string_value(json_object_get(s, "id"));
+		const char *name = json_string_value(json_object_get(s, "name"));
+		const char *status = json_string_value(json_object_get(s, "status"));
+		const json_t *md = json_object_get(s, "metadata");
+		const char *mgr = json_string_value(json_object_get(md, "ghr-manager"));
+		const char *mpool = json_string_value(json_object_get(md, "ghr-pool"));
+		/* Only VMs carrying this manager's metadata are ever touched. */
+		if (!id || !name || !mgr || strcmp(mgr, sc->manager_id) != 0
+		    || strlen(name) >= SC_NAME_MAX || strlen(id) >= SC_ID_MAX)
+			continue;
+		struct sc_vm *v = &r->vms[r->nvms];
+		memset(v, 0, sizeof(*v));
+		sc_copy(v->id, id, sizeof(v->id));
+		sc_copy(v->name, name, sizeof(v->name));
+		sc_copy(v->status, status ? status : "UNKNOWN", sizeof(v->status));
+		if (mpool && sc_name_part_ok(mpool, SC_POOL_MAX - 1))
+			sc_copy(v->pool, mpool, sizeof(v->pool));
+		else if (sc_name_parse(name, sc->manager_id, v->pool, sizeof(v->pool)) != 0)
+			sc_copy(v->pool, "unknown", sizeof(v->pool));
+		const char *created = json_string_value(json_object_get(s, "created"));
+		v->created_ms = created ? iso8601_to_ms(created) : 0;
+		if (v->created_ms < 0)
+			v->created_ms = 0;
+		r->nvms++;
+	}
+	return 0;
+}
+
+/* Every runner of the reply, pool not yet known (it needs the complete server list).
+ * -1: out of memory. */
+static int add_runners(struct sc_recon *r, const json_t *arr)
+{
+	r->ghs = calloc(json_array_size(arr) ? json_array_size(arr) : 1, sizeof(*r->ghs));
+	if (!r->ghs)
+		return -1;
+	size_t i;
+	const json_t *g;
+	json_array_foreach(arr, i, g) {
+		const char *name = json_string_value(json_object_get(g, "name"));
+		const json_t *id = json_object_get(g, "id");
+		if (!name || !json_is_integer(id) || strlen(name) >= SC_NAME_MAX)
+			continue;
+		struct sc_ghr *x = &r->ghs[r->nghs++];
+		sc_copy(x->name, name, sizeof(x->name));
+		x->id = json_integer_value(id);
+		const char *st = json_string_value(json_object_get(g, "status"));
+		x->online = st && strcmp(st, "online") == 0;
+		x->busy = json_is_true(json_object_get(g, "busy"));
+	}
+	return 0;
+}
+
+/* Keep the runners that are this manager's, with their pool: a GitHub runner is ours
+ * when one of our VMs (metadata-checked) carries its name, or when its name parses with
+ * our prefix and its pool is configured.  A bare name match is not enough: manager "ghr"
+ * must not claim the runners of manager "ghr-b".  vms must be sorted by name. */
+static size_t own_runners(struct sc *sc, struct sc_ghr *ghs, size_t n, const struct sc_vm *vms, size_t nvms)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct sc_ghr *x = &ghs[i];
+		char pool[SC_POOL_MAX] = "";
+		struct sc_vm key;
+		sc_copy(key.name, x->name, sizeof(key.name));
+		const struct sc_vm *vm = bsearch(&key, vms, nvms, sizeof(*vms), cmp_vm_name);
+		if (vm)
+			sc_copy(x->pool, vm->pool, sizeof(x->pool));
+		else if (sc_name_parse(x->name, sc->manager_id, pool, sizeof(pool)) == 0 && sc_pool_find(sc, pool))
+			sc_copy(x->pool, pool, sizeof(x->pool));
+		else
+			continue;
+		if (kept != i)
+			ghs[kept] = *x;
+		kept++;
+	}
+	return kept;
+}
 
 /* ---- list replies ------------------------------------------------------------------- */
 
@@ -53,34 +170,55 @@ static void list_step(struct sc *sc)
 		lists_done(sc);
 }
 
+static void send_list(struct sc *sc, const char *method, json_t *body, worker_call_cb cb, void *arg);
+
 static void on_servers(struct worker *w, const struct wcall_result *res, void *arg)
 {
 	struct sc *sc = arg;
-	json_t *a = res->ok ? json_object_get(res->body, "servers") : NULL;
-	if (res->ok && json_is_array(a))
-		sc->recon->servers = json_incref(a);
-	else if (res->ok) {
-		struct wcall_result bad = { .error = PROTO_E_INTERNAL, .message = "reply without servers" };
-		list_failed(sc->recon, &bad, "os.servers.list");
-	} else
-		list_failed(sc->recon, res, "os.servers.list");
+	struct sc_recon *r = sc->recon;
+	const json_t *a = res->ok ? json_object_get(res->body, "servers") : NULL;
+	const char *next = res->ok ? json_string_value(json_object_get(res->body, "next")) : NULL;
+	struct wcall_result bad = { .error = PROTO_E_INTERNAL };
+	r->server_parts++;
+	if (!res->ok) {
+		list_failed(r, res, "os.servers.list");
+	} else if (!json_is_array(a)) {
+		bad.message = "reply without servers";
+		list_failed(r, &bad, "os.servers.list");
+	} else if (add_servers(sc, r, a) != 0) {
+		bad.message = "out of memory";
+		list_failed(r, &bad, "os.servers.list");
+	} else if (next && !r->failed) {
+		/* Another part follows: ask for it before this reconcile may go on. */
+		if (!*next || strlen(next) >= sizeof(r->marker) || strcmp(next, r->marker) == 0
+		    || r->server_parts >= SC_LIST_MAX_PARTS) {
+			bad.message = "a part's `next` repeats the last marker, is empty or too long, or the parts never end";
+			list_failed(r, &bad, "os.servers.list");
+		} else {
+			sc_copy(r->marker, next, sizeof(r->marker));
+			send_list(sc, "os.servers.list", json_pack("{s:s, s:b, s:s}", "prefix", sc->prefix,
+			                                           "chunked", 1, "marker", r->marker), on_servers, sc);
+		}
+	}
 	list_step(sc);
 }
 
 static void on_runners(struct worker *w, const struct wcall_result *res, void *arg)
 {
 	struct sc *sc = arg;
-	json_t *a = res->ok ? json_object_get(res->body, "runners") : NULL;
-	if (res->ok && json_is_array(a))
-		sc->recon->runners = json_incref(a);
-	else if (res->ok) {
-		struct wcall_result bad = { .error = PROTO_E_INTERNAL, .message = "reply without runners" };
-		list_failed(sc->recon, &bad, "github.runners.list");
-	} else
+	const json_t *a = res->ok ? json_object_get(res->body, "runners") : NULL;
+	struct wcall_result bad = { .error = PROTO_E_INTERNAL };
+	if (!res->ok) {
 		list_failed(sc->recon, res, "github.runners.list");
+	} else if (!json_is_array(a)) {
+		bad.message = "reply without runners";
+		list_failed(sc->recon, &bad, "github.runners.list");
+	} else if (add_runners(sc->recon, a) != 0) {
+		bad.message = "out of memory";
+		list_failed(sc->recon, &bad, "github.runners.list");
+	}
 	list_step(sc);
 }
-
 /* The rate-limit budget is for metrics only: its failure does not stop the reconcile. */
 static void on_ratelimit(struct worker *w, const struct wcall_result *res, void *arg)
 {
@@ -104,81 +242,6 @@ static void on_images(struct worker *w, const struct wcall_result *res, void *ar
 		         sc->pools[c->pool].name, proto_error_name(res->error));
 	free(c);
 	list_step(sc);
-}
-
-/* ---- turning replies into decision inputs -------------------------------------------- */
-
-static int cmp_vm_name(const void *a, const void *b)
-{
-	return strcmp(((const struct sc_vm *)a)->name, ((const struct sc_vm *)b)->name);
-}
-
-static size_t parse_servers(struct sc *sc, const json_t *arr, struct sc_vm *out)
-{
-	size_t n = 0, i;
-	const json_t *s;
-	json_array_foreach(arr, i, s) {
-		const char *id = json_string_value(json_object_get(s, "id"));
-		const char *name = json_string_value(json_object_get(s, "name"));
-		const char *status = json_string_value(json_object_get(s, "status"));
-		const json_t *md = json_object_get(s, "metadata");
-		const char *mgr = json_string_value(json_object_get(md, "ghr-manager"));
-		const char *mpool = json_string_value(json_object_get(md, "ghr-pool"));
-		/* Only VMs carrying this manager's metadata are ever touched. */
-		if (!id || !name || !mgr || strcmp(mgr, sc->manager_id) != 0
-		    || strlen(name) >= SC_NAME_MAX || strlen(id) >= SC_ID_MAX)
-			continue;
-		struct sc_vm *v = &out[n];
-		memset(v, 0, sizeof(*v));
-		sc_copy(v->id, id, sizeof(v->id));
-		sc_copy(v->name, name, sizeof(v->name));
-		sc_copy(v->status, status ? status : "UNKNOWN", sizeof(v->status));
-		if (mpool && sc_name_part_ok(mpool, SC_POOL_MAX - 1))
-			sc_copy(v->pool, mpool, sizeof(v->pool));
-		else if (sc_name_parse(name, sc->manager_id, v->pool, sizeof(v->pool)) != 0)
-			sc_copy(v->pool, "unknown", sizeof(v->pool));
-		const char *created = json_string_value(json_object_get(s, "created"));
-		v->created_ms = created ? iso8601_to_ms(created) : 0;
-		if (v->created_ms < 0)
-			v->created_ms = 0;
-		n++;
-	}
-	return n;
-}
-
-/* A GitHub runner is this manager's when its name parses with our prefix and its pool is
- * configured, or when one of our VMs (metadata-checked) carries the name.  A bare name
- * match is not enough: manager "ghr" must not claim the runners of manager "ghr-b". */
-static size_t parse_runners(struct sc *sc, const json_t *arr, const struct sc_vm *vms, size_t nvms,
-                            struct sc_ghr *out)
-{
-	size_t n = 0, i;
-	const json_t *g;
-	json_array_foreach(arr, i, g) {
-		const char *name = json_string_value(json_object_get(g, "name"));
-		const json_t *id = json_object_get(g, "id");
-		if (!name || !json_is_integer(id) || strlen(name) >= SC_NAME_MAX)
-			continue;
-		struct sc_ghr *r = &out[n];
-		memset(r, 0, sizeof(*r));
-		sc_copy(r->name, name, sizeof(r->name));
-		r->id = json_integer_value(id);
-		const char *st = json_string_value(json_object_get(g, "status"));
-		r->online = st && strcmp(st, "online") == 0;
-		r->busy = json_is_true(json_object_get(g, "busy"));
-		char pool[SC_POOL_MAX] = "";
-		struct sc_vm key;
-		sc_copy(key.name, name, sizeof(key.name));
-		const struct sc_vm *vm = bsearch(&key, vms, nvms, sizeof(*vms), cmp_vm_name);
-		if (vm)
-			sc_copy(r->pool, vm->pool, sizeof(r->pool));
-		else if (sc_name_parse(name, sc->manager_id, pool, sizeof(pool)) == 0 && sc_pool_find(sc, pool))
-			sc_copy(r->pool, pool, sizeof(r->pool));
-		else
-			continue;
-		n++;
-	}
-	return n;
 }
 
 /* ---- acting and reporting --------------------------------------------------------------- */
@@ -245,21 +308,23 @@ static void lists_done(struct sc *sc)
 	struct sc_recon *r = sc->recon;
 	if (r->failed) {
 		sc->reconcile_failures++;
-		log_warn("reconcile skipped: the picture is incomplete", "error=%s", log_q(r->message));
+		sc->failures_in_row++;
+		log_warn("reconcile skipped: the picture is incomplete; retried later", "failures=%u error=%s",
+		         sc->failures_in_row, log_q(r->message));
 		finish(sc);
 		return;
 	}
-	size_t nsrv = json_array_size(r->servers), nrun = json_array_size(r->runners);
-	struct sc_vm *vms = calloc(nsrv ? nsrv : 1, sizeof(*vms));
-	struct sc_ghr *ghs = calloc(nrun ? nrun : 1, sizeof(*ghs));
+	sc->failures_in_row = 0;
 	struct sc_pool *pools = calloc(sc->npools ? sc->npools : 1, sizeof(*pools));
 	struct sc_pending *pend = calloc(sc->npending ? sc->npending : 1, sizeof(*pend));
 	struct sc_plan plan;
 	int rc = -1;
-	if (vms && ghs && pools && pend) {
-		size_t nv = parse_servers(sc, r->servers, vms);
+	if (pools && pend) {
+		struct sc_vm *vms = r->vms;
+		size_t nv = r->nvms;
 		qsort(vms, nv, sizeof(*vms), cmp_vm_name);
-		size_t ng = parse_runners(sc, r->runners, vms, nv, ghs);
+		struct sc_ghr *ghs = r->ghs;
+		size_t ng = own_runners(sc, ghs, r->nghs, vms, nv);
 		for (size_t i = 0; i < sc->npools; i++) {
 			sc_copy(pools[i].name, sc->pools[i].name, sizeof(pools[i].name));
 			pools[i].min_idle = sc_pool_min_idle(&sc->pools[i]);
@@ -275,10 +340,20 @@ static void lists_done(struct sc *sc)
 		};
 		rc = sc_decide(&in, &plan);
 	}
-	free(vms);
-	free(ghs);
+	/* The lists are in the plan now (rows): what they were made of can go, and after
+	 * a large fleet's lists the freed heap goes back to the system rather than stay at
+	 * the peak (the JSON of each part was freed as it was parsed). */
+	int large = r->nvms + r->nghs > SC_TRIM_AFTER;
+	free(r->vms);
+	r->vms = NULL;
+	r->nvms = r->cap_vms = 0;
+	free(r->ghs);
+	r->ghs = NULL;
+	r->nghs = 0;
 	free(pools);
 	free(pend);
+	if (large)
+		malloc_trim(0);
 	if (rc != 0) {
 		r->failed = 1;
 		r->error = PROTO_E_INTERNAL;
@@ -348,11 +423,12 @@ static void finish(struct sc *sc)
 			                             "duration_ms", (json_int_t)dur));
 	}
 	if (!r->failed)
-		log_info("reconcile done", "duration_ms=%lld actions=%zu runners=%zu", (long long)dur,
-		         json_array_size(r->actions), sc->nrows);
+		log_info("reconcile done", "duration_ms=%lld actions=%zu runners=%zu server_parts=%d", (long long)dur,
+		         json_array_size(r->actions), sc->nrows, r->server_parts);
 	int failed = r->failed;
-	json_decref(r->servers);
-	json_decref(r->runners);
+	int64_t r_retry_after = r->retry_after_ms;
+	free(r->vms);
+	free(r->ghs);
 	json_decref(r->actions);
 	free(r->waiters);
 	free(r);
@@ -362,8 +438,15 @@ static void finish(struct sc *sc)
 	int64_t next = sc->interval_ms;
 	if (sc->again)
 		next = 0;
-	else if (failed && next > SC_RETRY_FAILED_MS)
-		next = SC_RETRY_FAILED_MS;
+	else if (failed) {
+		/* Soon after a blip, but a list that keeps failing (e.g. one too large for a
+		 * frame) is not asked again and again: that would spend the API budget. */
+		int64_t retry = backoff_ms(sc->failures_in_row, SC_RETRY_FAILED_MS, sc->interval_ms);
+		if (r_retry_after > retry)
+			retry = r_retry_after;
+		if (retry < next)
+			next = retry;
+	}
 	sc->again = 0;
 	sc_schedule(sc, next);
 }
@@ -427,7 +510,7 @@ void sc_reconcile(struct sc *sc, struct wreq *waiter)
 	add_waiter(r, waiter);
 	r->t0 = now_ms();
 	r->lists_out = 1;                         /* held until every call is sent */
-	send_list(sc, "os.servers.list", json_pack("{s:s}", "prefix", sc->prefix), on_servers, sc);
+	send_list(sc, "os.servers.list", json_pack("{s:s, s:b}", "prefix", sc->prefix, "chunked", 1), on_servers, sc);
 	send_list(sc, "github.runners.list", json_pack("{s:s}", "prefix", sc->prefix), on_runners, sc);
 	send_list(sc, "github.ratelimit", json_object(), on_ratelimit, sc);
 	for (size_t i = 0; i < sc->npools; i++) {
