@@ -203,6 +203,11 @@ int main(int argc, char **argv)
 	}
 	log_info("ghrd started", "version=%s pid=%d run_dir=%s workers=%zu", GHR_VERSION,
 	         (int)getpid(), log_q(s.run_dir), s.n_workers);
+	/* Running the workers as root works, but throws away the privilege separation
+	 * that keeps a compromised worker from reading another's secret: say so. */
+	if (geteuid() == 0 && !*(cfg_str(s.cfg, "supervisor.user") ?: ""))
+		log_warn("workers run as root", "hint=%s",
+		         log_q("set supervisor.user (e.g. ghr, see sysusers.d/ghr.conf)"));
 	for (size_t i = 0; i < s.n_workers; i++)
 		sup_start(&s, s.workers[i]);
 	if (s.n_workers == 0) {
