@@ -16,7 +16,8 @@ BUILD   ?= build
 CC      ?= gcc
 SAN     ?=
 
-WARN    = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+WERROR ?= -Werror
+WARN    = -Wall -Wextra $(WERROR) -Wshadow -Wformat=2 -Wstrict-prototypes \
           -Wmissing-prototypes -Wpointer-arith -Wvla -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -47,7 +48,7 @@ UNIT_OBJ    = $(call obj,$(UNIT_SRC))
 BINS = $(BUILD)/bin/ghrd $(BUILD)/bin/ghr-ctl $(foreach w,$(WORKERS),$(BUILD)/libexec/ghr/$(w)) \
        $(foreach t,$(TOOLS),$(BUILD)/tests/$(t))
 
-.PHONY: all deps check check-unit check-sim check-integration check-man check-scripts \
+.PHONY: all deps check check-unit check-sim check-integration check-man check-scripts check-install fuzz-run \
         check-asan bench demo fuzz install clean
 all: $(BINS)
 
@@ -95,7 +96,7 @@ $(BUILD)/tests/unit: $(UNIT_OBJ) $(call nomain,$(SUP_OBJ) $(CTL_OBJ) $(WORKER_OB
 # do not share state run in parallel (make -j2 at the top level).
 check: deps
 	@$(MAKE) --no-print-directory -j2 all $(BUILD)/tests/unit
-	@$(MAKE) --no-print-directory -j2 -k check-unit check-man check-scripts check-sim check-integration \
+	@$(MAKE) --no-print-directory -j2 -k check-unit check-man check-scripts check-install check-sim check-integration \
 		> $(BUILD)/check.log 2>&1; rc=$$?; cat $(BUILD)/check.log; \
 		python3 tests/summary.py $(BUILD)/check.log; exit $$rc
 
@@ -114,19 +115,32 @@ check-man:
 check-scripts:
 	@sh tests/scripts/check.sh
 
+check-install: all
+	@sh tests/scripts/install_check.sh $(BUILD)
+
 check-asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 CFLAGS='-O1 -g' -j2 all build-asan/tests/unit
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		$(MAKE) --no-print-directory BUILD=build-asan SAN=1 CFLAGS='-O1 -g' check-unit check-integration
 
+# Fuzzing: every object is compiled once with clang and coverage instrumentation (in
+# build-fuzz/), then each tests/fuzz/fuzz_*.c target is linked against them and run for
+# FUZZ_SECONDS on a copy of its seed corpus (so new inputs never land in the tree).
+FUZZ_OBJ = $(call nomain,$(COMMON_OBJ) $(RUNTIME_OBJ) $(SUP_OBJ) $(WORKER_OBJ_ALL))
 fuzz: deps
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang WERROR= SAN=1 \
+		CFLAGS='-O1 -g -fsanitize=fuzzer-no-link' -j2 fuzz-run
+
+fuzz-run: $(FUZZ_OBJ)
 	@mkdir -p $(BUILD)/fuzz
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
-		clang -std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined \
-		  -o $(BUILD)/fuzz/$$n $$f $(filter-out %/main.c,$(COMMON_SRC) $(RUNTIME_SRC) $(SUP_SRC) $(WORKER_SRC_ALL)) $(LDLIBS) || exit 1; \
+		$(CC) -std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined \
+		  -o $(BUILD)/fuzz/$$n $$f $(FUZZ_OBJ) $(LDLIBS) || exit 1; \
 		rm -rf $(BUILD)/fuzz/corpus-$$n; cp -r tests/fuzz/corpus/$$n $(BUILD)/fuzz/corpus-$$n; \
 		$(BUILD)/fuzz/$$n -max_total_time=$${FUZZ_SECONDS:-20} -seed=1 $(BUILD)/fuzz/corpus-$$n \
-		  > $(BUILD)/fuzz/$$n.log 2>&1; rc=$$?; tail -2 $(BUILD)/fuzz/$$n.log; [ $$rc -eq 0 ] || exit 1; done
+		  > $(BUILD)/fuzz/$$n.log 2>&1; rc=$$?; \
+		echo "$$n: $$(grep -oE 'Done [0-9]+ runs in [0-9]+ second' $(BUILD)/fuzz/$$n.log || tail -1 $(BUILD)/fuzz/$$n.log)"; \
+		[ $$rc -eq 0 ] || { tail -30 $(BUILD)/fuzz/$$n.log; exit 1; }; done
 
 bench: deps all
 	GHR_BUILD=$(CURDIR)/$(BUILD) python3 tests/bench/run.py
@@ -155,6 +169,6 @@ install: all
 	install -m 0644 etc/sysusers.d/ghr.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/ghr.conf
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
