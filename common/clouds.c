@@ -3,6 +3,7 @@
 #include "common/clouds.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -320,6 +321,21 @@ static void wipe_document(yaml_document_t *doc)
 			explicit_bzero(n->data.scalar.value, n->data.scalar.length);
 }
 
+/* libyaml keeps the input twice more (raw_buffer: the bytes as read; buffer: decoded
+ * to UTF-8) and frees both unwiped in yaml_parser_delete; scalars it has scanned but
+ * not handed on yet wait in its token queue.  Overwrite all of them first.  Known
+ * limit: the scanner's short-lived temporaries are freed inside libyaml unwiped. */
+void os_clouds_wipe_parser(yaml_parser_t *p)
+{
+	if (p->raw_buffer.start && p->raw_buffer.end > p->raw_buffer.start)
+		explicit_bzero(p->raw_buffer.start, (size_t)(p->raw_buffer.end - p->raw_buffer.start));
+	if (p->buffer.start && p->buffer.end > p->buffer.start)
+		explicit_bzero(p->buffer.start, (size_t)(p->buffer.end - p->buffer.start));
+	for (yaml_token_t *t = p->tokens.head; t && t < p->tokens.tail; t++)
+		if (t->type == YAML_SCALAR_TOKEN && t->data.scalar.value)
+			explicit_bzero(t->data.scalar.value, t->data.scalar.length);
+}
+
 json_t *os_clouds_load_string(const char *text, size_t len, const char *name,
                               const char *cloud, char *err, size_t errlen)
 {
@@ -336,6 +352,7 @@ json_t *os_clouds_load_string(const char *text, size_t len, const char *name,
 		snprintf(err, errlen, "%s:%zu:%zu: YAML syntax error: %s", name,
 		         (size_t)parser.problem_mark.line + 1, (size_t)parser.problem_mark.column + 1,
 		         parser.problem ? parser.problem : "unknown");
+		os_clouds_wipe_parser(&parser);
 		yaml_parser_delete(&parser);
 		return NULL;
 	}
@@ -347,6 +364,7 @@ json_t *os_clouds_load_string(const char *text, size_t len, const char *name,
 		out = read_cloud(&l);
 	wipe_document(&doc);
 	yaml_document_delete(&doc);
+	os_clouds_wipe_parser(&parser);
 	yaml_parser_delete(&parser);
 	return out;
 }
@@ -372,18 +390,30 @@ static int find_clouds_yaml(char *out, size_t outlen)
 	return -1;
 }
 
-/* Read at most OS_CLOUDS_MAX_BYTES; the caller wipes and frees. */
+/* Read at most OS_CLOUDS_MAX_BYTES; the caller wipes and frees.  read(2) straight into
+ * our buffer: stdio would keep a copy of the file (password included) in its own
+ * buffer and free it unwiped. */
 static char *slurp(const char *path, size_t *len, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
 		snprintf(err, errlen, "%s: cannot read (openstack.clouds_yaml): %s", path, strerror(errno));
 		return NULL;
 	}
 	char *buf = malloc(OS_CLOUDS_MAX_BYTES + 1);
-	size_t n = buf ? fread(buf, 1, OS_CLOUDS_MAX_BYTES + 1, f) : 0;
-	int bad = !buf || ferror(f);
-	fclose(f);
+	size_t n = 0;
+	int bad = !buf;
+	while (buf && n <= OS_CLOUDS_MAX_BYTES) {
+		ssize_t got = read(fd, buf + n, OS_CLOUDS_MAX_BYTES + 1 - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			bad = 1;
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+	}
+	close(fd);
 	if (bad || n > OS_CLOUDS_MAX_BYTES) {
 		snprintf(err, errlen, "%s: %s (openstack.clouds_yaml)", path,
 		         !buf ? "out of memory" : n > OS_CLOUDS_MAX_BYTES ? "larger than 1 MiB" : "read error");

@@ -41,6 +41,11 @@ json_t *os_clouds_load(const char *clouds_yaml_path, const char *cloud, char *er
 json_t *os_clouds_load_string(const char *text, size_t len, const char *name,
                               const char *cloud, char *err, size_t errlen);
 
+/* Overwrite what a libyaml parser still holds of its input (both input buffers and
+ * queued scalar tokens) before yaml_parser_delete, which frees them unwiped. */
+struct yaml_parser_s;
+void os_clouds_wipe_parser(struct yaml_parser_s *parser);
+
 /* Overwrite the password and secret strings of a loaded entry, then release it. */
 void os_clouds_wipe(json_t *entry);
 

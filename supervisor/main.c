@@ -6,6 +6,7 @@
  * configuration is invalid or an essential worker reported a configuration error. */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,7 +110,14 @@ static int make_run_dir(struct sup *s, char *err, size_t errlen)
 	snprintf(s->control_path, sizeof(s->control_path), "%s/control", s->run_dir);
 	snprintf(s->bus_ep, sizeof(s->bus_ep), "ipc://%s", s->bus_path);
 	snprintf(s->control_ep, sizeof(s->control_ep), "ipc://%s", s->control_path);
-	if (mkdir(s->run_dir, 0750) < 0 && errno != EEXIST) {
+	/* 0751: the workers' group may list it; others may only reach the control socket
+	 * by name (0666, read-only for them, see sup_control.c).  The bus socket is 0660. */
+	if (mkdir(s->run_dir, 0751) == 0) {
+		if (chmod(s->run_dir, 0751) < 0) {   /* whatever the umask */
+			snprintf(err, errlen, "cannot chmod %s: %s", s->run_dir, strerror(errno));
+			return -1;
+		}
+	} else if (errno != EEXIST) {
 		snprintf(err, errlen, "cannot create %s: %s", s->run_dir, strerror(errno));
 		return -1;
 	}
@@ -126,7 +134,7 @@ static int setup(struct sup *s, char *err, size_t errlen)
 	if (make_run_dir(s, err, errlen) < 0 || sup_single_lock(s, err, errlen) < 0)
 		return -1;
 	if (!(s->loop = ev_new()) || !(s->pending = sup_pending_new()) ||
-	    !(s->zctx = zmq_ctx_new())) {
+	    !(s->zctx = zmq_ctx_new()) || zmq_ctx_set(s->zctx, ZMQ_IO_THREADS, 1) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -136,8 +144,17 @@ static int setup(struct sup *s, char *err, size_t errlen)
 	return sup_instances_build(s, s->cfg, err, errlen);
 }
 
+/* Requests still in flight at exit: only a metrics merge owns memory. */
+static void drop_in_flight(struct sup *s, const struct sup_pending_entry *e, void *arg)
+{
+	if (e->origin.kind == SUP_ORIGIN_MERGE)
+		sup_merge_free(e->origin.merge);
+}
+
 static void teardown(struct sup *s)
 {
+	if (s->pending)
+		sup_pending_clear(s->pending, drop_in_flight, s, NULL);
 	for (size_t i = 0; i < s->n_workers; i++) {
 		sup_boot_close(s, s->workers[i]);
 		json_decref(s->workers[i]->set.args);
@@ -159,6 +176,10 @@ int main(int argc, char **argv)
 {
 	static struct sup s;
 	const char *config = DEFAULT_CONFIG;
+	/* Two malloc arenas, not one per thread: libzmq's I/O thread would otherwise get an
+	 * arena of its own holding its large receive buffers (up to a 1 MiB frame each) that
+	 * the main thread's frees never shrink.  The fleet's memory target is tight. */
+	mallopt(M_ARENA_MAX, 2);
 	int check_only = 0, c;
 	s.lock_fd = s.sig_fd = -1;
 	while ((c = getopt(argc, argv, "f:nvVh")) != -1) {

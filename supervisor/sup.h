@@ -21,7 +21,7 @@
 enum sup_restart { SUP_PERMANENT, SUP_TRANSIENT };
 
 /* Loads a worker's one secret from the config (files named there).  Returns a new JSON
- * value (the caller wipes it with sup_json_wipe), json_null() when the worker has none,
+ * value (the caller wipes it with jsonwipe), json_null() when the worker has none,
  * or NULL with err filled. */
 typedef json_t *(*sup_secret_loader)(const json_t *cfg, char *err, size_t errlen);
 
@@ -37,10 +37,12 @@ struct sup_def {
 	const char *const *sections;    /* config paths copied into its slice */
 	sup_secret_loader secret;       /* NULL: no secret */
 	const char *const *topics;      /* event topic prefixes it receives */
+	const char *const *publishes;   /* event topic prefixes it may emit (others refused) */
 };
 
 const struct sup_def *sup_defs(size_t *count);
 const struct sup_def *sup_def_find(const char *name);
+int sup_may_publish(const struct sup_def *def, const char *topic);
 
 enum sup_state {
 	SUP_W_STOPPED = 0, SUP_W_STARTING, SUP_W_READY, SUP_W_STOPPING, SUP_W_BACKOFF, SUP_W_FAILED,
@@ -70,6 +72,8 @@ struct sup_worker {
 	unsigned char digest[32];       /* slice + secret + settings: what a reload compares */
 	enum sup_state state;
 	pid_t pid;
+	pid_t prev_pid;                 /* the last exited process: its queued frames are stale */
+	uint64_t gen;                   /* spawn generation: changes with every process */
 	int boot_fd;                    /* ghrd's end of fd 3; -1 when none */
 	char *boot_buf;                 /* bootstrap bytes not yet written (holds the secret) */
 	size_t boot_len, boot_off;
@@ -78,6 +82,7 @@ struct sup_worker {
 	int64_t started_ms, ready_ms, last_seen_ms;
 	int64_t restarts;               /* restarts after a crash (not operator restarts) */
 	int64_t bad_frames;
+	int64_t stale_frames;           /* queued frames of an exited predecessor, dropped */
 	char last_exit[160];
 	int64_t history[SUP_RESTART_HISTORY];   /* monotonic ms of recent restarts, ring */
 	size_t hist_n, hist_head;
@@ -89,6 +94,15 @@ struct sup_worker {
 };
 
 struct sup_pending;
+
+/* Control clients' rights by uid, so NSS (getpwuid, getgrouplist) is not asked per frame. */
+#define SUP_CRED_CACHE 16
+#define SUP_CRED_TTL_MS 5000
+struct sup_cred_entry {
+	long uid, gid;
+	int admin;
+	int64_t expires;                /* monotonic ms; 0 = empty */
+};
 
 struct sup {
 	const char *config_path;
@@ -114,6 +128,9 @@ struct sup {
 	int64_t shutdown_timer;
 	int verbose;
 	gid_t admin_gid;                /* (gid_t)-1 when no admin group */
+	uint64_t next_gen;
+	struct sup_cred_entry cred_cache[SUP_CRED_CACHE];
+	int64_t nss_lookups;            /* how often the cache missed (tests, metrics) */
 };
 
 /* sup_table.c */
@@ -126,7 +143,6 @@ int sup_settings_for(const json_t *cfg, const struct sup_def *def, struct sup_se
 json_t *sup_slice_for(const json_t *cfg, const struct sup_def *def);
 json_t *sup_secret_for(const json_t *cfg, const struct sup_def *def, char *err, size_t errlen);
 int sup_config_check(const json_t *cfg, char *err, size_t errlen);
-void sup_json_wipe(json_t *v);
 void sup_instance_name(const struct sup_def *def, int index, int count, char *out, size_t len);
 json_t *sup_bootstrap_json(const struct sup *s, const struct sup_worker *w, const char *token,
                            json_t *secret);
@@ -135,6 +151,9 @@ int sup_digest(const struct sup *s, const struct sup_worker *w, const json_t *se
 
 /* sup_spawn.c */
 int sup_spawn(struct sup *s, struct sup_worker *w, char *err, size_t errlen);
+/* Close every descriptor from lowfd up (close_range, or one by one up to maxfd when the
+ * kernel refuses it).  Async-signal-safe: runs between fork and exec. */
+void sup_close_from(int lowfd, int maxfd, int try_close_range);
 void sup_boot_close(struct sup *s, struct sup_worker *w);
 
 /* sup_supervise.c: pure parts */
@@ -153,6 +172,7 @@ void sup_tick(struct sup *s);
 void sup_begin_shutdown(struct sup *s, int exit_code);
 void sup_shutdown_step(struct sup *s);
 int sup_all_ready(const struct sup *s);
+void sup_check_ready(struct sup *s);
 struct sup_worker *sup_worker_find(const struct sup *s, const char *name);
 struct sup_worker *sup_worker_by_pid(const struct sup *s, pid_t pid);
 
@@ -164,8 +184,19 @@ int sup_reload(struct sup *s, json_t *restarted, char *err, size_t errlen);
 int sup_bus_open(struct sup *s, char *err, size_t errlen);
 void sup_bus_close(struct sup *s);
 int sup_send(void *zsock, const char *identity, size_t id_len, const struct proto_msg *m);
-int sup_peer_cred(const void *zmsg, long *uid, long *gid, long *pid);
+/* Kernel credentials of an ipc peer (0), or -1 when there are none to trust: the socket
+ * is not an ipc endpoint, or the address is not libzmq's "localhost:UID:GID:PID". */
+int sup_peer_cred(const void *zmsg, const char *endpoint, long *uid, long *gid, long *pid);
 int sup_peer_cred_parse(const char *peer_address, long *uid, long *gid, long *pid);
+/* Whose frame is it: the instance's current process, its exited predecessor (frames
+ * still queued after the reap: dropped quietly), or someone else. */
+enum sup_sender { SUP_SENDER_CURRENT, SUP_SENDER_STALE, SUP_SENDER_FOREIGN };
+enum sup_sender sup_sender_of(const struct sup_worker *w, long peer_pid);
+/* One routed message off a ROUTER: 1 = [identity][frame] (both to be closed by the
+ * caller), 0 = malformed (drained; *parts says how many), -1 = nothing queued. */
+int sup_recv_routed(void *zsock, void *id_msg, void *frame_msg, int *parts);
+/* After a large frame: give the freed buffers back to the kernel. */
+void sup_after_frame(size_t frame_len);
 
 /* sup_route.c */
 /* SUP_ORIGIN_MERGE: ghrd asked a worker on behalf of a caller and merges the answer
@@ -179,6 +210,7 @@ struct sup_origin {
 	size_t identity_len;
 	unsigned caller;                /* enum proto_caller bits */
 	const char *name;               /* for messages: instance name or "control client" */
+	uint64_t gen;                   /* SUP_ORIGIN_WORKER: the process that asked */
 };
 void sup_route_request(struct sup *s, const struct sup_origin *o, struct proto_msg *m);
 void sup_route_reply(struct sup *s, struct sup_worker *from, struct proto_msg *m);
@@ -204,6 +236,9 @@ struct sup_pending_entry {
 };
 struct sup_pending *sup_pending_new(void);
 void sup_pending_free(struct sup_pending *p);
+/* 0, or -1 when the table is full, -2 when this origin has SUP_PENDING_PER_ORIGIN in
+ * flight (one caller cannot exhaust the table for the others). */
+#define SUP_PENDING_PER_ORIGIN 4096
 int sup_pending_add(struct sup_pending *p, const struct sup_pending_entry *e);
 int sup_pending_take(struct sup_pending *p, int64_t id, struct sup_pending_entry *out);
 size_t sup_pending_count(const struct sup_pending *p);
@@ -211,9 +246,16 @@ size_t sup_pending_count(const struct sup_pending *p);
 typedef void (*sup_pending_fn)(struct sup *s, const struct sup_pending_entry *e, void *arg);
 void sup_pending_sweep(struct sup_pending *p, int64_t now, const char *target,
                        sup_pending_fn fn, struct sup *s, void *arg);
+/* Remove, without answering, every entry asked by this origin (kind + identity):
+ * its process is gone.  Returns how many. */
+size_t sup_pending_drop_origin(struct sup_pending *p, enum sup_origin_kind kind,
+                               const char *identity, size_t identity_len);
+/* Remove every entry, calling fn on each (teardown). */
+void sup_pending_clear(struct sup_pending *p, sup_pending_fn fn, struct sup *s, void *arg);
 
 /* sup_methods.c */
 void sup_merge_reply(struct sup *s, struct sup_merge *mg, const struct proto_msg *rep);
+void sup_merge_free(struct sup_merge *mg);
 void sup_send_req(struct sup *s, const struct sup_origin *o, struct sup_worker *w,
                   const char *method, json_t *body, int64_t timeout_ms);
 void sup_serve(struct sup *s, const struct sup_origin *o, const struct proto_msg *m);
@@ -222,7 +264,9 @@ json_t *sup_worker_rows(const struct sup *s);
 /* sup_control.c */
 int sup_control_open(struct sup *s, char *err, size_t errlen);
 void sup_control_close(struct sup *s);
-unsigned sup_caller_bits(const struct sup *s, long uid, long gid);
+unsigned sup_caller_bits(struct sup *s, long uid, long gid);
+/* supervisor.admin_group as a gid ((gid_t)-1 when unset); -1 with err when unknown. */
+int sup_admin_gid(const json_t *cfg, gid_t *out, char *err, size_t errlen);
 
 /* sup_single.c */
 int sup_single_lock(struct sup *s, char *err, size_t errlen);

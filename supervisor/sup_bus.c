@@ -7,7 +7,10 @@
  * (rate-limited) and dropped.  ROUTER_HANDOVER stays off: a second connection with a
  * routing id already in use is refused by libzmq, so nobody can take a live instance's
  * messages over.  (A restarted instance reconnects within its short reconnect interval
- * in the rare case its predecessor's connection is not yet torn down.) */
+ * in the rare case its predecessor's connection is not yet torn down.)  Frames an exited
+ * process left queued (its bye) arrive after its reap: they are recognised by its pid,
+ * counted apart as stale and dropped, never held against its replacement.  Events are
+ * accepted only under the topic prefixes the worker table lets that worker publish. */
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -26,26 +29,37 @@
 #include "supervisor/sup.h"
 
 #define RECV_BATCH 512
-#define BUS_HWM 100000
+/* Frames queued per peer and direction.  Low on purpose: at up to 1 MiB a frame, a high
+ * mark lets one stalled peer pin hundreds of MiB; callers see `unavailable` instead. */
+#define BUS_HWM 1000
 #define WARN_INTERVAL_MS 1000
 
-/* The kernel's credentials of the peer (SO_PEERCRED), which libzmq puts at the end of
- * an ipc connection's "Peer-Address" as "…:uid:gid:pid". */
-int sup_peer_cred(const void *zmsg, long *uid, long *gid, long *pid)
+/* The kernel's credentials of the peer (SO_PEERCRED), which libzmq (4.3) puts in an ipc
+ * connection's "Peer-Address" as "localhost:uid:gid:pid".  A tcp peer's address is its
+ * IP, and an IPv6 one ("::1:2:3") could pass for that shape: credentials are read only
+ * from an ipc endpoint, and only in that exact form. */
+int sup_peer_cred(const void *zmsg, const char *endpoint, long *uid, long *gid, long *pid)
 {
+	if (!endpoint || strncmp(endpoint, "ipc://", 6) != 0)
+		return -1;
 	const char *a = zmq_msg_gets((zmq_msg_t *)zmsg, "Peer-Address");
 	return a ? sup_peer_cred_parse(a, uid, gid, pid) : -1;
 }
 
+#define IPC_PEER_PREFIX "localhost:"
+
 int sup_peer_cred_parse(const char *a, long *uid, long *gid, long *pid)
 {
+	size_t pre = strlen(IPC_PEER_PREFIX);
+	if (strncmp(a, IPC_PEER_PREFIX, pre) != 0)
+		return -1;
 	const char *p = a + strlen(a);
 	long v[3];
 	for (int i = 2; i >= 0; i--) {
 		const char *c = p;
 		while (c > a && c[-1] != ':')
 			c--;
-		if (c == a || c == p)
+		if (c == a || c == p || *c < '0' || *c > '9')
 			return -1;
 		char *end;
 		v[i] = strtol(c, &end, 10);
@@ -53,6 +67,8 @@ int sup_peer_cred_parse(const char *a, long *uid, long *gid, long *pid)
 			return -1;
 		p = c - 1;
 	}
+	if (p != a + pre - 1)   /* exactly three fields after "localhost" */
+		return -1;
 	*uid = v[0];
 	*gid = v[1];
 	*pid = v[2];
@@ -78,6 +94,17 @@ static void bad_frame(struct sup *s, struct sup_worker *w, const char *id, const
 	suppressed = 0;
 }
 
+enum sup_sender sup_sender_of(const struct sup_worker *w, long peer_pid)
+{
+	if (peer_pid < 0)   /* no credentials (not ipc): the hello token decides */
+		return w->pid > 0 ? SUP_SENDER_CURRENT : SUP_SENDER_FOREIGN;
+	if (w->pid > 0 && peer_pid == w->pid)
+		return SUP_SENDER_CURRENT;
+	if (w->prev_pid > 0 && peer_pid == w->prev_pid)
+		return SUP_SENDER_STALE;
+	return SUP_SENDER_FOREIGN;
+}
+
 static void on_hello(struct sup *s, struct sup_worker *w, struct proto_msg *m, long peer_pid)
 {
 	size_t n = strlen(w->token);
@@ -100,11 +127,7 @@ static void on_ready(struct sup *s, struct sup_worker *w)
 	w->ready_ms = now_ms();
 	log_info("worker ready", "worker=%s pid=%d start_ms=%lld", w->name, (int)w->pid,
 	         (long long)(w->ready_ms - w->started_ms));
-	if (!s->ready_notified && sup_all_ready(s)) {
-		s->ready_notified = 1;
-		sup_notify("READY=1");
-		log_info("all workers ready", "workers=%zu", s->n_workers);
-	}
+	sup_check_ready(s);
 	sup_notify_status(s);
 }
 
@@ -118,13 +141,24 @@ static void on_frame(struct sup *s, const char *id, size_t id_len, zmq_msg_t *fr
 	memcpy(name, id, id_len);
 	name[id_len] = 0;
 	struct sup_worker *w = sup_worker_find(s, name);
-	if (!w || w->pid <= 0) {
-		bad_frame(s, NULL, name, "no such running instance");
+	if (!w) {
+		bad_frame(s, NULL, name, "no such instance");
 		return;
 	}
 	long uid, gid, pid = -1;
-	if (sup_peer_cred(frame, &uid, &gid, &pid) == 0 && pid != w->pid) {
-		bad_frame(s, w, name, "frame from a process that is not this instance");
+	if (sup_peer_cred(frame, s->bus_ep, &uid, &gid, &pid) < 0)
+		pid = -1;
+	switch (sup_sender_of(w, pid)) {
+	case SUP_SENDER_CURRENT:
+		break;
+	case SUP_SENDER_STALE:
+		w->stale_frames++;
+		return;
+	case SUP_SENDER_FOREIGN:
+		if (w->pid > 0)
+			bad_frame(s, w, name, "frame from a process that is not this instance");
+		else
+			bad_frame(s, NULL, name, "no such running instance");
 		return;
 	}
 	struct proto_msg m;
@@ -142,7 +176,7 @@ static void on_frame(struct sup *s, const char *id, size_t id_len, zmq_msg_t *fr
 	} else {
 		w->last_seen_ms = now_ms();
 		struct sup_origin o = { .kind = SUP_ORIGIN_WORKER, .caller = w->def->caller,
-		                        .name = w->name };
+		                        .name = w->name, .gen = w->gen };
 		switch (m.kind) {
 		case PROTO_READY: on_ready(s, w); break;
 		case PROTO_HB: w->hb_seq = m.seq; break;
@@ -152,7 +186,12 @@ static void on_frame(struct sup *s, const char *id, size_t id_len, zmq_msg_t *fr
 			sup_route_request(s, &o, &m);
 			break;
 		case PROTO_REP: sup_route_reply(s, w, &m); break;
-		case PROTO_EVT: sup_route_event(s, w, &m); break;
+		case PROTO_EVT:
+			if (sup_may_publish(w->def, m.topic))
+				sup_route_event(s, w, &m);
+			else
+				bad_frame(s, w, name, "event topic outside what this worker may publish");
+			break;
 		case PROTO_BYE: log_debug("worker said bye", "worker=%s", w->name); break;
 		default: break;
 		}
@@ -166,29 +205,21 @@ static void on_readable(struct ev_loop *loop, void *zsock, int events, void *arg
 	struct sup *s = arg;
 	for (int i = 0; i < RECV_BATCH; i++) {
 		zmq_msg_t id, frame;
-		zmq_msg_init(&id);
-		if (zmq_msg_recv(&id, zsock, ZMQ_DONTWAIT) < 0) {
+		int parts;
+		int r = sup_recv_routed(zsock, &id, &frame, &parts);
+		if (r < 0) {
 			zmq_msg_close(&id);
+			zmq_msg_close(&frame);
 			return;
 		}
-		zmq_msg_init(&frame);
-		int parts = 1, ok = zmq_msg_more(&id) && zmq_msg_recv(&frame, zsock, ZMQ_DONTWAIT) >= 0;
-		if (ok)
-			parts++;
-		int more = ok && zmq_msg_more(&frame);
-		while (more) {
-			zmq_msg_t extra;
-			zmq_msg_init(&extra);
-			more = zmq_msg_recv(&extra, zsock, ZMQ_DONTWAIT) >= 0 && zmq_msg_more(&extra);
-			zmq_msg_close(&extra);
-			parts++;
-		}
-		if (parts == 2)
+		size_t len = zmq_msg_size(&frame);
+		if (r > 0)
 			on_frame(s, zmq_msg_data(&id), zmq_msg_size(&id), &frame);
 		else
 			bad_frame(s, NULL, "?", "not a single-frame message");
 		zmq_msg_close(&frame);
 		zmq_msg_close(&id);
+		sup_after_frame(len);
 	}
 }
 

@@ -10,26 +10,8 @@
 #include <unistd.h>
 
 #include "common/config.h"
+#include "common/jsonwipe.h"
 #include "supervisor/sup.h"
-
-void sup_json_wipe(json_t *v)
-{
-	if (!v)
-		return;
-	if (json_is_string(v)) {
-		explicit_bzero((char *)json_string_value(v), json_string_length(v));
-	} else if (json_is_object(v)) {
-		const char *k;
-		json_t *x;
-		json_object_foreach(v, k, x)
-			sup_json_wipe(x);
-	} else if (json_is_array(v)) {
-		size_t i;
-		json_t *x;
-		json_array_foreach(v, i, x)
-			sup_json_wipe(x);
-	}
-}
 
 void sup_instance_name(const struct sup_def *def, int index, int count, char *out, size_t len)
 {
@@ -155,7 +137,7 @@ int sup_config_check(const json_t *cfg, char *err, size_t errlen)
 		json_t *secret = sup_secret_for(cfg, &defs[i], err, errlen);
 		if (!secret)
 			return -1;
-		sup_json_wipe(secret);
+		jsonwipe(secret);
 		json_decref(secret);
 	}
 	return 0;

@@ -1,8 +1,12 @@
 /* The control socket: a ROUTER on ipc://<run_dir>/control for ghr-ctl.
  *
- * Rights come from the kernel, not from the message: the peer's uid and gid (SO_PEERCRED,
- * exposed by libzmq per connection) give C_READ to anyone who could open the socket and
- * C_ADMIN to root and to members of supervisor.admin_group.  Every frame gets an answer,
+ * Access model, in one sentence: any local user may connect and read; changing anything
+ * needs root or membership of supervisor.admin_group.  The socket is 0666 in a run
+ * directory others may traverse but not list (0751), so the file system does not decide
+ * who may do what: rights come from the kernel per request, the peer's uid and gid
+ * (SO_PEERCRED, exposed by libzmq per ipc connection) giving C_READ to everyone and
+ * C_ADMIN to uid 0 and the admin group's members.  Group membership is looked up through
+ * NSS once per uid and cached a few seconds, not per frame.  Every frame gets an answer,
  * a `bad_request` for one that does not decode, so a client never waits in vain. */
 #include <errno.h>
 #include <grp.h>
@@ -23,12 +27,13 @@
 #define RECV_BATCH 256
 #define MAX_GROUPS 256
 
-static int in_admin_group(const struct sup *s, long uid, long gid)
+static int in_admin_group(struct sup *s, long uid, long gid)
 {
 	if (s->admin_gid == (gid_t)-1)
 		return 0;
 	if ((gid_t)gid == s->admin_gid)
 		return 1;
+	s->nss_lookups++;
 	struct passwd *pw = getpwuid((uid_t)uid);
 	if (!pw)
 		return 0;
@@ -42,12 +47,45 @@ static int in_admin_group(const struct sup *s, long uid, long gid)
 	return 0;
 }
 
-unsigned sup_caller_bits(const struct sup *s, long uid, long gid)
+/* The cache is emptied on reload (the admin group may have changed); an entry lives
+ * SUP_CRED_TTL_MS, so a user added to or removed from the group counts within seconds. */
+static int admin_cached(struct sup *s, long uid, long gid)
+{
+	int64_t now = now_ms();
+	struct sup_cred_entry *slot = &s->cred_cache[0];
+	for (size_t i = 0; i < SUP_CRED_CACHE; i++) {
+		struct sup_cred_entry *c = &s->cred_cache[i];
+		if (c->expires > now && c->uid == uid && c->gid == gid)
+			return c->admin;
+		if (c->expires < slot->expires)
+			slot = c;   /* the oldest (or an empty) slot is replaced */
+	}
+	*slot = (struct sup_cred_entry){ .uid = uid, .gid = gid, .admin = in_admin_group(s, uid, gid),
+	                                 .expires = now + SUP_CRED_TTL_MS };
+	return slot->admin;
+}
+
+unsigned sup_caller_bits(struct sup *s, long uid, long gid)
 {
 	unsigned bits = C_READ;
-	if (uid == 0 || in_admin_group(s, uid, gid))
+	if (uid == 0 || admin_cached(s, uid, gid))
 		bits |= C_ADMIN;
 	return bits;
+}
+
+int sup_admin_gid(const json_t *cfg, gid_t *out, char *err, size_t errlen)
+{
+	const char *group = cfg_str(cfg, "supervisor.admin_group");
+	*out = (gid_t)-1;
+	if (!group || !*group)
+		return 0;
+	struct group *gr = getgrnam(group);
+	if (!gr) {
+		snprintf(err, errlen, "supervisor.admin_group: unknown group \"%s\"", group);
+		return -1;
+	}
+	*out = gr->gr_gid;
+	return 0;
 }
 
 /* For a frame that does not decode: answer with its id when one can be read. */
@@ -67,7 +105,7 @@ static void on_request(struct sup *s, const void *id, size_t id_len, zmq_msg_t *
 	memcpy(o.identity, id, id_len);
 	o.identity_len = id_len;
 	long uid, gid, pid;
-	if (sup_peer_cred(frame, &uid, &gid, &pid) == 0)
+	if (sup_peer_cred(frame, s->control_ep, &uid, &gid, &pid) == 0)
 		o.caller = sup_caller_bits(s, uid, gid);
 	struct proto_msg m;
 	char err[256];
@@ -94,45 +132,30 @@ static void on_readable(struct ev_loop *loop, void *zsock, int events, void *arg
 	struct sup *s = arg;
 	for (int i = 0; i < RECV_BATCH; i++) {
 		zmq_msg_t id, frame;
-		zmq_msg_init(&id);
-		if (zmq_msg_recv(&id, zsock, ZMQ_DONTWAIT) < 0) {
+		int parts;
+		int r = sup_recv_routed(zsock, &id, &frame, &parts);
+		if (r < 0) {
 			zmq_msg_close(&id);
+			zmq_msg_close(&frame);
 			return;
 		}
-		zmq_msg_init(&frame);
-		int ok = zmq_msg_more(&id) && zmq_msg_recv(&frame, zsock, ZMQ_DONTWAIT) >= 0;
-		int more = ok && zmq_msg_more(&frame), extra = 0;
-		while (more) {
-			zmq_msg_t x;
-			zmq_msg_init(&x);
-			more = zmq_msg_recv(&x, zsock, ZMQ_DONTWAIT) >= 0 && zmq_msg_more(&x);
-			zmq_msg_close(&x);
-			extra = 1;
-		}
-		if (ok && !extra && zmq_msg_size(&id) <= sizeof(((struct sup_origin *)0)->identity)) {
+		size_t len = zmq_msg_size(&frame);
+		if (r > 0 && zmq_msg_size(&id) <= sizeof(((struct sup_origin *)0)->identity)) {
 			on_request(s, zmq_msg_data(&id), zmq_msg_size(&id), &frame);
 		} else {
 			s->control_bad_frames++;
-			log_info("malformed message on the control socket dropped", "parts=%s",
-			         extra ? "many" : "one");
+			log_info("malformed message on the control socket dropped", "parts=%d", parts);
 		}
 		zmq_msg_close(&frame);
 		zmq_msg_close(&id);
+		sup_after_frame(len);
 	}
 }
 
 int sup_control_open(struct sup *s, char *err, size_t errlen)
 {
-	const char *group = cfg_str(s->cfg, "supervisor.admin_group");
-	s->admin_gid = (gid_t)-1;
-	if (group && *group) {
-		struct group *gr = getgrnam(group);
-		if (!gr) {
-			snprintf(err, errlen, "supervisor.admin_group: unknown group \"%s\"", group);
-			return -1;
-		}
-		s->admin_gid = gr->gr_gid;
-	}
+	if (sup_admin_gid(s->cfg, &s->admin_gid, err, errlen) < 0)
+		return -1;
 	s->ctl = zmq_socket(s->zctx, ZMQ_ROUTER);
 	int one = 1, zero = 0;
 	int64_t maxmsg = PROTO_MAX_FRAME + 1024;
@@ -143,16 +166,15 @@ int sup_control_open(struct sup *s, char *err, size_t errlen)
 		snprintf(err, errlen, "control socket: %s", zmq_strerror(errno));
 		return -1;
 	}
-	mode_t old = umask(0117);
+	mode_t old = umask(0111);   /* 0666: anyone may connect; rights are per request */
 	int r = zmq_bind(s->ctl, s->control_ep);
 	umask(old);
 	if (r < 0) {
 		snprintf(err, errlen, "cannot bind %s: %s", s->control_ep, zmq_strerror(errno));
 		return -1;
 	}
-	if (s->admin_gid != (gid_t)-1 && chown(s->control_path, (uid_t)-1, s->admin_gid) < 0)
-		log_warn("cannot give the control socket to the admin group", "error=%s",
-		         log_q(strerror(errno)));
+	if (chmod(s->control_path, 0666) < 0)
+		log_warn("cannot open the control socket to readers", "error=%s", log_q(strerror(errno)));
 	return ev_zsock_watch(s->loop, s->ctl, EV_READ, on_readable, s);
 }
 

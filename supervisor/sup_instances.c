@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/config.h"
+#include "common/jsonwipe.h"
 #include "common/log.h"
 #include "supervisor/sup.h"
 
@@ -39,7 +40,7 @@ static int make_instances(struct sup *s, const json_t *cfg, struct sup_worker **
 				if (nl)
 					list = nl;
 				snprintf(err, errlen, "out of memory");
-				sup_json_wipe(secret);
+				jsonwipe(secret);
 				json_decref(secret);
 				json_decref(set.args);
 				goto fail;
@@ -62,7 +63,7 @@ static int make_instances(struct sup *s, const json_t *cfg, struct sup_worker **
 			sup_digest(s, list[k], secret, list[k]->digest);
 			s->cfg = (json_t *)saved;
 		}
-		sup_json_wipe(secret);
+		jsonwipe(secret);
 		json_decref(secret);
 	}
 	*out = list;
@@ -104,6 +105,11 @@ int sup_reload(struct sup *s, json_t *restarted, char *err, size_t errlen)
 	json_t *cfg = sup_config_load(s->config_path, err, errlen);
 	if (!cfg)
 		return -1;
+	gid_t admin_gid;
+	if (sup_admin_gid(cfg, &admin_gid, err, errlen) < 0) {
+		json_decref(cfg);
+		return -1;
+	}
 	const char *run_dir = cfg_str(cfg, "run_dir");
 	if (run_dir && strcmp(run_dir, s->run_dir) != 0)
 		log_warn("run_dir changes take effect only when ghrd restarts", "run_dir=%s",
@@ -126,6 +132,8 @@ int sup_reload(struct sup *s, json_t *restarted, char *err, size_t errlen)
 	}
 	json_t *old_cfg = s->cfg;
 	s->cfg = cfg;
+	s->admin_gid = admin_gid;
+	memset(s->cred_cache, 0, sizeof(s->cred_cache));   /* rights follow the new group */
 	size_t k = 0;
 	for (int i = 0; i < n; i++) {
 		struct sup_worker *nw = fresh[i], *ow = sup_worker_find(s, nw->name);

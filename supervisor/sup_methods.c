@@ -12,12 +12,13 @@ typedef void (*sup_method_fn)(struct sup *s, const struct sup_origin *o, const s
 
 static json_t *worker_row(const struct sup_worker *w, int64_t now)
 {
-	return json_pack("{s:s, s:s, s:I, s:s, s:I, s:I, s:I, s:s, s:b, s:I}",
+	return json_pack("{s:s, s:s, s:I, s:s, s:I, s:I, s:I, s:I, s:s, s:b, s:I}",
 	                 "name", w->name, "worker", w->def->name, "pid", (json_int_t)w->pid,
 	                 "state", sup_state_name(w->state), "restarts", (json_int_t)w->restarts,
 	                 "heartbeat_age_ms",
 	                 (json_int_t)(w->pid > 0 && w->hello_ok ? now - w->last_seen_ms : -1),
-	                 "bad_frames", (json_int_t)w->bad_frames, "last_exit", w->last_exit,
+	                 "bad_frames", (json_int_t)w->bad_frames,
+	                 "stale_frames", (json_int_t)w->stale_frames, "last_exit", w->last_exit,
 	                 "essential", w->set.essential,
 	                 "uptime_ms", (json_int_t)(w->pid > 0 ? now - w->started_ms : 0));
 }
@@ -157,8 +158,16 @@ void sup_merge_reply(struct sup *s, struct sup_merge *mg, const struct proto_msg
 	                    rep->ok ? "no text" : proto_error_name(rep->error)) < 0) {
 		all = NULL;
 	}
+	mg->origin.name = mg->to;
 	sup_reply_ok(s, &mg->origin, mg->id, mg->to, json_pack("{s:s}", "text", all ? all : mg->text));
 	free(all);
+	sup_merge_free(mg);
+}
+
+void sup_merge_free(struct sup_merge *mg)
+{
+	if (!mg)
+		return;
 	free(mg->text);
 	free(mg);
 }
@@ -177,6 +186,7 @@ static void metrics_with_scaler(struct sup *s, const struct sup_origin *o,
 		return;
 	}
 	mg->origin = *o;
+	mg->origin.name = NULL;   /* may point into an instance a reload frees; see merge_reply */
 	mg->id = m->id;
 	snprintf(mg->to, sizeof(mg->to), "%s", m->from);
 	mg->text = own;

@@ -3,7 +3,12 @@
  * instance of the serving worker under a fresh ghrd id, remembered until its reply maps
  * back to the caller.  A reply that never comes is failed with `timeout` at the
  * deadline; a worker that exits fails what it was serving with `unavailable`.  The
- * caller never hangs. */
+ * caller never hangs.
+ *
+ * A worker caller is remembered with its spawn generation: what it asked dies with its
+ * process (dropped unanswered when it exits), and a reply or timeout is delivered to a
+ * worker only while the same process, hello'd, holds the name — never to a replacement,
+ * whose own call ids would otherwise match the dead one's. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,22 +22,43 @@
 
 #define MAX_DEADLINE_MS (3600 * 1000)   /* a longer deadline is cut to this */
 
+static int send_text(void *zsock, const char *identity, size_t id_len, const char *text,
+                     size_t len)
+{
+	if (zmq_send(zsock, identity, id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+	    zmq_send(zsock, text, len, ZMQ_DONTWAIT) < 0)
+		return -1;
+	return 0;
+}
+
 int sup_send(void *zsock, const char *identity, size_t id_len, const struct proto_msg *m)
 {
 	size_t len = 0;
 	char *text = proto_encode(m, &len);
 	if (!text) {
-		errno = EINVAL;
+		errno = EMSGSIZE;   /* does not encode: too large, or invalid */
 		return -1;
 	}
-	int r = -1;
-	if (zmq_send(zsock, identity, id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0 &&
-	    zmq_send(zsock, text, len, ZMQ_DONTWAIT) >= 0)
-		r = 0;
+	int r = send_text(zsock, identity, id_len, text, len);
 	free(text);
 	return r;
 }
 
+/* The worker that asked is still the process that asked, and may be talked to. */
+static int worker_origin_alive(const struct sup *s, const struct sup_origin *o)
+{
+	char name[PROTO_NAME_MAX];
+	if (o->identity_len == 0 || o->identity_len >= sizeof(name))
+		return 0;
+	memcpy(name, o->identity, o->identity_len);
+	name[o->identity_len] = 0;
+	const struct sup_worker *w = sup_worker_find(s, name);
+	return w && w->pid > 0 && w->gen == o->gen && w->hello_ok;
+}
+
+/* Encodes once; a reply that does not encode (a body that grew past the frame limit
+ * with ghrd's envelope) is answered `internal` instead, so the caller is never left
+ * waiting for nothing. */
 static int send_to_origin(struct sup *s, const struct sup_origin *o, const struct proto_msg *m)
 {
 	if (o->kind == SUP_ORIGIN_MERGE) {
@@ -45,13 +71,40 @@ static int send_to_origin(struct sup *s, const struct sup_origin *o, const struc
 			         proto_error_name(m->error), log_q(m->error_message));
 		return 0;
 	}
-	void *sock = o->kind == SUP_ORIGIN_CTL ? s->ctl : s->bus;
-	if (sup_send(sock, o->identity, o->identity_len, m) < 0) {
-		log_debug("reply not delivered (caller gone)", "to=%s error=%s", log_q(o->name),
-		          log_q(zmq_strerror(errno)));
+	const char *who = o->name ? o->name : "caller";
+	if (o->kind == SUP_ORIGIN_WORKER && !worker_origin_alive(s, o)) {
+		log_debug("reply dropped: the asking process is gone", "to=%s id=%lld", log_q(who),
+		          (long long)m->id);
 		return -1;
 	}
-	return 0;
+	size_t len = 0;
+	char why[160];
+	char *text = proto_encode_err(m, &len, why, sizeof(why));
+	if (!text && m->kind == PROTO_REP) {
+		struct proto_msg e;
+		proto_msg_init(&e, PROTO_REP, m->from);
+		e.id = m->id;
+		snprintf(e.to, sizeof(e.to), "%s", m->to);
+		e.ok = 0;
+		e.error = PROTO_E_INTERNAL;
+		snprintf(e.error_message, sizeof(e.error_message),
+		         "the reply from %s could not be forwarded: %s", m->from, why);
+		log_warn("reply could not be encoded, answered internal", "from=%s to=%s reason=%s",
+		         m->from, log_q(who), log_q(why));
+		text = proto_encode(&e, &len);
+	}
+	if (!text) {
+		log_warn("message could not be encoded, dropped", "to=%s reason=%s", log_q(who),
+		         log_q(why));
+		return -1;
+	}
+	void *sock = o->kind == SUP_ORIGIN_CTL ? s->ctl : s->bus;
+	int r = send_text(sock, o->identity, o->identity_len, text, len);
+	free(text);
+	if (r < 0)
+		log_debug("reply not delivered (caller gone)", "to=%s error=%s", log_q(who),
+		          log_q(zmq_strerror(errno)));
+	return r;
 }
 
 void sup_reply_ok(struct sup *s, const struct sup_origin *o, int64_t id, const char *to,
@@ -62,14 +115,6 @@ void sup_reply_ok(struct sup *s, const struct sup_origin *o, int64_t id, const c
 	m.id = id;
 	snprintf(m.to, sizeof(m.to), "%s", to);
 	m.body = body ? body : json_object();
-	char *probe = proto_encode(&m, NULL);
-	free(probe);
-	if (!probe) {
-		/* e.g. a body too large for a frame: say so rather than stay silent */
-		proto_msg_clear(&m);
-		sup_reply_error(s, o, id, to, PROTO_E_INTERNAL, "reply could not be encoded");
-		return;
-	}
 	send_to_origin(s, o, &m);
 	proto_msg_clear(&m);
 }
@@ -145,8 +190,10 @@ static void forward(struct sup *s, const struct sup_origin *o, struct proto_msg 
 	e.origin.name = NULL;
 	snprintf(e.target, sizeof(e.target), "%s", t->name);
 	e.deadline_mono = now_ms() + left;
-	if (sup_pending_add(s->pending, &e) < 0) {
-		sup_reply_error(s, o, m->id, m->from, PROTO_E_UNAVAILABLE, "too many requests in flight");
+	int added = sup_pending_add(s->pending, &e);
+	if (added < 0) {
+		sup_reply_error(s, o, m->id, m->from, PROTO_E_UNAVAILABLE, "too many requests in flight%s",
+		                added == -2 ? " from this caller" : "");
 		return;
 	}
 	struct proto_msg f = *m;   /* shallow: body stays owned by m */
@@ -213,7 +260,7 @@ void sup_route_reply(struct sup *s, struct sup_worker *from, struct proto_msg *m
 	}
 	if (strcmp(e.target, from->name) != 0) {
 		/* Not the instance it was sent to: a worker answering for another. */
-		sup_pending_add(s->pending, &e);
+		sup_pending_add(s->pending, &e);   /* room: it was just taken out */
 		from->bad_frames++;
 		log_warn("reply from the wrong worker dropped", "worker=%s id=%lld", from->name,
 		         (long long)m->id);
@@ -253,9 +300,14 @@ static void fail_entry(struct sup *s, const struct sup_pending_entry *e, void *a
 		                "no reply from %s before the deadline", e->target);
 }
 
+/* w's process exited: what it was serving fails back to the callers; what it asked is
+ * forgotten (nobody is left to answer). */
 void sup_fail_pending_to(struct sup *s, struct sup_worker *w, const char *why)
 {
 	sup_pending_sweep(s->pending, 0, w->name, fail_entry, s, (void *)why);
+	size_t n = sup_pending_drop_origin(s->pending, SUP_ORIGIN_WORKER, w->name, strlen(w->name));
+	if (n)
+		log_debug("requests of an exited worker forgotten", "worker=%s count=%zu", w->name, n);
 }
 
 void sup_route_expire(struct sup *s)

@@ -5,7 +5,10 @@
  * Nothing secret goes into argv or the environment; the environment is a short allow
  * list.  ghrd keeps its end of the socketpair open: the worker sees EOF on fd 3 when
  * ghrd dies, even by SIGKILL, and exits.  PR_SET_PDEATHSIG is a second guard for a
- * worker stuck where it does not watch fd 3 (e.g. before its loop runs).
+ * worker stuck where it does not watch fd 3 (e.g. before its loop runs); the kernel
+ * clears it when the worker changes uid/gid, so the runtime sets it again after its
+ * privilege drop.  The child gets a session of its own (setsid): a Ctrl-C or hang-up
+ * on ghrd's terminal reaches ghrd only, which then stops the workers in order.
  *
  * Known limit: the secret passes through jansson's serialiser, whose internal buffer
  * growth may leave fragments in freed heap memory of ghrd; the buffers ghrd owns are
@@ -17,11 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/evloop.h"
+#include "common/jsonwipe.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "supervisor/sup.h"
@@ -82,7 +87,7 @@ static char *build_bootstrap(struct sup *s, struct sup_worker *w, size_t *len,
 	random_hex(w->token, 32);
 	json_t *b = sup_bootstrap_json(s, w, w->token, secret);
 	char *text = b ? json_dumps(b, JSON_COMPACT) : NULL;
-	sup_json_wipe(secret);   /* the copy inside b shares the strings: wiped too */
+	jsonwipe(secret);   /* the copy inside b shares the strings: wiped too */
 	json_decref(secret);
 	json_decref(b);
 	if (!text) {
@@ -130,13 +135,32 @@ static void build_env(char *envp[MAX_ENV])
 	envp[n] = NULL;
 }
 
+void sup_close_from(int lowfd, int maxfd, int try_close_range)
+{
+	if (try_close_range && syscall(SYS_close_range, (unsigned)lowfd, ~0U, 0U) == 0)
+		return;
+	/* Older kernels (< 5.9) or a seccomp filter: one by one.  EBADF is fine. */
+	for (int fd = lowfd; fd < maxfd; fd++)
+		close(fd);
+}
+
+/* The highest descriptor number that may be open, read before fork. */
+static int fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1 << 20)
+		return 1 << 16;
+	return (int)rl.rlim_cur;
+}
+
 /* Only async-signal-safe calls from here to execve. */
-static void child(int fd, pid_t parent, char *const argv[], char *const envp[])
+static void child(int fd, pid_t parent, int maxfd, char *const argv[], char *const envp[])
 {
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
+	setsid();
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != parent)   /* ghrd died between fork and prctl */
 		_exit(1);
@@ -144,7 +168,7 @@ static void child(int fd, pid_t parent, char *const argv[], char *const envp[])
 		fcntl(3, F_SETFD, 0);
 	else if (dup2(fd, 3) < 0)
 		_exit(127);
-	syscall(SYS_close_range, 4U, ~0U, 0U);
+	sup_close_from(4, maxfd, 1);
 	int null = open("/dev/null", O_RDONLY);
 	if (null >= 0 && null != 0) {
 		dup2(null, 0);
@@ -171,9 +195,10 @@ int sup_spawn(struct sup *s, struct sup_worker *w, char *err, size_t errlen)
 		return -1;
 	}
 	pid_t parent = getpid();
+	int maxfd = fd_limit();
 	pid_t pid = fork();
 	if (pid == 0)
-		child(sv[1], parent, argv, envp);
+		child(sv[1], parent, maxfd, argv, envp);
 	close(sv[1]);
 	if (pid < 0) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));

@@ -95,6 +95,18 @@ int sup_all_ready(const struct sup *s)
 	return any || s->n_workers == 0;
 }
 
+/* READY=1, once: when the last worker not yet ready became ready — or failed, or
+ * stopped, so a non-essential worker that never comes up does not hold the service in
+ * "activating" forever. */
+void sup_check_ready(struct sup *s)
+{
+	if (s->ready_notified || s->shutting_down || !sup_all_ready(s))
+		return;
+	s->ready_notified = 1;
+	sup_notify("READY=1");
+	log_info("all workers ready", "workers=%zu", s->n_workers);
+}
+
 /* ---- actions --------------------------------------------------------------------- */
 
 static void cancel_timer(struct sup *s, struct sup_worker *w)
@@ -120,6 +132,7 @@ void sup_start(struct sup *s, struct sup_worker *w)
 	w->started_ms = w->last_seen_ms = now_ms();
 	w->ready_ms = 0;
 	w->state = SUP_W_STARTING;
+	w->gen = ++s->next_gen;
 	if (sup_spawn(s, w, err, sizeof(err)) < 0) {
 		log_error("cannot start worker", "worker=%s error=%s", w->name, log_q(err));
 		snprintf(w->last_exit, sizeof(w->last_exit), "not started: %.80s", err);
@@ -144,15 +157,17 @@ static void on_kill_timer(struct ev_loop *loop, int64_t id, void *arg)
 	}
 }
 
+/* A second stop (a second restart, a restart during shutdown) must leave the running
+ * kill timer alone: cancelling it would let a worker that ignores SIGTERM stop forever. */
 void sup_stop(struct sup *s, struct sup_worker *w)
 {
+	if (w->pid > 0 && w->state == SUP_W_STOPPING)
+		return;
 	cancel_timer(s, w);
 	if (w->pid <= 0) {
 		w->state = SUP_W_STOPPED;
 		return;
 	}
-	if (w->state == SUP_W_STOPPING)
-		return;
 	w->state = SUP_W_STOPPING;
 	kill(w->pid, SIGTERM);
 	w->timer = ev_timer_add(s->loop, w->set.shutdown_timeout_ms, on_kill_timer, w);
@@ -253,6 +268,7 @@ void sup_on_child(struct sup *s, pid_t pid, int status)
 	if (!w)
 		return;
 	sup_boot_close(s, w);
+	w->prev_pid = pid;
 	w->pid = 0;
 	w->hello_ok = 0;
 	cancel_timer(s, w);
@@ -275,6 +291,7 @@ void sup_on_child(struct sup *s, pid_t pid, int status)
 			sup_start(s, w);
 		else
 			w->state = SUP_W_STOPPED;
+		sup_check_ready(s);
 		sup_notify_status(s);
 		return;
 	}
@@ -290,6 +307,7 @@ void sup_on_child(struct sup *s, pid_t pid, int status)
 		crashed(s, w);
 		break;
 	}
+	sup_check_ready(s);
 	sup_notify_status(s);
 }
 

@@ -25,15 +25,23 @@ static const char *const scaler_topics[] = { "os.", "github.", "image.", NULL };
 static const char *const fake_topics[] = { "fake.", NULL };
 static const char *const no_topics[] = { NULL };
 
+/* What each may publish: a worker speaks for its own domain only, so a compromised or
+ * buggy worker cannot forge another's events (github claiming an os.server.status). */
+static const char *const github_pub[] = { "github.", NULL };
+static const char *const openstack_pub[] = { "os.", NULL };
+static const char *const scaler_pub[] = { "scaler.", NULL };
+static const char *const fake_pub[] = { "fake.", NULL };
+
 static const struct sup_def defs[] = {
 	{ "github", "github", 1, SUP_PERMANENT, 10000, 1, C_GITHUB, github_sections,
-	  sup_secret_github, no_topics },
+	  sup_secret_github, no_topics, github_pub },
 	{ "openstack", "openstack", 1, SUP_PERMANENT, 10000, 1, C_OPENSTACK, openstack_sections,
-	  sup_secret_openstack, no_topics },
+	  sup_secret_openstack, no_topics, openstack_pub },
 	{ "scaler", "scaler", 1, SUP_PERMANENT, 15000, 1, C_SCALER, scaler_sections, NULL,
-	  scaler_topics },
+	  scaler_topics, scaler_pub },
 	/* Test worker: off unless workers.fake.instances is set. */
-	{ "fake", "fake", 0, SUP_PERMANENT, 5000, 0, C_FAKE, no_sections, NULL, fake_topics },
+	{ "fake", "fake", 0, SUP_PERMANENT, 5000, 0, C_FAKE, no_sections, NULL, fake_topics,
+	  fake_pub },
 };
 
 const struct sup_def *sup_defs(size_t *count)
@@ -48,6 +56,14 @@ const struct sup_def *sup_def_find(const char *name)
 		if (strcmp(defs[i].name, name) == 0)
 			return &defs[i];
 	return NULL;
+}
+
+int sup_may_publish(const struct sup_def *def, const char *topic)
+{
+	for (const char *const *p = def->publishes; p && *p; p++)
+		if (strncmp(topic, *p, strlen(*p)) == 0)
+			return 1;
+	return 0;
 }
 
 static const char *const state_names[SUP_W_STATE_COUNT] = {

@@ -242,6 +242,96 @@ class GithubWorkerTest(unittest.TestCase):
         third = self.assertOk(w.request("github.runners.list", {"prefix": "t-b-"}))
         self.assertEqual(len(third["runners"]), 251)
 
+    def list_in_parts(self, w, prefix, max_parts=50):
+        """github.runners.list chunked:true, `next` followed: (runners, replies)."""
+        runners, replies, marker = [], [], None
+        while len(replies) < max_parts:
+            body = {"prefix": prefix, "chunked": True}
+            if marker:
+                body["marker"] = marker
+            rep = self.assertOk(w.request("github.runners.list", body, timeout_ms=60000))
+            replies.append(rep)
+            runners += rep["runners"]
+            marker = rep.get("next")
+            if not marker:
+                return runners, replies
+        self.fail("the parts never end")
+
+    def test_list_beyond_one_frame_comes_in_parts(self):
+        """6,500 runners (~1.1 MB) do not fit one 1 MiB bus frame.  Without chunked the
+        list is refused as unavailable before anything is encoded (never `the reply could
+        not be encoded`, never a partial list); with chunked it comes in parts holding
+        every runner exactly once; the unchanged list listed again in parts spends no
+        rate-limit budget; a marker whose listing is gone is conflict."""
+        n = 6500
+        # names and labels of real length: ~175 bytes a runner, ~1.1 MB in all
+        prefix = "t-big-ubuntu-jammy-x64-large-ephemeral-runner-pool-"
+        self.sim.seed_runners(n, prefix, labels=["self-hosted", "linux", "x64", "large", "jammy", "ephemeral"])
+        self.sim.seed_runners(40, "other-")
+        w = self.worker(log_level="info")
+        t0 = time.monotonic()
+        rep = w.request("github.runners.list", {"prefix": prefix}, timeout_ms=60000)
+        self.assertFalse(rep.get("ok"), "the whole list came in one reply of %d runners"
+                         % len(rep.get("body", {}).get("runners", [])))
+        err = self.assertErr(rep, "unavailable")
+        t_refused = time.monotonic() - t0
+        self.assertIn("%d runners do not fit one reply; ask with chunked:true" % n, err["message"])
+        self.sim.ctl("POST", "/counters/reset", {})
+
+        t0 = time.monotonic()
+        runners, replies = self.list_in_parts(w, prefix)
+        t_first = time.monotonic() - t0
+        names = [r["name"] for r in runners]
+        self.assertEqual(len(names), n)
+        self.assertEqual(len(set(names)), n, "a runner came twice")
+        self.assertTrue(set(names) == {"%s%05d" % (prefix, i) for i in range(n)}, "not the seeded runners")
+        total = len(json.dumps(runners, separators=(",", ":")))
+        self.assertGreater(total, 1024 * 1024, "the list would have fitted one frame")
+        self.assertGreaterEqual(len(replies), 2)
+        self.assertNotIn("next", replies[-1])
+        for rep in replies:            # each part well inside the frame
+            self.assertLess(len(json.dumps(rep, separators=(",", ":"))), 800 * 1024)
+        # every page was fetched by the unavailable call (ETags kept): already free here
+        c = self.sim.counters()["rate_limit"]
+        self.assertEqual(c["used_total"], 0, c)
+
+        # the unchanged list again, in parts: every page a 304, no budget spent
+        t0 = time.monotonic()
+        again, replies2 = self.list_in_parts(w, prefix)
+        t_again = time.monotonic() - t0
+        self.assertTrue([r["name"] for r in again] == names, "the second listing differs")
+        self.assertTrue(all(rep["etag_hit"] for rep in replies2))
+        c = self.sim.counters()["rate_limit"]
+        self.assertEqual(c["used_total"], 0, "an unchanged list spent rate-limit budget")
+        self.assertGreaterEqual(c["not_modified"], n // 100 * 2)
+
+        # markers of a listing that is over, made up, or of another prefix: conflict
+        stale = replies[0]["next"]
+        err = self.assertErr(w.request("github.runners.list", {"prefix": prefix, "marker": stale}),
+                             "conflict")
+        self.assertIn("list again from the start", err["message"])
+        self.assertErr(w.request("github.runners.list", {"prefix": prefix, "marker": "nonsense"}),
+                       "conflict")
+        first = self.assertOk(w.request("github.runners.list", {"prefix": prefix, "chunked": True},
+                                        timeout_ms=60000))
+        err = self.assertErr(w.request("github.runners.list", {"prefix": "t-", "marker": first["next"]}),
+                             "conflict")
+        self.assertIn("another prefix", err["message"])
+        # ... which does not spoil the listing in progress
+        rest = self.assertOk(w.request("github.runners.list", {"prefix": prefix, "marker": first["next"]}))
+        self.assertEqual(len(first["runners"]) + len(rest["runners"]), n)
+
+        # a list that fits is one reply, chunked or not, and keeps nothing
+        small = self.assertOk(w.request("github.runners.list", {"prefix": "other-", "chunked": True}))
+        self.assertEqual(len(small["runners"]), 40)
+        self.assertNotIn("next", small)
+        self.assertEqual(len(self.assertOk(w.request("github.runners.list", {"prefix": "other-"}))["runners"]), 40)
+        self.assertNotIn("could not be encoded", w.logtext())
+        sys.stderr.write("\n[runners.list] %d runners: unavailable in %.2fs; chunked %d parts (%s) in %.2fs; "
+                         "again (304s) in %.2fs\n" % (n, t_refused, len(replies),
+                                                      "+".join(str(len(r["runners"])) for r in replies),
+                                                      t_first, t_again))
+
     def test_repo_and_enterprise_paths(self):
         for path, scope in ((REPO, "repo:" + REPO), ("enterprise:" + ENTERPRISE, "enterprise:" + ENTERPRISE)):
             with self.subTest(path=path):

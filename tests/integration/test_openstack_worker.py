@@ -302,6 +302,37 @@ class OpenstackWorkerTest(unittest.TestCase):
         self.assertEqual(self.sim.requests("nova GET /flavors"), 1)
         self.assertEqual(self.sim.requests("neutron GET /v2.0/networks"), 1)
 
+    def test_delete_touches_only_this_managers_servers(self):
+        seeded = self.sim.ctl("POST", "/seed", {"servers": [
+            {"name": "itest-d-ours", "metadata": {"ghr-manager": MANAGER}},
+            {"name": "itest-d-theirs", "metadata": {"ghr-manager": "other"}},
+            {"name": "itest-d-nobody", "metadata": {}}]})
+        ids = {s["name"]: s["id"] for s in self.sim.servers()}
+        w = self.worker()
+        for name in ("itest-d-theirs", "itest-d-nobody"):
+            msg = self.err(w.send("os.server.delete", {"id": ids[name]}), "forbidden")
+            self.assertIn("not this manager's", msg)
+        self.assertEqual(self.sim.requests("nova DELETE /servers/{id}"), 0)
+        self.ok(w.send("os.server.delete", {"id": ids["itest-d-ours"]}))      # unseen: checked with a GET
+        wait_until(lambda: not self.sim.servers("itest-d-ours"))
+        self.ok(w.send("os.server.delete", {"id": ids["itest-d-ours"]}))      # gone: 404 on the GET is success
+        self.assertEqual(sorted(s["name"] for s in self.sim.servers()), ["itest-d-nobody", "itest-d-theirs"])
+        # a server seen in our listing is deleted without a GET
+        sid = self.ok(w.send("os.server.create", create_body("itest-d-new")))["id"]
+        self.ok(w.send("os.servers.list", {"prefix": "itest-"}))
+        gets = self.sim.requests("nova GET /servers/{id}")
+        self.ok(w.send("os.server.delete", {"id": sid}))
+        self.assertEqual(self.sim.requests("nova GET /servers/{id}"), gets)
+
+    def test_flavors_are_found_on_every_page(self):
+        self.sim.ctl("POST", "/knobs", {"nova_max_limit": 1})
+        w = self.worker()
+        names = sorted(f["name"] for f in self.ok(w.send("os.flavors.list"))["flavors"])
+        self.assertEqual(names, ["medium", "small"])
+        self.ok(w.send("os.server.create", create_body("itest-fl-1", flavor="medium")))
+        [s] = self.sim.servers("itest-fl-1")
+        self.assertEqual(s["flavor"], "medium")
+
     def test_image_replaced_under_the_same_name_is_resolved_again(self):
         [old] = self.sim.ctl("POST", "/seed", {"images": [{"name": "itest-img"}]})["images"]
         w = self.worker()
@@ -327,34 +358,64 @@ class OpenstackWorkerTest(unittest.TestCase):
         self.ok(w.send("os.server.create", create_body("itest-n-2", network="auto")))
         self.assertEqual(len(self.sim.servers()), 2)
 
+    def lost_reply(self, then, **params):
+        self.sim.ctl("DELETE", "/faults")
+        params.update({"then": then, "ms": 5000})
+        self.sim.ctl("POST", "/faults", {"kind": "lost_reply", "service": "nova", "method": "POST",
+                                         "path": "/servers$", "count": 1, "params": params})
+
     def test_lost_reply_create_makes_exactly_one_vm(self):
         for then in ("reset", "error", "hang"):
             with self.subTest(then=then):
-                self.sim.ctl("DELETE", "/faults")
-                self.sim.ctl("POST", "/faults", {"kind": "lost_reply", "service": "nova", "method": "POST",
-                                                 "path": "/servers$", "count": 1,
-                                                 "params": {"then": then, "ms": 5000}})
+                self.sim.ctl("POST", "/counters/reset")
+                self.lost_reply(then)
                 w = self.worker(config={"timeout": 1000})
                 name = "itest-lost-" + then
                 sid = self.ok(w.send("os.server.create", create_body(name), timeout_ms=20000))["id"]
                 got = self.sim.servers(name)
                 self.assertEqual([s["id"] for s in got], [sid])
-                self.assertEqual(self.sim.counters()["events"].get("lost_replies"), 1 + ("reset", "error", "hang").index(then))
+                self.assertEqual(self.sim.counters()["events"].get("lost_replies"), 1)
+                self.assertEqual(self.sim.requests("nova POST /servers"), 1)
 
-    def test_create_5xx_before_anything_happened_is_created_once(self):
+    def test_lost_reply_server_that_shows_late_is_found_not_made_twice(self):
+        # nova-api still inside the create: the server shows only after the first look-up
+        for then in ("reset", "error", "hang"):
+            with self.subTest(then=then):
+                self.sim.ctl("POST", "/counters/reset")
+                self.lost_reply(then, delay_ms=1800 if then == "hang" else 700)
+                w = self.worker(config={"timeout": 1000})
+                name = "itest-late-" + then
+                sid = self.ok(w.send("os.server.create", create_body(name), timeout_ms=20000))["id"]
+                self.assertEqual([s["id"] for s in self.sim.servers(name)], [sid])
+                self.assertEqual(self.sim.requests("nova POST /servers"), 1)
+                self.assertGreaterEqual(self.sim.requests("nova GET /servers/detail"), 3)  # check + 2 look-ups
+
+    def test_lost_reply_server_that_shows_later_still_is_unknown_not_made_twice(self):
+        for then in ("reset", "error", "hang"):
+            with self.subTest(then=then):
+                self.sim.ctl("POST", "/counters/reset")
+                self.lost_reply(then, delay_ms=8000)
+                w = self.worker(config={"timeout": 1000})
+                name = "itest-later-" + then
+                msg = self.err(w.send("os.server.create", create_body(name), timeout_ms=20000), "unavailable")
+                self.assertIn("create outcome unknown", msg)
+                self.assertEqual(self.sim.requests("nova POST /servers"), 1)
+                self.assertEqual(len(self.sim.servers(name)), 1)      # made once, shown later
+                # a create retried by the caller finds it once it shows: still one VM
+                wait_until(lambda: self.ok(w.send("os.servers.list", {"prefix": name}))["servers"], timeout=15)
+                self.err(w.send("os.server.create", create_body(name)), "conflict")
+                self.assertEqual(len(self.sim.servers(name)), 1)
+
+    def test_create_5xx_is_not_sent_again(self):
+        # a 5xx may come after nova-api recorded the server: never POST again
         self.sim.ctl("POST", "/faults", {"kind": "error", "service": "nova", "method": "POST", "path": "/servers$",
                                          "count": 1, "params": {"status": 503}})
         w = self.worker()
-        sid = self.ok(w.send("os.server.create", create_body("itest-5xx")))["id"]
-        self.assertEqual([s["id"] for s in self.sim.servers("itest-5xx")], [sid])
-        self.assertEqual(self.sim.requests("nova POST /servers"), 2)
-
-    def test_create_failing_twice_is_unavailable_and_makes_nothing(self):
-        self.sim.ctl("POST", "/faults", {"kind": "error", "service": "nova", "method": "POST", "path": "/servers$",
-                                         "count": 2, "params": {"status": 500}})
-        w = self.worker()
-        self.err(w.send("os.server.create", create_body("itest-fail")), "unavailable")
-        self.assertEqual(self.sim.servers("itest-fail"), [])
+        msg = self.err(w.send("os.server.create", create_body("itest-5xx")), "unavailable")
+        self.assertIn("create outcome unknown", msg)
+        self.assertEqual(self.sim.servers("itest-5xx"), [])
+        self.assertEqual(self.sim.requests("nova POST /servers"), 1)
+        self.assertEqual(self.sim.requests("nova GET /servers/detail"), 3)    # check + 2 look-ups
 
     def test_quota_exhaustion_is_unavailable_with_the_clouds_message(self):
         self.sim.ctl("POST", "/knobs", {"quota_instances": 2})
@@ -415,6 +476,42 @@ class OpenstackWorkerTest(unittest.TestCase):
         self.assertEqual(self.sim.requests("nova GET /servers/detail"), 2 * one_listing)
         self.err(w.send("os.servers.list", {"prefix": "itest-", "marker": "no-such-id"}), "conflict")
 
+    def chunked(self, w, marker=None):
+        body = {"prefix": "itest-", "chunked": True}
+        if marker:
+            body["marker"] = marker
+        r = self.ok(w.send("os.servers.list", body))
+        return [s["id"] for s in r["servers"]], r.get("next")
+
+    def test_two_chunked_listings_at_once_never_mix(self):
+        self.sim.ctl("POST", "/seed", {"servers": {"count": 3500, "name_prefix": "itest-two-",
+                                                   "metadata": {"ghr-manager": MANAGER, "ghr-pool": "p",
+                                                                "ghr-created": "2026-11-23T00:00:00Z"}}})
+        w = self.worker()
+        a_ids, a_next = self.chunked(w)
+        self.assertTrue(a_next)
+        # the oldest servers (the last part of a listing) go before a second listing starts
+        oldest = [s["id"] for s in self.sim.servers() if s["name"].startswith("itest-two-")][:5]
+        self.assertNotIn(oldest[0], a_ids)
+        for sid in oldest:
+            self.ok(w.send("os.server.delete", {"id": sid}))
+        wait_until(lambda: not set(oldest) & {s["id"] for s in self.sim.servers()})
+        b_ids, b_next = self.chunked(w)
+        self.assertTrue(b_next)
+        for _ in range(10):          # the two listings' parts interleaved
+            if a_next:
+                part, a_next = self.chunked(w, a_next)
+                a_ids += part
+            if b_next:
+                part, b_next = self.chunked(w, b_next)
+                b_ids += part
+        self.assertFalse(a_next or b_next)
+        self.assertEqual(len(set(a_ids)), 3500)       # A: its own snapshot, taken before the deletes
+        self.assertEqual(len(a_ids), 3500)
+        self.assertEqual(len(set(b_ids)), 3495)
+        self.assertEqual(len(b_ids), 3495)
+        self.assertFalse(set(oldest) & set(b_ids))
+
     def test_idempotent_calls_retry_transient_faults(self):
         w = self.worker()
         self.ok(w.send("os.quota"))
@@ -462,6 +559,31 @@ class OpenstackWorkerTest(unittest.TestCase):
         self.ok(w.send("os.image.delete", {"id": iid}))
         self.ok(w.send("os.image.delete", {"id": iid}))   # gone already: success
         self.err(w.send("os.image.get", {"id": iid}), "not_found")
+
+    def test_images_of_this_project_win_over_newer_public_ones(self):
+        other = "b2c6d3e6f0a34c0fa1c0b7f1d1e2f3a4"
+        [theirs_tag, theirs_name] = self.sim.ctl("POST", "/seed", {"images": [
+            {"name": "their-runner", "visibility": "public", "owner": other, "tags": ["ghr-runner"]},
+            {"name": "ghr-runner-image", "visibility": "public", "owner": other}]})["images"]
+        ours = "5c1d2e3f-4a5b-4c6d-9e8f-7a6b5c4d3e2f"     # the simulator's private ghr-runner-image
+        w = self.worker()
+        self.assertEqual([i["id"] for i in self.ok(w.send("os.images.list", {"tag": "ghr-runner"}))["images"]], [ours])
+        self.assertEqual([i["id"] for i in self.ok(w.send("os.images.list", {"name": "ghr-runner-image"}))["images"]],
+                         [ours])
+        # a name none of ours has: public images are fine (a base image)
+        self.assertEqual(len(self.ok(w.send("os.images.list", {"name": "ubuntu-22.04"}))["images"]), 1)
+        for image in ("tag:ghr-runner", "ghr-runner-image"):
+            name = "itest-own-%d" % len(image)
+            self.ok(w.send("os.server.create", create_body(name, image=image)))
+            [s] = self.sim.servers(name)
+            self.assertEqual(s["image"], ours, image)
+        self.ok(w.send("os.server.create", create_body("itest-own-pub", image="ubuntu-22.04")))
+        # a tag only another project uses does not resolve
+        self.ok(w.send("os.image.delete", {"id": ours}))
+        msg = self.err(w.send("os.server.create", create_body("itest-own-x", image="tag:ghr-runner")), "bad_request")
+        self.assertIn("no active image tagged", msg)
+        self.assertNotIn(theirs_tag, [s["image"] for s in self.sim.servers()])
+        self.assertNotIn(theirs_name, [s["image"] for s in self.sim.servers()])
 
     # ---- secrets --------------------------------------------------------------------
 

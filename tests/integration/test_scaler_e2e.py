@@ -177,14 +177,22 @@ class TwoManagers(unittest.TestCase):
 
 class LargeFleet(unittest.TestCase):
     SEEDED = 3200       # ~330 bytes a server: more than one 1 MiB bus frame's budget holds
+    FOREIGN = 6000      # runners under the manager's prefix that are nobody's: ~180 bytes each
 
     def test_server_list_in_parts_is_followed_to_the_end(self):
-        """A fleet whose server list does not fit one bus frame is listed in parts
-        (os.servers.list chunked:true, following `next`) and reconciled only once the
-        list is complete: with min_idle equal to the seeded fleet, a scaler that saw only
-        the first part would create the rest again."""
+        """A fleet whose server list and runner list do not fit one bus frame is listed in
+        parts (os.servers.list and github.runners.list chunked:true, following `next`)
+        and reconciled only once both lists are complete: with min_idle equal to the
+        seeded fleet, a scaler that saw only the first part of either would create the
+        rest again or not count them idle.  The foreign runners come first in GitHub's
+        order, so the fleet's own runners are in the later part."""
         n = self.SEEDED
         with Sim() as sim:
+            # names that do not parse as this manager's (no 8-hex suffix): never touched
+            sim.post("/seed", {"runners": {
+                "count": self.FOREIGN, "name_prefix": "t-zz-foreign-runner-of-nobody-padding-",
+                "scope": "org:ghr-org", "status": "offline",
+                "labels": ["self-hosted", "linux", "x64", "large", "jammy", "ephemeral"]}})
             sim.post("/seed", {"servers": {
                 "count": n, "name_prefix": "t-small-", "status": "ACTIVE",
                 "metadata": {"ghr-manager": "t", "ghr-pool": "small"}, "with_runners": True,
@@ -199,15 +207,21 @@ class LargeFleet(unittest.TestCase):
                 out = wait_until(reconciled, 60, "a reconcile with both lists complete")
                 creates = [a for a in out["actions"] if a["action"] == "create"]
                 self.assertEqual(creates, [], "created runners that exist: the list was cut short")
+                self.assertEqual(out["actions"], [], "acted on a complete, steady fleet")
                 rc, pools = g.ctl("pools")
                 self.assertEqual(rc, 0, pools)
                 self.assertEqual(pools["pools"][0]["counts"]["idle"], n, pools)
                 self.assertEqual(create_requests(sim), 0)
-                # the scaler really took more than one part
-                parts = [int(x.split("=")[1]) for x in g.log().split()
-                         if x.startswith("server_parts=")]
+                # the scaler really took more than one part of each list
+                log = g.log().split()
+                parts = [int(x.split("=")[1]) for x in log if x.startswith("server_parts=")]
                 self.assertTrue(parts and max(parts) >= 2, f"server_parts seen: {parts[-5:]}")
-                drain(self, g, sim, timeout=240)
+                rparts = [int(x.split("=")[1]) for x in log if x.startswith("runner_parts=")]
+                self.assertTrue(rparts and max(rparts) >= 2, f"runner_parts seen: {rparts[-5:]}")
+                # the foreign runners are left alone
+                _, runners = sim_view(sim, "t-zz-")
+                self.assertEqual(len(runners), self.FOREIGN)
+                drain(self, g, sim, prefix="t-small-", timeout=240)
 
 
 if __name__ == "__main__":

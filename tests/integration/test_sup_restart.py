@@ -52,6 +52,10 @@ class Restart(unittest.TestCase):
             # an operator restart lifts the failed state (and it fails again here)
             rc, _ = g.ctl("restart", "fake.2")
             self.assertEqual(rc, 0)
+            w = wait_until(lambda: (lambda w: w["state"] == "failed" and w["restarts"] == 6 and w)(
+                g.worker("fake.2")), 15, "fake.2 failed again after 3 more restarts")
+            self.assertEqual(w["pid"], 0)
+            self.assertEqual(g.worker("fake.1")["state"], "ready")
             g.stop()
 
     def test_essential_worker_failing_stops_ghrd_with_1(self):
@@ -68,7 +72,12 @@ class Restart(unittest.TestCase):
                            10, "fake.2 failed")
             self.assertEqual(w["restarts"], 0)
             self.assertEqual(w["last_exit"], "configuration error (exited 78)")
-            time.sleep(0.5)   # give a wrong restart the chance to happen
+            # the decision is logged when the exit is handled, in the same step as any
+            # restart would be: once the line is there, a restart would be too
+            log = wait_until(lambda: (lambda t: 'msg="worker failed, not restarting" worker=fake.2'
+                                      in t and t)(g.log()), 5, "the no-restart decision logged")
+            self.assertEqual(log.count('msg="worker started" worker=fake.2'), 1)
+            self.assertNotIn('msg="restarting worker" worker=fake.2', log)
             self.assertEqual(g.worker("fake.2")["restarts"], 0)
             g.stop()
 
@@ -111,6 +120,44 @@ class Restart(unittest.TestCase):
             self.assertLess(took, 5)
             self.assertFalse(pid_alive(pid))
             self.assertIn("did not stop in time", g.log())
+
+    def test_second_restart_of_a_stopping_worker_keeps_its_kill_timer(self):
+        with Ghrd(fake(["--ignore-term"], shutdown_timeout="700ms")) as g:
+            old = g.worker("fake")["pid"]
+            t0 = time.monotonic()
+            self.assertEqual(g.ctl("restart", "fake")[0], 0)
+            self.assertEqual(g.worker("fake")["state"], "stopping")
+            self.assertEqual(g.ctl("restart", "fake")[0], 0)   # again, while stopping
+            wait_until(lambda: (lambda w: w["state"] == "ready" and w["pid"] != old)(
+                g.worker("fake")), 5, "killed after its shutdown timeout and started again")
+            self.assertLess(time.monotonic() - t0, 3)
+            self.assertFalse(pid_alive(old))
+            self.assertEqual(g.stop(timeout=10), 0)
+
+    def test_restart_during_shutdown_does_not_hang_it(self):
+        with Ghrd(fake(["--ignore-term"], shutdown_timeout="700ms")) as g:
+            g.proc.send_signal(signal.SIGTERM)
+            wait_until(lambda: g.worker("fake")["state"] == "stopping", 5, "fake stopping")
+            self.assertEqual(g.ctl("restart", "fake")[0], 0)
+            self.assertEqual(g.wait_exit(5), 0)
+
+    def test_sighup_to_a_worker_reopens_its_log_and_keeps_it(self):
+        with Ghrd(fake([])) as g:
+            pid = g.worker("fake")["pid"]
+            os.kill(pid, signal.SIGHUP)
+            wait_until(lambda: 'worker=fake level=info msg="log file reopened"' in g.log(), 5,
+                       "the worker's reopen logged")
+            w = g.worker("fake")
+            self.assertEqual((w["pid"], w["state"], w["restarts"]), (pid, "ready", 0))
+            self.assertEqual(g.call("fake.echo", {"j": 1}), (0, {"j": 1}))
+            g.stop()
+
+    def test_worker_has_a_session_of_its_own(self):
+        with Ghrd(fake([])) as g:
+            pid = g.worker("fake")["pid"]
+            self.assertEqual(os.getsid(pid), pid)
+            self.assertNotEqual(os.getsid(pid), os.getsid(g.proc.pid))
+            g.stop()
 
     def test_never_ready_worker_is_killed_after_ready_timeout(self):
         cfg = fake(["--ready-delay", "100000"])

@@ -232,7 +232,7 @@ class Privileges(unittest.TestCase):
                 self.assertEqual(st["Gid"].split()[:3], [str(nobody.pw_gid)] * 3, w["name"])
                 self.assertEqual(st["NoNewPrivs"].strip(), "1")
                 self.assertEqual(st["Groups"].strip(), str(nobody.pw_gid))
-            self.assertEqual(oct(os.stat(g.run_dir).st_mode & 0o777), "0o750")
+            self.assertEqual(oct(os.stat(g.run_dir).st_mode & 0o777), "0o751")
             self.assertEqual(os.stat(os.path.join(g.run_dir, "bus")).st_gid, nobody.pw_gid)
             self.assertEqual(g.call("fake.echo", {"j": 5}), (0, {"j": 5}))
             g.stop()

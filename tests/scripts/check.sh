@@ -1,7 +1,8 @@
 #!/bin/sh
 # Static checks of the shell that ghr ships: the runner boot script as rendered with
 # several hostile configurations (by the unit runner's sc_userdata_samples suite), and
-# every scripts/*.sh, through `sh -n` and `shellcheck -s sh`.
+# every scripts/*.sh, through `sh -n` and `shellcheck -s sh`; and the boot script's
+# endings, run in a sandbox (tests/scripts/boot_sandbox.sh).
 # Prints one line per check and a closing `scripts: N passed, N failed`; exits 1 on any
 # failure.
 set -u
@@ -40,6 +41,16 @@ for f in "$out"/user-data-*.sh; do
 	check "sh -n $name" sh -n "$f"
 	check "shellcheck $name" shellcheck -s sh "$f"
 done
+# How the boot script ends, run in a sandbox with stubbed system commands: it powers the
+# VM off exactly once whether run.sh succeeds, fails, or a step before it fails, and
+# redirects to aproxy only once aproxy is configured.
+for sc in job-ok job-fails boot-fails; do
+	check "boot sandbox defaults $sc" sh "$here/tests/scripts/boot_sandbox.sh" "$out/user-data-defaults.sh" "$sc"
+done
+for sc in aproxy-ok aproxy-fails; do
+	check "boot sandbox aproxy $sc" sh "$here/tests/scripts/boot_sandbox.sh" "$out/user-data-aproxy.sh" "$sc"
+done
+check "shellcheck tests/scripts/boot_sandbox.sh" shellcheck -s sh "$here/tests/scripts/boot_sandbox.sh"
 for f in "$here"/scripts/*.sh; do
 	check "sh -n scripts/$(basename "$f")" sh -n "$f"
 	check "shellcheck scripts/$(basename "$f")" shellcheck -s sh "$f"

@@ -154,6 +154,20 @@ class Faults(T.SimTestCase):
         self.assertEqual(self.gh("GET", "/orgs/ghr-org/actions/runners?name=lost-r").json["total_count"], 1)
         self.assertEqual(self.counters()["events"]["lost_replies"], 2)
 
+    def test_lost_reply_delay_hides_the_server_for_a_while(self):
+        self.token()
+        self.fault(kind="lost_reply", service="nova", method="POST", path="/servers$", count=1,
+                   params={"then": "error", "status": 500, "delay_ms": 400})
+        t0 = time.monotonic()
+        self.assertEqual(self.create_server("ghr-late-1").status, 500)
+        listed = lambda: self.nova("GET", "/servers/detail?name=%5Eghr-late-1%24").json["servers"]
+        self.assertEqual(listed(), [], "not shown yet")
+        [s] = [x for x in self.cj("GET", "/state")["servers"] if x["name"] == "ghr-late-1"]
+        self.assertEqual(self.nova("GET", "/servers/" + s["id"]).status, 404)
+        T.wait_for(listed, timeout=5, what="the delayed server shows")
+        self.assertGreaterEqual(time.monotonic() - t0, 0.4)
+        self.assertEqual(self.nova("GET", "/servers/" + s["id"]).status, 200)
+
     def test_vm_error_stuck_and_no_runner(self):
         self.fault(kind="vm_error", service="nova", count=1, params={"code": 500, "message": "boom"})
         e = self.create_server("err").json["server"]["id"]

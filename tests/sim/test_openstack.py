@@ -199,6 +199,18 @@ class Nova(T.SimTestCase):
         self.assertEqual(len(r.json["servers"]), 7)
         self.assertIn("servers_links", r.json)
 
+    def test_flavor_pagination(self):
+        self.cj("POST", "/knobs", {"nova_max_limit": 1})
+        for path in ("/flavors", "/flavors/detail"):
+            r = self.nova("GET", path)
+            self.assertEqual(len(r.json["flavors"]), 1)
+            href = r.json["flavors_links"][0]["href"]
+            self.assertIn("marker=" + r.json["flavors"][0]["id"], href)
+            r2 = self.nova("GET", path + "?marker=" + r.json["flavors"][0]["id"])
+            self.assertEqual(len(r2.json["flavors"]), 1)
+            self.assertNotEqual(r2.json["flavors"][0]["id"], r.json["flavors"][0]["id"])
+        self.assertEqual(self.nova("GET", "/flavors?marker=nope").status, 400)
+
     def test_other_project_invisible(self):
         self.cj("POST", "/seed", {"servers": {"count": 2, "name_prefix": "theirs-"},
                                   "project_id": "b2c6d3e6f0a34c0fa1c0b7f1d1e2f3a4"})

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <yaml.h>
 
 #include "common/clouds.h"
 #include "tests/unit/unit.h"
@@ -217,6 +218,34 @@ static void test_clouds_wipe_overwrites_secrets(void)
 	json_decref(pw);
 }
 
+static int holds(const unsigned char *start, const unsigned char *end, const char *what)
+{
+	return start && end > start && memmem(start, (size_t)(end - start), what, strlen(what)) != NULL;
+}
+
+/* libyaml's own copies of the input (the file, password included) are wiped. */
+static void test_clouds_wipe_parser_buffers(void)
+{
+	static const char text[] = "clouds:\n  c:\n    auth:\n      password: pw-Sentinel-4711\n      x: [unclosed\n";
+	for (int broken = 0; broken < 2; broken++) {
+		yaml_parser_t p;
+		yaml_document_t doc;
+		CU_ASSERT_FATAL(yaml_parser_initialize(&p));
+		yaml_parser_set_input_string(&p, (const unsigned char *)text, broken ? sizeof text - 1 : (size_t)(strstr(text, "      x:") - text));
+		int loaded = yaml_parser_load(&p, &doc);
+		CU_ASSERT_EQUAL(loaded, !broken);
+		/* the test sees the copies it is about */
+		CU_ASSERT(holds(p.raw_buffer.start, p.raw_buffer.end, "pw-Sentinel-4711"));
+		CU_ASSERT(holds(p.buffer.start, p.buffer.end, "pw-Sentinel-4711"));
+		os_clouds_wipe_parser(&p);
+		CU_ASSERT(!holds(p.raw_buffer.start, p.raw_buffer.end, "pw-Sentinel-4711"));
+		CU_ASSERT(!holds(p.buffer.start, p.buffer.end, "pw-Sentinel-4711"));
+		if (loaded)
+			yaml_document_delete(&doc);
+		yaml_parser_delete(&p);
+	}
+}
+
 UNIT_SUITE(clouds,
 	UNIT_TEST(test_clouds_password_by_name),
 	UNIT_TEST(test_clouds_domain_fallback_and_interface),
@@ -226,4 +255,5 @@ UNIT_SUITE(clouds,
 	UNIT_TEST(test_clouds_user_by_name_needs_domain),
 	UNIT_TEST(test_clouds_errors),
 	UNIT_TEST(test_clouds_file_and_search),
-	UNIT_TEST(test_clouds_wipe_overwrites_secrets))
+	UNIT_TEST(test_clouds_wipe_overwrites_secrets),
+	UNIT_TEST(test_clouds_wipe_parser_buffers))

@@ -5,6 +5,10 @@
 #include <string.h>
 
 #include "tests/unit/unit.h"
+#include <curl/curl.h>
+
+#include "common/http.h"
+#include "workers/openstack/os.h"
 #include "workers/openstack/os_parse.h"
 
 static char err[512];
@@ -140,9 +144,109 @@ static void test_os_token_garbage(void)
 static void test_os_token_renew_at(void)
 {
 	/* an hour-long token: 5 minutes before; a 2-second one: halfway */
-	CU_ASSERT_EQUAL(os_token_renew_at(0, 3600000), 3600000 - 300000);
-	CU_ASSERT_EQUAL(os_token_renew_at(1000, 3000), 2000);
-	CU_ASSERT_EQUAL(os_token_renew_at(-1, 3600000), 3300000);
+	CU_ASSERT_EQUAL(os_token_renew_at(0, 3600000, 5), 3600000 - 300000);
+	CU_ASSERT_EQUAL(os_token_renew_at(1000, 3000, 1500), 1000 + 1600);
+	CU_ASSERT_EQUAL(os_token_renew_at(-1, 3600000, 0), 3300000);
+}
+
+/* A short token without issued_at is renewed at 80% of the life it had when it came,
+ * not before every call (expires - 5 min would be in the past). */
+static void test_os_token_renew_short_without_issued(void)
+{
+	int64_t now = 1000000000;
+	CU_ASSERT_EQUAL(os_token_renew_at(-1, now + 120000, now), now + 96000);
+	CU_ASSERT(os_token_renew_at(-1, now + 2000, now) > now);
+	CU_ASSERT_EQUAL(os_token_renew_at(-1, now + 2000, now), now + 1600);
+	CU_ASSERT_EQUAL(os_token_renew_at(now, now + 240000, now + 7), now + 192000);
+	/* already expired when it came: renew at once, never later than expiry */
+	CU_ASSERT(os_token_renew_at(-1, now - 10, now) <= now);
+}
+
+static void test_os_compute_urls(void)
+{
+	char base[256], ver[256];
+	static const struct { const char *in, *base, *ver; } cases[] = {
+		{ "http://h:8774/v2.1", "http://h:8774/v2.1", "http://h:8774/v2.1/" },
+		{ "http://h:8774/v2.1/7936cdd3", "http://h:8774/v2.1/7936cdd3", "http://h:8774/v2.1/" },
+		{ "http://h:8774/v2/7936cdd3", "http://h:8774/v2.1/7936cdd3", "http://h:8774/v2.1/" },
+		{ "https://cloud/compute/v2/7936cdd3", "https://cloud/compute/v2.1/7936cdd3", "https://cloud/compute/v2.1/" },
+		{ "https://cloud/compute/v2.1", "https://cloud/compute/v2.1", "https://cloud/compute/v2.1/" },
+		{ "https://cloud/v2x/compute", "https://cloud/v2x/compute", "https://cloud/v2x/compute/" },
+		{ "https://v2.1.example/nova", "https://v2.1.example/nova", "https://v2.1.example/nova/" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		CU_ASSERT_EQUAL_FATAL(os_compute_urls(cases[i].in, base, sizeof base, ver, sizeof ver), 0);
+		CU_ASSERT_STRING_EQUAL(base, cases[i].base);
+		CU_ASSERT_STRING_EQUAL(ver, cases[i].ver);
+	}
+	CU_ASSERT_EQUAL(os_compute_urls("http://h/v2/p", base, 8, ver, sizeof ver), -1);
+}
+
+/* Servers Nova cannot describe fail the page: a partial list must not pass for whole. */
+static void test_os_servers_page_partial(void)
+{
+	static const char *const pages[] = {
+		/* 2.69+: a server of an unreachable cell */
+		"{\"servers\":[{\"id\":\"a\",\"name\":\"n\",\"status\":\"ACTIVE\"},"
+		"{\"id\":\"b\",\"status\":\"UNKNOWN\",\"tenant_id\":\"t\",\"created\":\"2020-01-01T00:00:00Z\"}]}",
+		/* only malformed servers */
+		"{\"servers\":[{\"name\":\"x\"},{\"id\":3}],\"servers_links\":[{\"rel\":\"next\",\"href\":\"h\"}]}",
+	};
+	int next;
+	char last[64];
+	for (size_t i = 0; i < 2; i++) {
+		json_t *r = json_loads(pages[i], 0, NULL), *out = json_array();
+		CU_ASSERT_EQUAL(os_parse_servers_page(r, NULL, out, &next, last, sizeof last, err, sizeof err), -2);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "partial"));
+		if (i == 0)
+			CU_ASSERT_PTR_NOT_NULL(strstr(err, "UNKNOWN"));
+		json_decref(out);
+		json_decref(r);
+	}
+}
+
+static void test_os_servers_next_step(void)
+{
+	CU_ASSERT_EQUAL(os_servers_next_step(0, 5, "e", "", 1, 10, err, sizeof err), OS_PAGE_LAST);
+	CU_ASSERT_EQUAL(os_servers_next_step(1, 0, "", "m", 2, 10, err, sizeof err), OS_PAGE_LAST);
+	CU_ASSERT_EQUAL(os_servers_next_step(1, 5, "e", "", 1, 10, err, sizeof err), OS_PAGE_MORE);
+	CU_ASSERT_EQUAL(os_servers_next_step(1, 5, "e", "e", 2, 10, err, sizeof err), OS_PAGE_BROKEN);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "same server"));
+	CU_ASSERT_EQUAL(os_servers_next_step(1, 5, "f", "e", 10, 10, err, sizeof err), OS_PAGE_BROKEN);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "10 pages"));
+	CU_ASSERT_EQUAL(os_servers_next_step(1, 5, "", "e", 2, 10, err, sizeof err), OS_PAGE_BROKEN);
+}
+
+/* Only a POST that provably never left may be sent again. */
+static void test_os_post_outcome(void)
+{
+	struct http_response resp = { 0 };
+	struct os_result r = { 0 };
+	CU_ASSERT_EQUAL(os_post_outcome(&r), OS_POST_REFUSED);          /* never on the wire */
+	r.resp = &resp;
+	static const struct { int curl; long status; enum os_post_outcome want; } cases[] = {
+		{ CURLE_COULDNT_CONNECT, 0, OS_POST_NOT_SENT },
+		{ CURLE_COULDNT_RESOLVE_HOST, 0, OS_POST_NOT_SENT },
+		{ CURLE_OPERATION_TIMEDOUT, 0, OS_POST_UNKNOWN },
+		{ CURLE_RECV_ERROR, 0, OS_POST_UNKNOWN },
+		{ CURLE_GOT_NOTHING, 0, OS_POST_UNKNOWN },
+		{ CURLE_SEND_ERROR, 0, OS_POST_UNKNOWN },
+		{ 0, 500, OS_POST_UNKNOWN },
+		{ 0, 503, OS_POST_UNKNOWN },
+		{ 0, 202, OS_POST_UNKNOWN },     /* no server id in the body */
+		{ 0, 400, OS_POST_REFUSED },
+		{ 0, 403, OS_POST_REFUSED },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		r.transport_error = cases[i].curl;
+		r.status = cases[i].status;
+		CU_ASSERT_EQUAL(os_post_outcome(&r), cases[i].want);
+	}
+	r.transport_error = 0;
+	r.status = 202;
+	r.json = json_loads("{\"server\":{\"id\":\"s1\"}}", 0, NULL);
+	CU_ASSERT_EQUAL(os_post_outcome(&r), OS_POST_CREATED);
+	json_decref(r.json);
 }
 
 static void test_os_microversion(void)
@@ -215,15 +319,12 @@ static void test_os_servers_page_fault_next_and_garbage(void)
 	json_t *page = json_loads("{\"servers\":["
 		"{\"id\":\"a\",\"name\":\"m-p-1\",\"status\":\"ERROR\",\"metadata\":{\"ghr-manager\":\"m\",\"n\":3},"
 		" \"fault\":{\"code\":500,\"message\":\"No valid host was found.\"},\"image\":\"\",\"flavor\":{\"id\":\"f1\"}},"
-		"{\"id\":\"b\",\"name\":7,\"status\":\"ACTIVE\"},"
-		"{\"name\":\"x\",\"status\":\"ACTIVE\"},"
-		"\"junk\", null, 5,"
 		"{\"id\":\"c\",\"name\":\"m-p-2\",\"status\":\"BUILD\",\"metadata\":[],\"addresses\":\"no\"}],"
 		"\"servers_links\":[{\"rel\":\"next\",\"href\":\"http://x/servers/detail?marker=c\"}]}", 0, NULL);
 	json_t *out = json_array();
 	int next = 0;
 	char last[64];
-	CU_ASSERT_EQUAL(os_parse_servers_page(page, "m", out, &next, last, sizeof last, err, sizeof err), 7);
+	CU_ASSERT_EQUAL(os_parse_servers_page(page, "m", out, &next, last, sizeof last, err, sizeof err), 2);
 	CU_ASSERT_EQUAL(next, 1);
 	CU_ASSERT_STRING_EQUAL(last, "c");
 	CU_ASSERT_EQUAL_FATAL(json_array_size(out), 1);
@@ -235,6 +336,19 @@ static void test_os_servers_page_fault_next_and_garbage(void)
 	CU_ASSERT_PTR_NULL(json_object_get(json_object_get(s, "metadata"), "n"));   /* non-string dropped */
 	json_decref(out);
 	json_decref(page);
+
+	/* an item that is no server makes the page (and so the list) incomplete */
+	static const char *const items[] = { "{\"id\":\"b\",\"name\":7,\"status\":\"ACTIVE\"}",
+		"{\"name\":\"x\",\"status\":\"ACTIVE\"}", "\"junk\"", "null", "5" };
+	for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
+		char text[200];
+		snprintf(text, sizeof text, "{\"servers\":[{\"id\":\"a\",\"name\":\"m-1\",\"status\":\"ACTIVE\"},%s]}", items[i]);
+		page = json_loads(text, 0, NULL);
+		out = json_array();
+		CU_ASSERT_EQUAL(os_parse_servers_page(page, "m", out, &next, last, sizeof last, err, sizeof err), -2);
+		json_decref(out);
+		json_decref(page);
+	}
 
 	static const char *const bad[] = { "{}", "[]", "{\"servers\":{}}", "null", "{\"servers\":\"x\"}" };
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -400,6 +514,11 @@ UNIT_SUITE(os_parse,
 	UNIT_TEST(test_os_catalog_region_and_interface_choice),
 	UNIT_TEST(test_os_token_garbage),
 	UNIT_TEST(test_os_token_renew_at),
+	UNIT_TEST(test_os_token_renew_short_without_issued),
+	UNIT_TEST(test_os_compute_urls),
+	UNIT_TEST(test_os_servers_page_partial),
+	UNIT_TEST(test_os_servers_next_step),
+	UNIT_TEST(test_os_post_outcome),
 	UNIT_TEST(test_os_microversion),
 	UNIT_TEST(test_os_servers_page_samples),
 	UNIT_TEST(test_os_servers_page_fault_next_and_garbage),

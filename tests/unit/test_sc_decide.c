@@ -172,9 +172,15 @@ static const struct ccase ccases[] = {
 	{ "ACTIVE", BOOT_T * 3, 0, SC_SEEN_ONLINE | SC_SEEN_OFFLINE, BOOT_T - 1, 0, SC_OFFLINE, 0 },
 	{ "ACTIVE", BOOT_T * 3, 0, SC_SEEN_ONLINE | SC_SEEN_OFFLINE, BOOT_T + 1, 0, SC_FAILED, 1 },
 	{ "ACTIVE", 1000, 1, SC_SEEN_ONLINE | SC_SEEN_OFFLINE, BOOT_T + 1, 0, SC_IDLE, 0 },
-	/* online once and now gone from GitHub: its job is done */
-	{ "ACTIVE", 5000, -1, SC_SEEN_ONLINE, 0, 0, SC_FINISHED, 1 },
-	{ "ACTIVE", 5000, -1, SC_SEEN_ONLINE | SC_SEEN_BUSY, 0, 0, SC_FINISHED, 1 },
+	/* online once and now gone from GitHub: its job is done -- on the second look in a
+	 * row (a paginated list can skip a runner once); a powered-off VM needs no second */
+	{ "ACTIVE", 5000, -1, SC_SEEN_ONLINE, 0, 0, SC_OFFLINE, 0 },
+	{ "ACTIVE", 5000, -1, SC_SEEN_ONLINE | SC_SEEN_BUSY, 0, 0, SC_BUSY, 0 },
+	{ "ACTIVE", 5000, -1, SC_SEEN_ONLINE | SC_SEEN_GONE, 0, 0, SC_FINISHED, 1 },
+	{ "ACTIVE", 5000, -1, SC_SEEN_ONLINE | SC_SEEN_BUSY | SC_SEEN_GONE, 0, 0, SC_FINISHED, 1 },
+	{ "ACTIVE", 5000, 2, SC_SEEN_ONLINE | SC_SEEN_BUSY | SC_SEEN_GONE, 0, 0, SC_BUSY, 0 },
+	{ "SHUTOFF", 5000, -1, SC_SEEN_ONLINE | SC_SEEN_BUSY, 0, 0, SC_FINISHED, 1 },
+	{ "ERROR", 1000, 2, NOPREV, 0, 0, SC_FAILED, 1 },
 	/* a create in flight protects the name */
 	{ "ACTIVE", 1000, -1, NOPREV, 0, 1, SC_BOOTING, 0 },
 	{ NULL, 0, 0, NOPREV, 0, 1, SC_CREATING, 0 },
@@ -375,20 +381,72 @@ static void test_unknown_pool_target_zero_busy_left(void)
 	sc_plan_free(&p);
 }
 
+/* Two VMs with one name: which one goes is decided, never left to list order. */
+static const struct sc_action *delete_of_vm(const struct sc_plan *p, const char *vm_id)
+{
+	for (size_t k = 0; k < p->nactions; k++)
+		if (p->actions[k].kind == SC_ACT_DELETE && strcmp(p->actions[k].vm_id, vm_id) == 0)
+			return &p->actions[k];
+	return NULL;
+}
+
+struct dupcase {
+	const char *st_a; int64_t age_a;   /* VM "vm-a" */
+	const char *st_b; int64_t age_b;   /* VM "vm-b" */
+	int gh;                            /* -1 none, 0 offline, 1 online, 2 busy */
+	const char *deleted;               /* the VM id deleted, or NULL: none */
+};
+
+static const struct dupcase dupcases[] = {
+	/* runner offline or absent: keep the ACTIVE one, else the older one, else the smaller id */
+	{ "ACTIVE", 1000, "BUILD", 5000, 0, "vm-b" },
+	{ "BUILD", 5000, "ACTIVE", 1000, 0, "vm-a" },
+	{ "ACTIVE", 1000, "ACTIVE", 5000, -1, "vm-a" },
+	{ "ACTIVE", 5000, "ACTIVE", 1000, -1, "vm-b" },
+	{ "ACTIVE", 3000, "ACTIVE", 3000, 0, "vm-b" },
+	{ "ERROR", 9000, "ACTIVE", 1000, 0, "vm-a" },
+	/* runner online or busy: either VM may be running it; nothing that could is deleted */
+	{ "ACTIVE", 1000, "ACTIVE", 5000, 1, NULL },
+	{ "ACTIVE", 5000, "ACTIVE", 1000, 2, NULL },
+	{ "ACTIVE", 1000, "BUILD", 5000, 2, NULL },
+	/* ... but an ERROR or stopped duplicate cannot be, and goes */
+	{ "ACTIVE", 1000, "ERROR", 5000, 2, "vm-b" },
+	{ "SHUTOFF", 1000, "ACTIVE", 5000, 2, "vm-a" },
+};
+
 static void test_duplicate_vm_names_deleted(void)
 {
-	struct world w;
-	w_init(&w);
-	w_pool(&w, "small", 1, 0);
-	w_runner(&w, "small", 1, 1, 1000);
-	w_vm(&w, "small", 1, "ACTIVE", 500);
-	snprintf(w.vms[1].id, sizeof(w.vms[1].id), "vm-dup");
-	struct sc_plan p;
-	run(&w, &p);
-	CU_ASSERT_EQUAL(n_kind(&p, SC_ACT_DELETE, NULL), 1);
-	CU_ASSERT_EQUAL(p.nrows, 1);
-	CU_ASSERT_EQUAL(n_kind(&p, SC_ACT_CREATE, NULL), 0);
-	sc_plan_free(&p);
+	for (size_t i = 0; i < sizeof(dupcases) / sizeof(dupcases[0]); i++) {
+		const struct dupcase *c = &dupcases[i];
+		for (int order = 0; order < 2; order++) {          /* list order never matters */
+			struct world w;
+			w_init(&w);
+			w_pool(&w, "small", 1, 0);
+			w_vm(&w, "small", 1, order ? c->st_b : c->st_a, order ? c->age_b : c->age_a);
+			snprintf(w.vms[0].id, sizeof(w.vms[0].id), "%s", order ? "vm-b" : "vm-a");
+			w_vm(&w, "small", 1, order ? c->st_a : c->st_b, order ? c->age_a : c->age_b);
+			snprintf(w.vms[1].id, sizeof(w.vms[1].id), "%s", order ? "vm-a" : "vm-b");
+			if (c->gh >= 0)
+				w_gh(&w, "small", 1, c->gh);
+			struct sc_plan p;
+			run(&w, &p);
+			CU_ASSERT_EQUAL(p.nrows, 1);
+			const struct sc_action *da = delete_of_vm(&p, "vm-a"), *db = delete_of_vm(&p, "vm-b");
+			int ok = c->deleted ? (strcmp(c->deleted, "vm-a") == 0 ? da && !db : db && !da) : !da && !db;
+			/* the row kept is joined with the VM kept */
+			if (ok && c->deleted)
+				ok = strcmp(p.rows[0].vm_id, c->deleted) != 0;
+			if (!ok) {
+				fprintf(stderr, "\n dup case %zu order %d: deleted a=%d b=%d row vm=%s\n", i, order,
+				        da != NULL, db != NULL, p.rows[0].vm_id);
+				CU_FAIL("duplicate VM choice differs from the table");
+			}
+			/* a duplicate's delete never touches the GitHub runner */
+			if (c->deleted && (da || db) && (da ? da : db)->reason[0] == 's')
+				CU_ASSERT_EQUAL((da ? da : db)->runner_id, 0);
+			sc_plan_free(&p);
+		}
+	}
 }
 
 static void test_foreign_runners_ignored(void)
@@ -484,15 +542,28 @@ static void test_lifecycle_memory_and_events(void)
 	struct sc_seen s3 = *seen_of(&p, "small", 1);
 	sc_plan_free(&p);
 
-	/* 4: runner gone, VM still ACTIVE 20 s later -> finished, runner_stop once */
+	/* 4a: runner missing from one list, VM still ACTIVE: still busy, nothing deleted */
+	w_init(&w);
+	w.now += 15000;
+	w_pool(&w, "small", 1, 1);
+	w_vm(&w, "small", 1, "ACTIVE", 50000);
+	w.seen[w.nseen++] = s3;
+	run(&w, &p);
+	CU_ASSERT_EQUAL(row(&p, "small", 1)->state, SC_BUSY);
+	CU_ASSERT_PTR_NULL(delete_of(&p, "small", 1));
+	CU_ASSERT_EQUAL(n_events(&p, SC_EVT_STOP), 0);
+	struct sc_seen s3b = *seen_of(&p, "small", 1);
+	sc_plan_free(&p);
+
+	/* 4b: missing again 20 s after busy -> finished, runner_stop once */
 	w_init(&w);
 	w.now += 25000;
 	w_pool(&w, "small", 1, 1);
 	w_vm(&w, "small", 1, "ACTIVE", 60000);
-	w.seen[w.nseen++] = s3;
+	w.seen[w.nseen++] = s3b;
 	run(&w, &p);
 	CU_ASSERT_EQUAL(row(&p, "small", 1)->state, SC_FINISHED);
-	CU_ASSERT_EQUAL(n_events(&p, SC_EVT_STOP), 1);
+	CU_ASSERT_EQUAL_FATAL(n_events(&p, SC_EVT_STOP), 1);
 	CU_ASSERT_STRING_EQUAL(p.events[0].status, "normal");
 	CU_ASSERT_DOUBLE_EQUAL(p.events[0].job_s, 20.0, 0.001);
 	struct sc_seen s4 = *seen_of(&p, "small", 1);
@@ -517,12 +588,14 @@ static void test_invariants_all_combinations(void)
 	static const char *vms[] = { NULL, "BUILD", "ACTIVE", "ERROR", "SHUTOFF", "PAUSED" };
 	static const int64_t ages[] = { 1000, CREATE_T + 1, BOOT_T + 1 };
 	static const unsigned prevs[] = { NOPREV, 0, SC_SEEN_ONLINE, SC_SEEN_DANGLING, SC_SEEN_STALE,
-	                                  SC_SEEN_ONLINE | SC_SEEN_OFFLINE, SC_SEEN_ONLINE | SC_SEEN_BUSY };
+	                                  SC_SEEN_ONLINE | SC_SEEN_OFFLINE, SC_SEEN_ONLINE | SC_SEEN_BUSY,
+	                                  SC_SEEN_ONLINE | SC_SEEN_BUSY | SC_SEEN_GONE };
+	const size_t nprevs = sizeof(prevs) / sizeof(prevs[0]);
 	int combos = 0;
 	for (size_t a = 0; a < 6; a++)
 	for (int gh = -1; gh <= 2; gh++)
 	for (size_t g = 0; g < 3; g++)
-	for (size_t pv = 0; pv < 7; pv++)
+	for (size_t pv = 0; pv < nprevs; pv++)
 	for (int pend = 0; pend <= 1; pend++)
 	for (int min_idle = 0; min_idle <= 2; min_idle++) {
 		if (!vms[a] && gh < 0 && !pend)
@@ -555,12 +628,22 @@ static void test_invariants_all_combinations(void)
 			CU_ASSERT_TRUE(d->guarded);
 			CU_ASSERT_TRUE(prevs[pv] != NOPREV && (prevs[pv] & SC_SEEN_DANGLING) && gh != 2 && !pend);
 		}
-		/* guarded deletes are for idle runners (scale-down) and dangling ones only */
+		/* guarded deletes are for idle runners (scale-down), dangling ones, and failed
+		 * VMs whose runner is busy */
 		if (d && d->guarded)
-			CU_ASSERT_TRUE(r->state == SC_IDLE || r->state == SC_DANGLING);
+			CU_ASSERT_TRUE(r->state == SC_IDLE || r->state == SC_DANGLING
+			               || (r->state == SC_FAILED && gh == 2));
 		/* a young VM with no history is removed only for ERROR or power-off */
 		if (vms[a] && ages[g] == 1000 && prevs[pv] == NOPREV && d && !d->guarded)
 			CU_ASSERT_TRUE(strcmp(vms[a], "ERROR") == 0 || strcmp(vms[a], "SHUTOFF") == 0);
+		/* a runner seen online whose VM can still run it is not deleted for missing from
+		 * one GitHub list: only when the previous look missed it too */
+		if (gh < 0 && vms[a] && strcmp(vms[a], "ACTIVE") == 0 && prevs[pv] != NOPREV
+		    && (prevs[pv] & SC_SEEN_ONLINE) && !(prevs[pv] & SC_SEEN_GONE))
+			CU_ASSERT_PTR_NULL(d);
+		/* a failed VM under a runner GitHub shows busy: GitHub first */
+		if (d && gh == 2)
+			CU_ASSERT_TRUE(d->guarded);
 		/* a create in flight is never judged dangling or failed by age */
 		if (pend && !vms[a])
 			CU_ASSERT_EQUAL(r->state, SC_CREATING);
@@ -572,7 +655,164 @@ static void test_invariants_all_combinations(void)
 			CU_ASSERT_TRUE(r->state == SC_FAILED || r->state == SC_FINISHED);
 		sc_plan_free(&p);
 	}
-	CU_ASSERT_TRUE(combos > 1500);
+	CU_ASSERT_TRUE(combos > 1700);
+
+	/* the sequence itself: busy last time, absent once -> no delete; absent twice -> delete */
+	struct sc_seen mem[1];
+	size_t nmem = 0;
+	for (int look = 0; look < 3; look++) {
+		struct world w;
+		w_init(&w);
+		w.now += look * 10000;
+		w_pool(&w, "small", 0, 0);
+		w_vm(&w, "small", 1, "ACTIVE", 60000 + look * 10000);
+		if (look == 0)
+			w_gh(&w, "small", 1, 2);
+		for (size_t k = 0; k < nmem; k++)
+			w.seen[w.nseen++] = mem[k];
+		struct sc_plan p;
+		run(&w, &p);
+		const struct sc_action *d = delete_of(&p, "small", 1);
+		CU_ASSERT_EQUAL(d != NULL, look == 2);
+		nmem = 0;
+		if (seen_of(&p, "small", 1))
+			mem[nmem++] = *seen_of(&p, "small", 1);
+		sc_plan_free(&p);
+	}
+}
+
+/* ---- reviewed cases ------------------------------------------------------------------- */
+
+/* Creating and booting runners (e.g. spawned for queued jobs) never make ready idle
+ * runners surplus: only idle runners beyond min_idle go. */
+static void test_spawned_creates_do_not_make_idle_surplus(void)
+{
+	static const struct { int min_idle, idle, creating, booting, want_deleted; } t[] = {
+		{ 2, 2, 3, 0, 0 },
+		{ 2, 2, 0, 3, 0 },
+		{ 1, 2, 3, 1, 1 },
+		{ 0, 3, 2, 2, 3 },
+		{ 3, 1, 4, 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct world w;
+		w_init(&w);
+		w_pool(&w, "small", t[i].min_idle, 0);
+		int k = 0;
+		for (int n = 0; n < t[i].idle; n++)
+			w_runner(&w, "small", k++, 1, 60000);
+		for (int n = 0; n < t[i].creating; n++)
+			w_pending(&w, "small", k++);
+		for (int n = 0; n < t[i].booting; n++)
+			w_runner(&w, "small", k++, 0, 1000);
+		struct sc_plan p;
+		run(&w, &p);
+		if (n_kind(&p, SC_ACT_DELETE, "small") != t[i].want_deleted) {
+			fprintf(stderr, "\n surplus case %zu: %d deleted, want %d\n", i,
+			        n_kind(&p, SC_ACT_DELETE, "small"), t[i].want_deleted);
+			CU_FAIL("scale-down counted creating/booting runners as idle");
+		}
+		for (size_t a = 0; a < p.nactions; a++)
+			if (p.actions[a].kind == SC_ACT_DELETE)
+				CU_ASSERT_EQUAL(row(&p, "small", 0)->state, SC_IDLE);
+		sc_plan_free(&p);
+	}
+}
+
+/* VMs that fail before their runner was ever online are failed creates of the pool, each
+ * counted once (the executor backs the pool's creates off on them). */
+static void test_failed_creates_counted_once(void)
+{
+	struct world w;
+	w_init(&w);
+	w_pool(&w, "small", 3, 0);
+	w_vm(&w, "small", 1, "ERROR", 1000);                 /* "No valid host" */
+	w_vm(&w, "small", 2, "BUILD", CREATE_T + 1);         /* stuck building */
+	w_vm(&w, "small", 3, "ERROR", 1000);
+	w_gh(&w, "small", 3, 1);                              /* it had been online: not a create failure */
+	w_runner(&w, "small", 4, 0, BOOT_T + 1);             /* bootstrap timeout: not a create failure */
+	w_seen(&w, "small", 4, SC_SEEN_STALE, 0);
+	struct sc_plan p;
+	run(&w, &p);
+	CU_ASSERT_EQUAL(p.counts[0].failed_creates, 2);
+	CU_ASSERT_EQUAL(row(&p, "small", 4)->state, SC_FAILED);
+	struct sc_seen s1 = *seen_of(&p, "small", 1);
+	sc_plan_free(&p);
+
+	/* its delete failed: seen again, not counted again */
+	w_init(&w);
+	w_pool(&w, "small", 3, 0);
+	w_vm(&w, "small", 1, "ERROR", 2000);
+	w.seen[w.nseen++] = s1;
+	run(&w, &p);
+	CU_ASSERT_EQUAL(p.counts[0].failed_creates, 0);
+	CU_ASSERT_PTR_NOT_NULL(delete_of(&p, "small", 1));
+	sc_plan_free(&p);
+}
+
+/* An ERROR VM whose runner GitHub shows busy: GitHub first (a 422 leaves it). */
+static void test_error_vm_busy_runner_guarded(void)
+{
+	struct world w;
+	w_init(&w);
+	w_pool(&w, "small", 0, 0);
+	w_vm(&w, "small", 1, "ERROR", 60000);
+	w_gh(&w, "small", 1, 2);
+	w_vm(&w, "small", 2, "ERROR", 60000);
+	w_gh(&w, "small", 2, 0);
+	struct sc_plan p;
+	run(&w, &p);
+	const struct sc_action *d1 = delete_of(&p, "small", 1), *d2 = delete_of(&p, "small", 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d2);
+	CU_ASSERT_TRUE(d1->guarded);
+	CU_ASSERT_NOT_EQUAL(d1->runner_id, 0);
+	CU_ASSERT_FALSE(d2->guarded);
+	sc_plan_free(&p);
+}
+
+/* A VM whose `created` could not be read is aged from when it was first seen. */
+static void test_unreadable_created_ages_from_first_seen(void)
+{
+	struct world w;
+	struct sc_plan p;
+	w_init(&w);
+	w_pool(&w, "small", 0, 0);
+	w_vm(&w, "small", 1, "BUILD", 0);
+	w.vms[0].created_ms = 0;
+	run(&w, &p);
+	CU_ASSERT_EQUAL(row(&p, "small", 1)->state, SC_CREATING);
+	struct sc_seen s = *seen_of(&p, "small", 1);
+	CU_ASSERT_EQUAL(s.first_ms, w.now);
+	sc_plan_free(&p);
+
+	/* creation_timeout later, still building: failed */
+	w_init(&w);
+	w.now += CREATE_T + 1;
+	w_pool(&w, "small", 0, 0);
+	w_vm(&w, "small", 1, "BUILD", 0);
+	w.vms[0].created_ms = 0;
+	w.seen[w.nseen++] = s;
+	run(&w, &p);
+	CU_ASSERT_EQUAL(row(&p, "small", 1)->state, SC_FAILED);
+	CU_ASSERT_PTR_NOT_NULL(delete_of(&p, "small", 1));
+	sc_plan_free(&p);
+
+	/* ACTIVE, runner never online, bootstrap_timeout after first seen: confirming, then failed */
+	struct sc_seen mem = { .flags = 0 };
+	snprintf(mem.name, sizeof(mem.name), "%s", s.name);
+	mem.first_ms = NOW - BOOT_T - 1;
+	for (int look = 0; look < 2; look++) {
+		w_init(&w);
+		w_pool(&w, "small", 0, 0);
+		w_vm(&w, "small", 1, "ACTIVE", 0);
+		w.vms[0].created_ms = 0;
+		w.seen[w.nseen++] = mem;
+		run(&w, &p);
+		CU_ASSERT_EQUAL(row(&p, "small", 1)->state, look ? SC_FAILED : SC_BOOTING);
+		mem = *seen_of(&p, "small", 1);
+		sc_plan_free(&p);
+	}
 }
 
 UNIT_SUITE(sc_decide,
@@ -589,4 +829,8 @@ UNIT_SUITE(sc_decide,
 	UNIT_TEST(test_foreign_runners_ignored),
 	UNIT_TEST(test_two_pools_independent),
 	UNIT_TEST(test_lifecycle_memory_and_events),
-	UNIT_TEST(test_invariants_all_combinations))
+	UNIT_TEST(test_invariants_all_combinations),
+	UNIT_TEST(test_spawned_creates_do_not_make_idle_surplus),
+	UNIT_TEST(test_failed_creates_counted_once),
+	UNIT_TEST(test_error_vm_busy_runner_guarded),
+	UNIT_TEST(test_unreadable_created_ages_from_first_seen))

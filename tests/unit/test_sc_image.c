@@ -1,8 +1,11 @@
 /* Image choice per pool (workers/scaler/sc_image.c): newest active image of a tag wins;
  * an unusable image falls back to the previous one of the same tag. */
+#include <stdio.h>
 #include <string.h>
 #include "tests/unit/unit.h"
 #include "workers/scaler/sc_image.h"
+
+#define T0 1763856000000LL
 
 static json_t *images(void)
 {
@@ -35,17 +38,45 @@ static void test_fallback_to_previous(void)
 	json_t *l = images();
 	sc_image_set_candidates(&im, l);
 	int fb = 0;
-	CU_ASSERT_EQUAL(sc_image_mark_bad(&im, "newest"), 1);
+	CU_ASSERT_EQUAL(sc_image_mark_bad(&im, "newest", T0), 1);
 	CU_ASSERT_STRING_EQUAL(sc_image_pick(&im, &fb), "middle");
 	CU_ASSERT_EQUAL(fb, 1);
-	CU_ASSERT_EQUAL(sc_image_mark_bad(&im, "middle"), 1);
+	CU_ASSERT_EQUAL(sc_image_mark_bad(&im, "middle", T0), 1);
 	CU_ASSERT_STRING_EQUAL(sc_image_pick(&im, NULL), "old");
-	CU_ASSERT_EQUAL(sc_image_mark_bad(&im, "old"), 0);
+	CU_ASSERT_EQUAL(sc_image_mark_bad(&im, "old", T0), 0);
 	CU_ASSERT_PTR_NULL(sc_image_pick(&im, NULL));
-	/* a later listing keeps the marks: a bad image stays bad */
+	/* a later listing keeps the marks */
 	sc_image_set_candidates(&im, l);
 	CU_ASSERT_PTR_NULL(sc_image_pick(&im, NULL));
 	json_decref(l);
+}
+
+/* A bad mark is not forever: after SC_IMAGE_BAD_TTL_MS the image is tried again. */
+static void test_bad_marks_expire(void)
+{
+	struct sc_image im;
+	sc_image_init(&im, "tag:ghr-runner");
+	json_t *l = images();
+	sc_image_set_candidates(&im, l);
+	json_decref(l);
+	CU_ASSERT_EQUAL(sc_image_mark_bad(&im, "newest", T0), 1);
+	CU_ASSERT_EQUAL(sc_image_mark_bad(&im, "middle", T0 + 60000), 1);
+	sc_image_expire(&im, T0 + SC_IMAGE_BAD_TTL_MS - 1);
+	CU_ASSERT_STRING_EQUAL(sc_image_pick(&im, NULL), "old");
+	sc_image_expire(&im, T0 + SC_IMAGE_BAD_TTL_MS);
+	CU_ASSERT_STRING_EQUAL(sc_image_pick(&im, NULL), "newest");
+	CU_ASSERT_EQUAL(im.nbad, 1);
+	sc_image_expire(&im, T0 + 60000 + SC_IMAGE_BAD_TTL_MS);
+	CU_ASSERT_EQUAL(im.nbad, 0);
+	/* a full list of marks drops the oldest, times kept with their ids */
+	for (int i = 0; i < SC_IMAGE_CANDIDATES + 1; i++) {
+		char id[16];
+		snprintf(id, sizeof(id), "img-%d", i);
+		sc_image_mark_bad(&im, id, T0 + i);
+	}
+	CU_ASSERT_EQUAL(im.nbad, SC_IMAGE_CANDIDATES);
+	CU_ASSERT_STRING_EQUAL(im.bad[0], "img-1");
+	CU_ASSERT_EQUAL(im.bad_ms[0], T0 + 1);
 }
 
 static void test_plain_name_and_override(void)
@@ -55,12 +86,12 @@ static void test_plain_name_and_override(void)
 	CU_ASSERT_PTR_NULL(sc_image_tag(&im));
 	CU_ASSERT_STRING_EQUAL(sc_image_pick(&im, NULL), "ubuntu-22.04");
 	/* nothing to fall back to for a plain name: it is kept */
-	CU_ASSERT_EQUAL(sc_image_mark_bad(&im, "ubuntu-22.04"), 0);
+	CU_ASSERT_EQUAL(sc_image_mark_bad(&im, "ubuntu-22.04", T0), 0);
 	CU_ASSERT_STRING_EQUAL(sc_image_pick(&im, NULL), "ubuntu-22.04");
 	/* the image builder's choice wins until it fails */
 	strcpy(im.override, "built-1");
 	CU_ASSERT_STRING_EQUAL(sc_image_pick(&im, NULL), "built-1");
-	CU_ASSERT_EQUAL(sc_image_mark_bad(&im, "built-1"), 1);
+	CU_ASSERT_EQUAL(sc_image_mark_bad(&im, "built-1", T0), 1);
 	CU_ASSERT_STRING_EQUAL(sc_image_pick(&im, NULL), "ubuntu-22.04");
 	/* "tag:" alone is not a tag */
 	sc_image_init(&im, "tag:");
@@ -90,6 +121,7 @@ static void test_garbage_listing(void)
 UNIT_SUITE(sc_image,
 	UNIT_TEST(test_tag_newest_active_wins),
 	UNIT_TEST(test_fallback_to_previous),
+	UNIT_TEST(test_bad_marks_expire),
 	UNIT_TEST(test_plain_name_and_override),
 	UNIT_TEST(test_image_error_detection),
 	UNIT_TEST(test_garbage_listing))

@@ -149,10 +149,87 @@ static void test_aproxy_drops_proxy_variables(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "HTTP_PROXY_URL=''"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "NO_PROXY_LIST=''"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "APROXY_PORTS='80, 443'"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(s, "APROXY_EXCLUDE='10.0.0.0/8'"));
+	/* loopback, link-local and private ranges always; the configured 10/8 only once */
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "APROXY_EXCLUDE='127.0.0.0/8, 169.254.0.0/16, 10.0.0.0/8, "
+	                                 "172.16.0.0/12, 192.168.0.0/16'"));
 	CU_ASSERT_PTR_NULL(strstr(s, "pw@"));
 	secret_free(s);
 	json_decref(r);
+}
+
+static void test_aproxy_exclude_ipv4_only_and_defaults(void)
+{
+	static const struct { const char *v; int ok; } t[] = {
+		{ "10.0.0.0/8", 1 }, { "203.0.113.7", 1 }, { "0.0.0.0/0", 1 }, { "255.255.255.255/32", 1 },
+		{ "192.168.1.0/24", 1 },
+		{ "fd00::/8", 0 }, { "::1", 0 }, { "10.0.0.0/33", 0 }, { "256.0.0.0/8", 0 }, { "10.0.0/8", 0 },
+		{ "10.0.0.0.0", 0 }, { "10.0.0.0/", 0 }, { "10.00.0.0", 0 }, { "1234.0.0.0", 0 }, { "", 0 },
+		{ "10.0.0.0/8; flush ruleset", 0 }, { "10.0.0.0/8,1.2.3.4", 0 }, { "a.b.c.d", 0 }, { "10.0.0.1 ", 0 },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (sc_ipv4_cidr_ok(t[i].v) != t[i].ok) {
+			fprintf(stderr, "\n cidr %s: got %d\n", t[i].v, !t[i].ok);
+			CU_FAIL("IPv4 CIDR check");
+		}
+		char err[256] = "";
+		json_t *r = json_pack("{s:{s:b, s:s, s:[s]}}", "proxy", "aproxy", 1, "http", "http://proxy:3128",
+		                      "aproxy_exclude", t[i].v);
+		char *s = render(sc_template_userdata(NULL), "x", r, err, sizeof(err));
+		CU_ASSERT_EQUAL(s != NULL, t[i].ok);
+		if (!s)
+			CU_ASSERT_PTR_NOT_NULL(strstr(err, "aproxy_exclude[0]"));
+		secret_free(s);
+		json_decref(r);
+	}
+	/* nothing configured: the always-excluded ranges still are */
+	char err[256] = "";
+	json_t *r = json_pack("{s:{s:b, s:s}}", "proxy", "aproxy", 1, "http", "http://proxy:3128");
+	char *s = render(sc_template_userdata(NULL), "x", r, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "APROXY_EXCLUDE='127.0.0.0/8, 169.254.0.0/16, 10.0.0.0/8, "
+	                                 "172.16.0.0/12, 192.168.0.0/16'"));
+	secret_free(s);
+	json_decref(r);
+}
+
+static void test_aproxy_ports_integers_1_to_65535(void)
+{
+	static const struct { const char *ports; int ok; } t[] = {
+		{ "[80, 443]", 1 }, { "[1, 65535]", 1 }, { "[0]", 0 }, { "[65536]", 0 }, { "[-1]", 0 },
+		{ "[\"80\"]", 0 }, { "[\"80; flush ruleset\"]", 0 }, { "[80.5]", 0 }, { "[null]", 0 }, { "[[80]]", 0 },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		json_error_t je;
+		json_t *ports = json_loads(t[i].ports, 0, &je);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(ports);
+		json_t *r = json_pack("{s:{s:b, s:s, s:o}}", "proxy", "aproxy", 1, "http", "http://proxy:3128",
+		                      "aproxy_ports", ports);
+		char err[256] = "";
+		char *s = render(sc_template_userdata(NULL), "x", r, err, sizeof(err));
+		if ((s != NULL) != t[i].ok) {
+			fprintf(stderr, "\n ports %s: rendered=%d err=%s\n", t[i].ports, s != NULL, err);
+			CU_FAIL("aproxy port check");
+		}
+		if (!s)
+			CU_ASSERT_PTR_NOT_NULL(strstr(err, "aproxy_ports[0]"));
+		secret_free(s);
+		json_decref(r);
+	}
+}
+
+/* The boot script's order: snap seeded before `snap set aproxy`; nft loaded only on the
+ * branch where aproxy was configured; one power-off, in the EXIT trap. */
+static void test_boot_script_order(void)
+{
+	const char *t = sc_template_userdata(NULL);
+	const char *wait = strstr(t, "snap wait system seed.loaded");
+	const char *set = strstr(t, "snap set aproxy");
+	const char *ready = strstr(t, "if ! aproxy_ready; then");
+	const char *nft = strstr(t, "nft -f /etc/nftables.conf");
+	CU_ASSERT_TRUE(wait && set && wait < set);
+	CU_ASSERT_TRUE(ready && nft && ready < nft);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "trap finish EXIT"));
+	CU_ASSERT_EQUAL(count(t, "poweroff"), 1);
 }
 
 static void test_jit_exactly_once_in_template(void)
@@ -238,6 +315,9 @@ UNIT_SUITE(sc_userdata,
 	UNIT_TEST(test_hostile_values_stay_data),
 	UNIT_TEST(test_builtin_template_renders_once_and_parses),
 	UNIT_TEST(test_aproxy_drops_proxy_variables),
+	UNIT_TEST(test_aproxy_exclude_ipv4_only_and_defaults),
+	UNIT_TEST(test_aproxy_ports_integers_1_to_65535),
+	UNIT_TEST(test_boot_script_order),
 	UNIT_TEST(test_jit_exactly_once_in_template),
 	UNIT_TEST(test_refused_values),
 	UNIT_TEST(test_docker_mirror_json),
@@ -255,7 +335,7 @@ static const struct sample samples[] = {
 	  "{\"proxy\":{\"http\":\"http://p'x\\\"$(id)`id`:3128\",\"https\":\"https://p;rm -rf /:3128\","
 	  "\"no_proxy\":\"localhost,$(touch /tmp/x),`id`\",\"aproxy\":false}}", "l'a\"b$(c)`d`" },
 	{ "aproxy", "{\"proxy\":{\"http\":\"http://user:pw@proxy:3128\",\"aproxy\":true,"
-	  "\"aproxy_ports\":[80,443,8080],\"aproxy_exclude\":[\"10.0.0.0/8\",\"192.168.0.0/16\",\"fd00::/8\"]}}", "arm64" },
+	  "\"aproxy_ports\":[80,443,8080],\"aproxy_exclude\":[\"10.0.0.0/8\",\"203.0.113.0/24\",\"198.51.100.7\"]}}", "arm64" },
 	{ "mirror-prejob", "{\"dockerhub_mirror\":\"https://m'i\\\"r$(x)\",\"allow_external_contributor\":false,"
 	  "\"pre_job_script\":\"#!/bin/sh\\necho 'it''s' \\\"$(date)\\\"\\nexit 0\\nEOF\\n'\\n\"}", "gpu" },
 };

@@ -16,12 +16,16 @@ struct fake_modes {
 	int ignore_term;
 	int garbage;                /* frames of garbage sent after ready */
 	int no_hello;
+	int64_t exit_after_ms;      /* -1: --exit applies at start; else MS after start */
+	char emit_topic[64];        /* "": none; else emitted every 200 ms after ready */
+	int chatter_at_exit;        /* frames (heartbeats) sent while stopping */
 };
 
 extern struct fake_modes fake_modes;
 
 void fake_prehello(struct worker *w, int argc, char **argv);
 void fake_start_modes(struct worker *w);
+void fake_shutdown(struct worker *w);
 
 void fake_echo(struct wreq *req);
 void fake_call(struct wreq *req);

@@ -9,12 +9,17 @@
  *   --ignore-term         log SIGTERM and carry on
  *   --garbage N           after ready, send N frames that do not validate
  *   --no-hello            never say hello (so never ready); heartbeats still go out
+ *   --exit-after MS       apply --exit MS after start instead of at once
+ *   --emit TOPIC          after ready, publish an event on TOPIC every 200 ms
+ *   --chatter-at-exit N   on SIGTERM, send N heartbeats just before exiting (frames
+ *                         that reach ghrd after it reaped the process)
  *   --on INSTANCE         the options that follow apply only to INSTANCE
  *                         (until the next --on; `--on all` lifts the restriction)
  *
  * Unknown options are logged and ignored, so a typo shows in the log. */
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,8 +31,12 @@
 
 struct fake_modes fake_modes = {
 	.ready_delay_ms = -1, .crash_after_ms = -1, .exit_at_start = -1,
-	.silent_after_ms = -1, .hang_after_ms = -1,
+	.silent_after_ms = -1, .hang_after_ms = -1, .exit_after_ms = -1,
 };
+
+#define EMIT_EVERY_MS 200
+
+static const char *str_arg;   /* the current option's value, for string options */
 
 struct opt {
 	const char *name;
@@ -44,13 +53,20 @@ static void o_hang(long long v) { fake_modes.hang_after_ms = v; }
 static void o_term(long long v) { fake_modes.ignore_term = 1; }
 static void o_garbage(long long v) { fake_modes.garbage = (int)v; }
 static void o_nohello(long long v) { fake_modes.no_hello = 1; }
+static void o_exit_after(long long v) { fake_modes.exit_after_ms = v; }
+static void o_emit(long long v)
+{
+	snprintf(fake_modes.emit_topic, sizeof(fake_modes.emit_topic), "%s", str_arg);
+}
+static void o_chatter(long long v) { fake_modes.chatter_at_exit = (int)v; }
 
 static const struct opt opts[] = {
 	{ "--ready-delay", 1, o_ready }, { "--crash-after", 1, o_crash },
 	{ "--crash-at-start", 0, o_crash0 }, { "--exit", 1, o_exit },
 	{ "--silent-after", 1, o_silent }, { "--hang-after", 1, o_hang },
 	{ "--ignore-term", 0, o_term }, { "--garbage", 1, o_garbage },
-	{ "--no-hello", 0, o_nohello },
+	{ "--no-hello", 0, o_nohello }, { "--exit-after", 1, o_exit_after },
+	{ "--emit", 1, o_emit }, { "--chatter-at-exit", 1, o_chatter },
 };
 
 static void parse(const char *instance, int argc, char **argv)
@@ -70,6 +86,7 @@ static void parse(const char *instance, int argc, char **argv)
 			log_warn("unknown or incomplete option ignored", "option=%s", log_q(argv[i]));
 			continue;
 		}
+		str_arg = o->has_value ? argv[i + 1] : "";
 		long long v = o->has_value ? strtoll(argv[++i], NULL, 10) : 0;
 		if (mine)
 			o->apply(v);
@@ -133,11 +150,37 @@ static void send_garbage(struct worker *w)
 	}
 }
 
+static void on_emit(struct ev_loop *l, int64_t id, void *arg)
+{
+	struct worker *w = arg;
+	worker_emit(w, fake_modes.emit_topic, json_pack("{s:s}", "instance", worker_instance(w)));
+	ev_timer_add(l, EMIT_EVERY_MS, on_emit, w);
+}
+
+void fake_shutdown(struct worker *w)
+{
+	char hb[160];
+	for (int i = 0; i < fake_modes.chatter_at_exit; i++) {
+		int n = snprintf(hb, sizeof(hb),
+		                 "{\"v\":1,\"kind\":\"hb\",\"from\":\"%s\",\"seq\":%d,"
+		                 "\"state\":\"stopping\"}", worker_instance(w), 1000000 + i);
+		worker_debug_send_raw(w, hb, (size_t)n);
+	}
+}
+
+static void on_exit_timer(struct ev_loop *l, int64_t id, void *arg)
+{
+	log_info("exiting (test mode)", "status=%d", fake_modes.exit_at_start);
+	_exit(fake_modes.exit_at_start);
+}
+
 static void became_ready(struct worker *w)
 {
 	worker_set_ready(w);
-	/* Tells the other fakes (ghrd fans "fake." events out): lets tests see events flow. */
-	worker_emit(w, "fake.started", json_pack("{s:s}", "instance", worker_instance(w)));
+	/* Tells the other fakes (ghrd fans "fake." events out): lets tests see events flow.
+	 * Standing in for another worker, it may not publish fake.* topics: it keeps quiet. */
+	if (strncmp(worker_instance(w), "fake", 4) == 0)
+		worker_emit(w, "fake.started", json_pack("{s:s}", "instance", worker_instance(w)));
 	struct ev_loop *l = worker_loop(w);
 	if (fake_modes.crash_after_ms >= 0)
 		ev_timer_add(l, fake_modes.crash_after_ms, on_crash, w);
@@ -147,6 +190,8 @@ static void became_ready(struct worker *w)
 		ev_timer_add(l, fake_modes.hang_after_ms, on_hang, w);
 	if (fake_modes.garbage > 0)
 		send_garbage(w);
+	if (fake_modes.emit_topic[0])
+		ev_timer_add(l, EMIT_EVERY_MS, on_emit, w);
 }
 
 static void on_ready_delay(struct ev_loop *l, int64_t id, void *arg) { became_ready(arg); }
@@ -155,7 +200,9 @@ void fake_start_modes(struct worker *w)
 {
 	if (fake_modes.crash_at_start)
 		crash();
-	if (fake_modes.exit_at_start >= 0) {
+	if (fake_modes.exit_at_start >= 0 && fake_modes.exit_after_ms >= 0) {
+		ev_timer_add(worker_loop(w), fake_modes.exit_after_ms, on_exit_timer, w);
+	} else if (fake_modes.exit_at_start >= 0) {
 		log_info("exiting at start (test mode)", "status=%d", fake_modes.exit_at_start);
 		_exit(fake_modes.exit_at_start);
 	}

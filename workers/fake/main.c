@@ -25,6 +25,7 @@ static const struct worker_def fake_worker_def = {
 	.name = "fake",
 	.methods = fake_methods,
 	.init = fake_init,
+	.shutdown = fake_shutdown,
 	.on_event = fake_on_event,
 };
 

@@ -5,7 +5,8 @@
  *   gh_rate.c     rate-limit bookkeeping per resource, admission, last-hour usage
  *   gh_auth.c     PAT or GitHub App (RS256 JWT, installation token renewal)
  *   gh_api.c      one GitHub call: headers, auth, admission, retries, error mapping
- *   gh_list.c     paginated runner listing with the ETag cache
+ *   gh_list.c     paginated runner listing with the ETag cache; github.runners.list
+ *                 (whole, or in parts from a kept snapshot)
  *   gh_jit.c      runner group resolution and JIT registration
  *   gh_methods.c  the other github.* handlers
  *   gh_worker.c   configuration, start-up and the worker definition
@@ -192,6 +193,19 @@ const char *gh_api_kind_name(enum gh_call_kind kind);
 struct gh_pending;       /* a call waiting for a token (gh_api.c) */
 struct gh_group_wait;    /* a group resolution in progress (gh_jit.c) */
 
+/* A runner listing answered in parts (gh_list.c): kept only while parts remain to be
+ * asked for, and at most GH_SNAP_TTL_MS. */
+#define GH_SNAP_MAX 4
+struct gh_snap {
+	char token[17];          /* random hex naming it in markers; "" = free slot */
+	char *prefix;            /* as asked ("" for none) */
+	json_t *runners;
+	int all_cached;          /* every page was a 304 */
+	int64_t taken_ms;        /* monotonic */
+	int64_t timer;           /* drops it when the TTL passes; 0 = none */
+	struct gh *g;
+};
+
 struct gh {
 	struct worker *w;
 	struct ev_loop *loop;
@@ -209,6 +223,7 @@ struct gh {
 	struct gh_group_wait *group_waits;
 	int shutting_down;
 	int64_t etag_hits, etag_misses;
+	struct gh_snap snaps[GH_SNAP_MAX];
 };
 
 /* Parse the config slice and secret into g (everything but the loop and http client). */
@@ -223,6 +238,8 @@ typedef void (*gh_list_cb)(struct gh *g, const json_t *runners, int all_cached,
                            const struct gh_result *err, void *arg);
 void gh_list_runners(struct gh *g, const char *prefix, int exact, int64_t deadline_wall_ms,
                      gh_list_cb cb, void *arg);
+/* Drop every kept listing (teardown). */
+void gh_list_snaps_drop(struct gh *g);
 
 /* ---- handlers ---------------------------------------------------------------------- */
 

@@ -1,4 +1,5 @@
-/* The github.* handlers other than the JIT registration (gh_jit.c). */
+/* The github.* handlers other than the runner list (gh_list.c) and the JIT registration
+ * (gh_jit.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,25 +11,6 @@
 static struct gh *gh_of(const struct wreq *req)
 {
 	return worker_data(req->w);
-}
-
-/* ---- github.runners.list ---------------------------------------------------------- */
-
-static void on_list(struct gh *g, const json_t *runners, int all_cached,
-                    const struct gh_result *err, void *arg)
-{
-	struct wreq *req = arg;
-	if (err) {
-		worker_reply_err(req, err->err, err->retry_after_ms, "%s", err->message);
-		return;
-	}
-	worker_reply_ok(req, json_pack("{s:O, s:b}", "runners", runners, "etag_hit", all_cached));
-}
-
-void gh_h_runners_list(struct wreq *req)
-{
-	const char *prefix = json_string_value(json_object_get(req->body, "prefix"));
-	gh_list_runners(gh_of(req), prefix, 0, req->deadline_ms, on_list, req);
 }
 
 /* ---- github.runner.delete --------------------------------------------------------- */

@@ -74,6 +74,7 @@ int gh_setup(struct gh *g, const json_t *config, const json_t *secret, char *err
 
 void gh_teardown(struct gh *g)
 {
+	gh_list_snaps_drop(g);
 	gh_auth_free(&g->auth);
 	json_decref(g->etag_cache);
 	json_decref(g->groups);

@@ -48,10 +48,12 @@ struct os_ctx {
 	int64_t token_expires_ms, token_renew_ms;   /* wall clock */
 	char endpoint[OS_SVC_COUNT][512]; /* version-less base URLs, no trailing slash */
 	char microversion[16];            /* "" until discovered */
+	char project_id[128];             /* the token's project ("" when it does not say) */
 	struct os_waiter *waiters, **waiters_tail;
 
 	struct os_cache_entry *cache;     /* os_resolve.c */
 	json_t *creating;                 /* names with a create in flight: {name: true} */
+	json_t *ours;                     /* ids seen with our ghr-manager: {id: seen ms} */
 	int shutting_down;
 	struct os_stats stats;
 };
@@ -92,6 +94,17 @@ void os_request(struct os_ctx *c, enum os_service svc, const char *method, const
 /* Reply to a bus request with the error of a result. */
 void os_reply_result_err(struct wreq *req, const struct os_result *r, const char *what);
 
+/* ---- os_create.c ------------------------------------------------------------------ */
+
+/* What the answer to POST /servers means (pure, over the result). */
+enum os_post_outcome {
+	OS_POST_CREATED,     /* 2xx with the server's id */
+	OS_POST_NOT_SENT,    /* provably never reached the cloud: may be sent again */
+	OS_POST_UNKNOWN,     /* timeout, reset, 5xx, unreadable 2xx: the server may exist */
+	OS_POST_REFUSED,     /* a 4xx, or never sent for a reason of its own: r->code says */
+};
+enum os_post_outcome os_post_outcome(const struct os_result *r);
+
 /* ---- os_resolve.c ---------------------------------------------------------------- */
 
 enum os_kind { OS_KIND_FLAVOR = 0, OS_KIND_IMAGE, OS_KIND_NETWORK, OS_KIND_COUNT };
@@ -104,6 +117,12 @@ void os_resolve(struct os_ctx *c, enum os_kind kind, const char *value, int64_t 
 /* Drop the cached id of value (a call using it failed). Returns 1 if one was cached. */
 int os_resolve_forget(struct os_ctx *c, enum os_kind kind, const char *value);
 void os_resolve_free(struct os_ctx *c);
+
+/* ---- os_flavors.c ----------------------------------------------------------------- */
+
+/* Every flavor, all pages: cb gets {"flavors": [Nova's items]}, or NULL and the error. */
+typedef void (*os_flavors_cb)(struct os_ctx *c, const json_t *reply, const struct os_result *err, void *arg);
+void os_flavors_fetch(struct os_ctx *c, int detail, int64_t deadline_ms, os_flavors_cb cb, void *arg);
 
 /* ---- handlers ------------------------------------------------------------------ */
 
@@ -123,6 +142,11 @@ void os_h_quota(struct wreq *req);
  * (any manager); cb gets the normalised list, or NULL and the error. */
 typedef void (*os_list_cb)(struct os_ctx *c, json_t *servers, const struct os_result *err, void *arg);
 void os_servers_by_name(struct os_ctx *c, const char *name, int64_t deadline_ms, os_list_cb cb, void *arg);
+
+/* Servers known to be this manager's (listed or created with our ghr-manager), so that
+ * os.server.delete needs no GET for them.  Entries live OS_OURS_TTL_MS. */
+void os_ours_note(struct os_ctx *c, const char *id);
+int os_ours_seen(struct os_ctx *c, const char *id);
 
 static inline struct os_ctx *os_ctx_of(const struct wreq *req)
 {

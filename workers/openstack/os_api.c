@@ -45,7 +45,7 @@ static int retryable_status(long status)
 static void call_free(struct os_call *k)
 {
 	free(k->path);
-	free(k->body);
+	secret_free(k->body);      /* a create's body holds user_data, i.e. the JIT config */
 	secret_free(k->token_used);
 	free(k);
 }
@@ -195,13 +195,30 @@ static void send_call(struct os_call *k)
 		finish_err(k, PROTO_E_INTERNAL, "cannot send the request");
 }
 
+/* The JSON text of body in one buffer of its exact size: json_dumps grows its buffer
+ * by realloc, leaving freed, unwiped copies of what may be a JIT config behind. */
+static char *dump_exact(const json_t *body)
+{
+	size_t n = json_dumpb(body, NULL, 0, JSON_COMPACT);
+	char *text = n ? malloc(n + 1) : NULL;
+	if (!text)
+		return NULL;
+	if (json_dumpb(body, text, n, JSON_COMPACT) != n) {
+		explicit_bzero(text, n);
+		free(text);
+		return NULL;
+	}
+	text[n] = '\0';
+	return text;
+}
+
 void os_request(struct os_ctx *c, enum os_service svc, const char *method, const char *path,
                 json_t *body, unsigned flags, int64_t deadline_ms, os_done_cb cb, void *arg)
 {
 	struct os_call *k = calloc(1, sizeof *k);
 	if (k) {
 		k->path = strdup(path);
-		k->body = body ? json_dumps(body, JSON_COMPACT) : NULL;
+		k->body = body ? dump_exact(body) : NULL;
 	}
 	json_decref(body);
 	if (!k || !k->path || (body && !k->body)) {

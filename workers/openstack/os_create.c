@@ -7,25 +7,33 @@
  *      that retries after losing our reply would get a second VM.  It costs one GET per
  *      create, which runs concurrently with the others (the 500-create benchmark shows
  *      what it costs);
- *   4. POST /servers.  When the reply is lost (timeout, reset, 5xx, unreadable 2xx) the
- *      server may or may not exist: look the exact name up again before anything else;
- *      found → that is our server; not found → POST once more; lost again and not found
- *      → `unavailable`.  If even the look-up fails, answer `unavailable`: the scaler's
- *      next reconcile lists the cloud and finds the server if it was made.
+ *   4. POST /servers, sent once (os_post_outcome says what its answer means):
+ *      - the request provably never left (name resolution or connection refused: no
+ *        byte was sent on the fresh connection the POST always uses) → POST again;
+ *      - the outcome is unknown (timeout, reset, 5xx, unreadable 2xx): nova-api may still
+ *        be working on it and the server may show up later, so it is never POSTed again.
+ *        Look the exact name up; if it is absent, look once more after a short pause
+ *        (OS_LOOKUP_AGAIN_MS); still absent → `unavailable` "create outcome unknown".  The
+ *        scaler keeps the runner, and its next reconcile finds the server or cleans up;
  *   5. a create refused because a cached flavor/image/network id stopped existing drops
  *      the cached ids and starts again at 2, once.
- * Quota refusals come back as `unavailable` with the cloud's message (os_parse). */
+ * Quota refusals come back as `unavailable` with the cloud's message (os_parse).
+ * The request's user_data (it holds the runner's JIT config) is wiped before the reply. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <curl/curl.h>
 
+#include "common/evloop.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "workers/openstack/os.h"
 #include "workers/openstack/os_parse.h"
 
 #define OS_USER_DATA_MAX 65535
-#define OS_MAX_POSTS 2
+#define OS_MAX_POSTS 2            /* only when the first provably never left */
+#define OS_LOOKUP_AGAIN_MS 1000   /* pause before the second look-up of an unknown outcome */
+#define OS_LOOKUP_BUDGET_MS 1000  /* time a look-up needs at least */
 
 static const char *const field_of_kind[OS_KIND_COUNT] = { "flavor", "image", "network" };
 
@@ -37,6 +45,7 @@ struct create_op {
 	int next_kind;
 	int posts;
 	int re_resolved;
+	int lookups;                    /* after an unknown outcome */
 	int64_t post_deadline_ms;
 };
 
@@ -45,6 +54,12 @@ struct create_op {
 static struct wreq *create_done(struct create_op *op)
 {
 	struct wreq *req = op->req;
+	/* user_data carries the JIT config; the request body is freed after the reply by
+	 * the runtime, which does not know what in it is secret.  The POST body shared this
+	 * very string (server_body takes a reference), so one wipe covers both. */
+	json_t *ud = json_object_get(req->body, "user_data");
+	if (json_is_string(ud))
+		explicit_bzero((char *)json_string_value(ud), json_string_length(ud));
 	json_object_del(op->c->creating, op->name);
 	free(op);
 	return req;
@@ -53,6 +68,9 @@ static struct wreq *create_done(struct create_op *op)
 static void reply_id(struct create_op *op, const char *id, const char *how)
 {
 	op->c->stats.creates++;
+	const char *owner = json_string_value(json_object_get(json_object_get(op->req->body, "metadata"), "ghr-manager"));
+	if (owner && strcmp(owner, op->c->manager_id) == 0)
+		os_ours_note(op->c, id);
 	log_info("server created", "name=%s id=%s how=%s", log_q(op->name), id, how);
 	json_t *body = json_pack("{ss}", "id", id);
 	worker_reply_ok(create_done(op), body);
@@ -132,7 +150,36 @@ static json_t *server_body(const struct create_op *op)
 	return json_pack("{so}", "server", s);
 }
 
-/* ---- lost replies ------------------------------------------------------------------- */
+/* ---- outcome of the POST -------------------------------------------------------------- */
+
+enum os_post_outcome os_post_outcome(const struct os_result *r)
+{
+	if (!r->resp)
+		return OS_POST_REFUSED;       /* never sent (no token, deadline): its own error */
+	switch (r->transport_error) {
+	case 0:
+		break;
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+		return OS_POST_NOT_SENT;      /* a fresh connection that never opened */
+	default:
+		return OS_POST_UNKNOWN;       /* timeout, reset, …: it may have reached nova-api */
+	}
+	if (r->status >= 500 || r->status == 0)
+		return OS_POST_UNKNOWN;
+	if (r->status >= 200 && r->status <= 299)
+		return json_string_value(json_object_get(json_object_get(r->json, "server"), "id")) ?
+			OS_POST_CREATED : OS_POST_UNKNOWN;   /* a 2xx that says nothing usable */
+	return OS_POST_REFUSED;
+}
+
+static void lookup_after_loss(struct create_op *op);
+
+static void on_lookup_timer(struct ev_loop *loop, int64_t id, void *arg)
+{
+	lookup_after_loss(arg);
+}
 
 static void on_lookup_after_loss(struct os_ctx *c, json_t *servers, const struct os_result *err, void *arg)
 {
@@ -152,21 +199,24 @@ static void on_lookup_after_loss(struct os_ctx *c, json_t *servers, const struct
 		reply_id(op, json_string_value(json_object_get(json_array_get(servers, 0), "id")), "found-after-lost-reply");
 		return;
 	}
-	if (op->posts < OS_MAX_POSTS) {
-		log_warn("create reply lost and no server of that name: creating again", "name=%s", log_q(op->name));
-		post_server(op);
+	int64_t left = op->req->deadline_ms - wall_ms();
+	if (op->lookups < 2 && left > OS_LOOKUP_BUDGET_MS) {
+		/* nova-api may still be inside the create: give it a moment to show */
+		int64_t pause = left - OS_LOOKUP_BUDGET_MS < OS_LOOKUP_AGAIN_MS ? left - OS_LOOKUP_BUDGET_MS : OS_LOOKUP_AGAIN_MS;
+		ev_timer_add(c->loop, pause, on_lookup_timer, op);
 		return;
 	}
-	reply_err(op, PROTO_E_UNAVAILABLE, "the cloud did not answer the create, twice, and made no server");
+	log_warn("create outcome unknown: the reply was lost and no server of that name shows",
+	         "name=%s lookups=%d", log_q(op->name), op->lookups);
+	reply_err(op, PROTO_E_UNAVAILABLE, "create outcome unknown: the reply was lost and no server of that name "
+	          "shows yet; it is not created again (it may still appear); the next reconcile will find it or clean up");
 }
 
-static int reply_was_lost(const struct os_result *r)
+static void lookup_after_loss(struct create_op *op)
 {
-	if (r->transport_error || r->status == 0 || r->status >= 500)
-		return 1;
-	/* a 2xx whose body says nothing usable: the outcome is unknown, too */
-	return r->status >= 200 && r->status <= 299 &&
-	       !json_string_value(json_object_get(json_object_get(r->json, "server"), "id"));
+	op->lookups++;
+	/* the look-up gets the rest of the request's time, not just the POST's share */
+	os_servers_by_name(op->c, op->name, op->req->deadline_ms, on_lookup_after_loss, op);
 }
 
 /* Was the create refused because one of the ids we sent does not exist (any more)? */
@@ -187,17 +237,29 @@ static int drop_stale_ids(struct create_op *op, const struct os_result *r)
 static void on_post(struct os_ctx *c, const struct os_result *r, void *arg)
 {
 	struct create_op *op = arg;
-	if (r->code == PROTO_OK && !reply_was_lost(r)) {
+	switch (os_post_outcome(r)) {
+	case OS_POST_CREATED:
 		reply_id(op, json_string_value(json_object_get(json_object_get(r->json, "server"), "id")), "created");
 		return;
-	}
-	if (reply_was_lost(r)) {
-		c->stats.lost_replies++;
-		log_warn("create reply lost; looking the name up before anything else", "name=%s status=%ld reason=%s",
-		         log_q(op->name), r->status, log_q(r->message));
-		/* the look-up gets the rest of the request's time, not just the POST's share */
-		os_servers_by_name(c, op->name, op->req->deadline_ms, on_lookup_after_loss, op);
+	case OS_POST_NOT_SENT:
+		if (op->posts < OS_MAX_POSTS) {
+			log_warn("create not sent (no connection); sending it again", "name=%s reason=%s",
+			         log_q(op->name), log_q(r->message));
+			post_server(op);
+		} else {
+			char msg[600];
+			snprintf(msg, sizeof msg, "creating server: the cloud could not be reached: %s", r->message);
+			reply_err(op, PROTO_E_UNAVAILABLE, msg);
+		}
 		return;
+	case OS_POST_UNKNOWN:
+		c->stats.lost_replies++;
+		log_warn("create reply lost; looking the name up, never creating again", "name=%s status=%ld reason=%s",
+		         log_q(op->name), r->status, log_q(r->message));
+		lookup_after_loss(op);
+		return;
+	case OS_POST_REFUSED:
+		break;
 	}
 	if (!op->re_resolved && drop_stale_ids(op, r)) {
 		op->re_resolved = 1;
@@ -209,7 +271,7 @@ static void on_post(struct os_ctx *c, const struct os_result *r, void *arg)
 	}
 	char msg[600];
 	snprintf(msg, sizeof msg, "creating server: %s", r->message);
-	reply_err(op, r->code, msg);
+	reply_err(op, r->code == PROTO_OK ? PROTO_E_INTERNAL : r->code, msg);
 }
 
 static void post_server(struct create_op *op)

@@ -1,5 +1,10 @@
 /* os_images — Glance calls for the image builder and the scaler (os.images.list,
- * os.image.get/tag/delete), plus the two small Nova reads os.flavors.list and os.quota. */
+ * os.image.get/tag/delete), plus the two small Nova reads os.flavors.list and os.quota.
+ *
+ * os.images.list keeps to this project's images the way os_resolve.c does: by tag only
+ * ours (the image builder tags in this project; anybody may tag a public image, and the
+ * builder prunes what the list returns), by name ours first and public/shared ones only
+ * when none of ours has the name. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +19,15 @@ struct images_op {
 	struct wreq *req;
 	json_t *out;
 	int pages;
+	char *any_owner_path;       /* by name: the listing without the owner filter, if ours is empty */
 };
+
+static void images_op_free(struct images_op *op)
+{
+	json_decref(op->out);
+	free(op->any_owner_path);
+	free(op);
+}
 
 static void on_images_page(struct os_ctx *c, const struct os_result *r, void *arg)
 {
@@ -28,8 +41,7 @@ static void on_images_page(struct os_ctx *c, const struct os_result *r, void *ar
 			os_reply_result_err(op->req, r, "listing images");
 		else
 			worker_reply_err(op->req, PROTO_E_INTERNAL, 0, "listing images: bad reply from Glance: %s", err);
-		json_decref(op->out);
-		free(op);
+		images_op_free(op);
 		return;
 	}
 	/* Glance's next link is a path from its root ("/v2/images?marker=…") */
@@ -37,12 +49,33 @@ static void on_images_page(struct os_ctx *c, const struct os_result *r, void *ar
 		os_request(c, OS_SVC_IMAGE, "GET", next, NULL, OS_IDEMPOTENT, op->req->deadline_ms, on_images_page, op);
 		return;
 	}
-	worker_reply_ok(op->req, json_pack("{so}", "images", op->out));
-	free(op);
+	if (json_array_size(op->out) == 0 && op->any_owner_path) {
+		char *path = op->any_owner_path;
+		op->any_owner_path = NULL;
+		op->pages = 0;
+		os_request(c, OS_SVC_IMAGE, "GET", path, NULL, OS_IDEMPOTENT, op->req->deadline_ms, on_images_page, op);
+		free(path);
+		return;
+	}
+	worker_reply_ok(op->req, json_pack("{sO}", "images", op->out));
+	images_op_free(op);
 }
 
+static void images_list_ready(struct os_ctx *c, int ok, enum proto_error code, const char *message, void *arg);
+
+/* The owner filter needs the token's project: start once authenticated. */
 void os_h_images_list(struct wreq *req)
 {
+	os_auth_when_ready(os_ctx_of(req), images_list_ready, req);
+}
+
+static void images_list_ready(struct os_ctx *c, int ok, enum proto_error code, const char *message, void *arg)
+{
+	struct wreq *req = arg;
+	if (!ok) {
+		worker_reply_err(req, code, 0, "listing images: %s", message);
+		return;
+	}
 	char path[1200], enc[500];
 	int len = snprintf(path, sizeof path, "/v2/images?sort=created_at:desc&limit=%d", OS_IMAGE_PAGE);
 	static const char *const filters[] = { "tag", "name" };
@@ -63,7 +96,13 @@ void os_h_images_list(struct wreq *req)
 	}
 	op->req = req;
 	op->out = json_array();
-	os_request(os_ctx_of(req), OS_SVC_IMAGE, "GET", path, NULL, OS_IDEMPOTENT, req->deadline_ms, on_images_page, op);
+	if (c->project_id[0] && os_urlenc(c->project_id, enc, sizeof enc) == 0) {
+		int by_tag = json_string_value(json_object_get(req->body, "tag")) != NULL;
+		if (!by_tag)
+			op->any_owner_path = strdup(path);
+		snprintf(path + len, sizeof path - (size_t)len, "&owner=%s", enc);
+	}
+	os_request(c, OS_SVC_IMAGE, "GET", path, NULL, OS_IDEMPOTENT, req->deadline_ms, on_images_page, op);
 }
 
 /* "/v2/images/<id><suffix>" with the id (and tag) percent-encoded. */
@@ -139,22 +178,21 @@ void os_h_image_delete(struct wreq *req)
 
 /* ---- flavors and quota ---------------------------------------------------------------- */
 
-static void on_flavors(struct os_ctx *c, const struct os_result *r, void *arg)
+static void on_flavors(struct os_ctx *c, const json_t *reply, const struct os_result *err, void *arg)
 {
-	char err[256];
-	json_t *f = r->code == PROTO_OK ? os_parse_flavors(r->json, err, sizeof err) : NULL;
-	if (r->code != PROTO_OK)
-		os_reply_result_err(arg, r, "listing flavors");
+	char msg[256];
+	json_t *f = reply ? os_parse_flavors(reply, msg, sizeof msg) : NULL;
+	if (err)
+		os_reply_result_err(arg, err, "listing flavors");
 	else if (!f)
-		worker_reply_err(arg, PROTO_E_INTERNAL, 0, "listing flavors: bad reply from Nova: %s", err);
+		worker_reply_err(arg, PROTO_E_INTERNAL, 0, "listing flavors: bad reply from Nova: %s", msg);
 	else
 		worker_reply_ok(arg, json_pack("{so}", "flavors", f));
 }
 
 void os_h_flavors_list(struct wreq *req)
 {
-	os_request(os_ctx_of(req), OS_SVC_COMPUTE, "GET", "/flavors/detail", NULL, OS_IDEMPOTENT,
-	           req->deadline_ms, on_flavors, req);
+	os_flavors_fetch(os_ctx_of(req), 1, req->deadline_ms, on_flavors, req);
 }
 
 static void on_limits(struct os_ctx *c, const struct os_result *r, void *arg)

@@ -115,16 +115,14 @@ static void version_done(const struct http_response *resp, void *arg)
 }
 
 /* The version document lives at the root of the v2.1 API, even when the catalog URL
- * carries a project id after it. */
+ * carries a project id after it (os_compute_urls). */
 static void discover_microversion(struct os_ctx *c)
 {
-	char url[600];
-	const char *base = c->endpoint[OS_SVC_COMPUTE];
-	const char *v = strstr(base, "/v2.1");
-	if (v)
-		snprintf(url, sizeof url, "%.*s/v2.1/", (int)(v - base), base);
-	else
-		snprintf(url, sizeof url, "%s/", base);
+	char url[600], base[sizeof c->endpoint[0]];
+	if (os_compute_urls(c->endpoint[OS_SVC_COMPUTE], base, sizeof base, url, sizeof url) != 0) {
+		auth_failed(c, PROTO_E_INTERNAL, "compute version discovery", "compute endpoint URL too long");
+		return;
+	}
 	struct http_header h[] = { { "Accept", "application/json" }, { "X-Auth-Token", c->token } };
 	struct http_request req = { .method = "GET", .url = url, .headers = h, .n_headers = 2,
 	                            .timeout_ms = c->timeout_ms };
@@ -150,6 +148,14 @@ static int take_endpoints(struct os_ctx *c, const json_t *reply, char *err, size
 		size_t n = strlen(url), sl = services[s].suffix ? strlen(services[s].suffix) : 0;
 		if (sl && n > sl && strcmp(url + n - sl, services[s].suffix) == 0)
 			url[n - sl] = '\0';
+		if (s == OS_SVC_COMPUTE) {
+			char base[sizeof url], vurl[sizeof url];
+			if (os_compute_urls(url, base, sizeof base, vurl, sizeof vurl) != 0) {
+				snprintf(err, errlen, "catalog: compute endpoint URL too long");
+				return -1;
+			}
+			memcpy(url, base, sizeof url);
+		}
 		memcpy(c->endpoint[s], url, sizeof url);
 	}
 	return 0;
@@ -179,8 +185,11 @@ static void token_done(const struct http_response *resp, void *arg)
 		auth_failed(c, PROTO_E_INTERNAL, "authentication", err);
 	} else {
 		set_token(c, token);
+		const char *pid = json_string_value(json_object_get(json_object_get(json_object_get(reply, "token"),
+		                                                                    "project"), "id"));
+		snprintf(c->project_id, sizeof c->project_id, "%s", pid && strlen(pid) < sizeof c->project_id ? pid : "");
 		c->token_expires_ms = expires;
-		c->token_renew_ms = os_token_renew_at(issued, expires);
+		c->token_renew_ms = os_token_renew_at(issued, expires, wall_ms());
 		c->stats.auths++;
 		log_info("keystone token obtained", "expires_in_s=%lld compute=%s",
 		         (long long)((expires - wall_ms()) / 1000), c->endpoint[OS_SVC_COMPUTE]);

@@ -154,13 +154,39 @@ int os_catalog_pick(const json_t *reply, const char *type, const char *interface
 	return -1;
 }
 
-int64_t os_token_renew_at(int64_t issued_ms, int64_t expires_ms)
+int64_t os_token_renew_at(int64_t issued_ms, int64_t expires_ms, int64_t received_ms)
 {
 	const int64_t margin = 5 * 60 * 1000;
-	int64_t life = issued_ms >= 0 ? expires_ms - issued_ms : 0;
-	if (issued_ms >= 0 && life < 2 * margin)
-		return expires_ms - (life > 0 ? life / 2 : 0);
+	/* without issued_at the token's life is counted from when it arrived */
+	int64_t start = issued_ms >= 0 ? issued_ms : received_ms;
+	int64_t life = expires_ms - start;
+	if (life < 2 * margin)
+		return start + (life > 0 ? life * 4 / 5 : 0);
 	return expires_ms - margin;
+}
+
+int os_compute_urls(const char *url, char *base, size_t baselen, char *version_url, size_t vlen)
+{
+	const char *p = strstr(url, "://");
+	p = p ? strchr(p + 3, '/') : NULL;
+	while (p) {
+		const char *seg = p + 1, *end = strchr(seg, '/');
+		size_t n = end ? (size_t)(end - seg) : strlen(seg);
+		int v2 = n == 2 && strncmp(seg, "v2", 2) == 0, v21 = n == 4 && strncmp(seg, "v2.1", 4) == 0;
+		if (v2 || v21) {
+			int root = (int)(p - url);
+			/* the legacy /v2 API knows no microversions: the same path under /v2.1 does */
+			if ((size_t)snprintf(base, baselen, "%.*s/v2.1%s", root, url, seg + n) >= baselen ||
+			    (size_t)snprintf(version_url, vlen, "%.*s/v2.1/", root, url) >= vlen)
+				return -1;
+			return 0;
+		}
+		p = end;
+	}
+	if ((size_t)snprintf(base, baselen, "%s", url) >= baselen ||
+	    (size_t)snprintf(version_url, vlen, "%s/", url) >= vlen)
+		return -1;
+	return 0;
 }
 
 /* ---- microversions --------------------------------------------------------------- */

@@ -25,9 +25,15 @@ int os_parse_token(const json_t *reply, int64_t *expires_ms, int64_t *issued_ms,
 int os_catalog_pick(const json_t *reply, const char *type, const char *interface,
                     const char *region, char *url, size_t urllen, char *err, size_t errlen);
 
-/* When to renew a token: 5 minutes before it expires, or halfway through its life for
- * tokens shorter than 10 minutes (so a short-lived token is not renewed on every call). */
-int64_t os_token_renew_at(int64_t issued_ms, int64_t expires_ms);
+/* When to renew a token: 5 minutes before it expires, or at 80% of its life for tokens
+ * shorter than 10 minutes (so a short-lived token is not renewed on every call).  The
+ * life starts at issued_ms, or at received_ms (when it arrived) when issued_ms is -1. */
+int64_t os_token_renew_at(int64_t issued_ms, int64_t expires_ms, int64_t received_ms);
+
+/* From the catalog's compute URL: the base for requests (a legacy ".../v2/<project>"
+ * becomes ".../v2.1/<project>": /v2 knows no microversions) and the version document's
+ * URL (".../v2.1/", without the project suffix).  -1 when a result does not fit. */
+int os_compute_urls(const char *url, char *base, size_t baselen, char *version_url, size_t vlen);
 
 /* ---- Nova microversions ---------------------------------------------------------- */
 
@@ -48,9 +54,19 @@ json_t *os_server_normalise(const json_t *server);
 /* A /servers/detail page: append normalised servers whose metadata `ghr-manager`
  * equals manager (NULL: every server) to out.  *next is set when servers_links has a
  * "next" link; *last_id (size idlen) receives the last id of the page (the marker).
- * Returns the number of servers on the page (kept or not), or -1 with err. */
+ * Returns the number of servers on the page (kept or not), -1 with err when the reply
+ * is not a page, or -2 with err when a server on it cannot be read (an unreachable
+ * cell's bare record, a server without id/name/status): the list would be partial. */
 int os_parse_servers_page(const json_t *reply, const char *manager, json_t *out,
                           int *next, char *last_id, size_t idlen, char *err, size_t errlen);
+
+/* After a page of n servers (next: it had a next link; last: its last id; marker: the
+ * marker it was asked with; pages: pages so far): go on, stop (the list is whole), or
+ * fail (err says why) — a list that stops early must never pass for a whole one.  A
+ * next link on an empty page ends the list: there is no marker to go on with. */
+enum os_page_step { OS_PAGE_LAST, OS_PAGE_MORE, OS_PAGE_BROKEN };
+enum os_page_step os_servers_next_step(int next, int n, const char *last, const char *marker,
+                                       int pages, int max_pages, char *err, size_t errlen);
 
 /* ---- Glance, flavors, limits, networks ---------------------------------------------- */
 

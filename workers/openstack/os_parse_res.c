@@ -94,8 +94,20 @@ int os_parse_servers_page(const json_t *reply, const char *manager, json_t *out,
 	const json_t *s;
 	json_array_foreach(servers, i, s) {
 		json_t *n = os_server_normalise(s);
-		if (!n)
-			continue;
+		if (!n) {
+			/* Dropping it would make the list partial, and a caller believing it has
+			 * every server takes the missing ones for gone.  From 2.69 Nova answers a
+			 * server of a cell it cannot reach as a bare record: id, status UNKNOWN. */
+			const char *id = json_string_value(json_object_get(s, "id"));
+			const char *st = json_string_value(json_object_get(s, "status"));
+			if (id && st && strcmp(st, "UNKNOWN") == 0)
+				snprintf(err, errlen, "server %.60s is in a cell Nova cannot reach now (status UNKNOWN, "
+				         "no name): the list would be partial", id);
+			else
+				snprintf(err, errlen, "server #%zu of the page has no id, name or status: the list "
+				         "would be partial", i + 1);
+			return -2;
+		}
 		strlcpy_chk(last_id, json_string_value(json_object_get(n, "id")), idlen);
 		const char *owner = json_string_value(json_object_get(json_object_get(n, "metadata"), "ghr-manager"));
 		if (!manager || (owner && strcmp(owner, manager) == 0))
@@ -104,6 +116,26 @@ int os_parse_servers_page(const json_t *reply, const char *manager, json_t *out,
 			json_decref(n);
 	}
 	return (int)json_array_size(servers);
+}
+
+enum os_page_step os_servers_next_step(int next, int n, const char *last, const char *marker,
+                                       int pages, int max_pages, char *err, size_t errlen)
+{
+	if (!next || n <= 0)
+		return OS_PAGE_LAST;
+	if (!last[0]) {
+		snprintf(err, errlen, "a page of %d servers without a last id to go on from", n);
+		return OS_PAGE_BROKEN;
+	}
+	if (strcmp(last, marker) == 0) {
+		snprintf(err, errlen, "the page after marker %.60s ends with that same server", marker);
+		return OS_PAGE_BROKEN;
+	}
+	if (pages >= max_pages) {
+		snprintf(err, errlen, "still more servers after %d pages", pages);
+		return OS_PAGE_BROKEN;
+	}
+	return OS_PAGE_MORE;
 }
 
 /* Glance's own keys; everything else of string value is the image's property. */

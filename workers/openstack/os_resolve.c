@@ -6,8 +6,14 @@
  * (os_resolve_forget), so a re-created flavor or network is picked up on the next try.
  * Concurrent lookups of the same name share one API call: a burst of 500 creates costs
  * one flavor list, not 500.  A value shaped like a UUID is taken as an id unchecked
- * (Nova checks it).  Known limit: the flavor list is not paginated (Nova returns up to
- * osapi_max_limit, 1000, flavors). */
+ * (Nova checks it).
+ *
+ * Images: in a shared cloud another project may publish a newer public image with the
+ * same name or tag.  A tag ("tag:TAG") matches only images this project owns: tags are
+ * how the image builder publishes its images (always in this project), and anybody can
+ * put that tag on a public image of theirs.  A name prefers this project's images and
+ * falls back to public/shared ones only when none of ours has it (a base image such as
+ * a public "ubuntu-22.04" is named, not tagged).  The project is the token's. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +38,8 @@ struct os_cache_entry {
 	char id[128];
 	int64_t expires_ms;          /* monotonic */
 	int pending;
+	int any_owner;               /* image by name: second look, any owner */
+	int64_t deadline_ms;
 	struct os_resolve_waiter *waiters;
 	struct os_cache_entry *next;
 };
@@ -95,6 +103,8 @@ static void complete(struct os_ctx *c, struct os_cache_entry *e, int ok, enum pr
 	}
 }
 
+static void start_lookup(struct os_ctx *c, struct os_cache_entry *e, int64_t deadline_ms);
+
 static void on_lookup(struct os_ctx *c, const struct os_result *r, void *arg)
 {
 	struct os_cache_entry *e = arg;
@@ -110,6 +120,11 @@ static void on_lookup(struct os_ctx *c, const struct os_result *r, void *arg)
 		/* newest active first: the first image is the one */
 		const json_t *first = json_array_get(json_object_get(r->json, "images"), 0);
 		const char *id = json_string_value(json_object_get(first, "id"));
+		if (!id && !e->any_owner && strncmp(e->value, "tag:", 4) != 0 && c->project_id[0]) {
+			e->any_owner = 1;           /* none of ours has the name: public/shared ones */
+			start_lookup(c, e, 0);
+			return;
+		}
 		rc = id && strlcpy_chk(e->id, id, sizeof e->id) == 0 ? 0 : -1;
 		missing = !id;
 		snprintf(err, sizeof err, "no active image %s \"%.100s\"",
@@ -128,8 +143,36 @@ static void on_lookup(struct os_ctx *c, const struct os_result *r, void *arg)
 	complete(c, e, 1, PROTO_OK, NULL);
 }
 
+static void on_flavor_list(struct os_ctx *c, const json_t *reply, const struct os_result *err, void *arg)
+{
+	if (err) {
+		on_lookup(c, err, arg);
+		return;
+	}
+	struct os_result r = { .code = PROTO_OK, .status = 200, .json = (json_t *)reply };
+	on_lookup(c, &r, arg);
+}
+
+static void image_lookup_ready(struct os_ctx *c, int ok, enum proto_error code, const char *message, void *arg)
+{
+	struct os_cache_entry *e = arg;
+	if (ok) {
+		start_lookup(c, e, e->deadline_ms);
+		return;
+	}
+	char msg[400];
+	snprintf(msg, sizeof msg, "looking up image \"%.100s\": %.250s", e->value, message);
+	complete(c, e, 0, code, msg);
+}
+
 static void start_lookup(struct os_ctx *c, struct os_cache_entry *e, int64_t deadline_ms)
 {
+	if (e->kind == OS_KIND_IMAGE && c->auth_state != OS_AUTH_OK) {
+		/* the owner filter needs the token's project */
+		e->deadline_ms = deadline_ms;
+		os_auth_when_ready(c, image_lookup_ready, e);
+		return;
+	}
 	char enc[600], path[700];
 	int tag = e->kind == OS_KIND_IMAGE && strncmp(e->value, "tag:", 4) == 0;
 	if (os_urlenc(tag ? e->value + 4 : e->value, enc, sizeof enc) != 0) {
@@ -139,12 +182,17 @@ static void start_lookup(struct os_ctx *c, struct os_cache_entry *e, int64_t dea
 	enum os_service svc = OS_SVC_COMPUTE;
 	switch (e->kind) {
 	case OS_KIND_FLAVOR:
-		snprintf(path, sizeof path, "/flavors");
-		break;
+		os_flavors_fetch(c, 0, deadline_ms, on_flavor_list, e);   /* every page */
+		return;
 	case OS_KIND_IMAGE:
 		svc = OS_SVC_IMAGE;
-		snprintf(path, sizeof path, "/v2/images?%s=%s&status=active&sort=created_at:desc&limit=1",
-		         tag ? "tag" : "name", enc);
+		char owner[300] = "";
+		if (!e->any_owner && c->project_id[0]) {
+			memcpy(owner, "&owner=", 8);
+			os_urlenc(c->project_id, owner + 7, sizeof owner - 7);
+		}
+		snprintf(path, sizeof path, "/v2/images?%s=%s&status=active&sort=created_at:desc&limit=1%s",
+		         tag ? "tag" : "name", enc, owner);
 		break;
 	default:
 		svc = OS_SVC_NETWORK;

@@ -85,6 +85,7 @@ static int os_init(struct worker *w, const json_t *config, const json_t *secret)
 	c->loop = worker_loop(w);
 	c->creds = json_deep_copy(secret);
 	c->creating = json_object();
+	c->ours = json_object();
 	c->waiters_tail = &c->waiters;
 	c->max_attempts = 3;
 	snprintf(c->manager_id, sizeof c->manager_id, "%s", manager);
@@ -98,7 +99,7 @@ static int os_init(struct worker *w, const json_t *config, const json_t *secret)
 		.ca_file = json_string_value(json_object_get(c->creds, "cacert")),
 	};
 	c->http = http_client_new(c->loop, &o);
-	if (!c->creds || !c->creating || !c->http) {
+	if (!c->creds || !c->creating || !c->ours || !c->http) {
 		log_error("cannot set up the HTTP client", "%s", "");
 		return -1;
 	}

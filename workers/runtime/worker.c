@@ -1,15 +1,18 @@
 /* worker_main: the life of a worker process, in the order worker.h documents. */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "common/evloop.h"
 #include "common/log.h"
 #include "common/redact.h"
+#include "common/util.h"
 #include "workers/runtime/worker_debug.h"
 #include "workers/runtime/worker_int.h"
 
@@ -40,23 +43,37 @@ static void on_boot_fd(struct ev_loop *loop, int fd, int events, void *arg)
 	ev_stop(loop);
 }
 
+/* SIGHUP: logrotate moved the log file (ghrd sends it to the whole tree's files only
+ * through its own reopen; an operator may signal a worker directly) — reopen, carry on.
+ * SIGTERM/SIGINT: stop taking work, finish what is being served, exit. */
+void worker_on_signal(struct worker *w, int signo)
+{
+	if (signo == SIGHUP) {
+		if (log_reopen() < 0)
+			log_warn("cannot reopen the log file", "file=%s", log_q(w->boot.log_file));
+		else
+			log_info("log file reopened", "signal=%s", "HUP");
+		return;
+	}
+	if (w->ignore_term) {
+		log_warn("signal ignored (test mode)", "signal=%d", signo);
+		return;
+	}
+	if (w->stopping)
+		return;
+	log_info("stopping", "signal=%d", signo);
+	w->stopping = 1;
+	if (w->def->shutdown)
+		w->def->shutdown(w);
+	worker_maybe_finish(w);
+}
+
 static void on_signal(struct ev_loop *loop, int fd, int events, void *arg)
 {
 	struct worker *w = arg;
 	struct signalfd_siginfo si;
-	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (w->ignore_term) {
-			log_warn("signal ignored (test mode)", "signal=%u", si.ssi_signo);
-			continue;
-		}
-		if (w->stopping)
-			continue;
-		log_info("stopping", "signal=%u", si.ssi_signo);
-		w->stopping = 1;
-		if (w->def->shutdown)
-			w->def->shutdown(w);
-		worker_maybe_finish(w);
-	}
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		worker_on_signal(w, (int)si.ssi_signo);
 }
 
 static int setup_signals(struct worker *w, char *err, size_t errlen)
@@ -65,6 +82,7 @@ static int setup_signals(struct worker *w, char *err, size_t errlen)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	signal(SIGPIPE, SIG_IGN);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 ||
 	    (w->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
@@ -100,10 +118,30 @@ static void register_secret(const json_t *secret)
 	}
 }
 
-static int start(struct worker *w, int argc, char **argv, char *err, size_t errlen)
+/* The kernel clears PR_SET_PDEATHSIG when the uid or gid changes: set it again after
+ * the drop, then make sure the parent did not already die in between (we would have
+ * been reparented and nobody would signal us). */
+static int rearm_parent_death(pid_t parent, char *err, size_t errlen)
 {
-	if (worker_boot_read(BOOT_FD, &w->boot, err, errlen) < 0)
-		return WORKER_EX_CONFIG;
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0) {
+		snprintf(err, errlen, "prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
+		return -1;
+	}
+	if (getppid() != parent) {
+		snprintf(err, errlen, "the supervisor (pid %d) is gone", (int)parent);
+		return -1;
+	}
+	return 0;
+}
+
+static int start(struct worker *w, pid_t parent, int argc, char **argv, char *err,
+                 size_t errlen)
+{
+	int br = worker_boot_read(BOOT_FD, &w->boot, err, errlen);
+	if (br == WORKER_BOOT_IO)
+		return 1;   /* ghrd gone or stuck: an ordinary failure, restart may help */
+	if (br < 0)
+		return WORKER_EX_CONFIG;   /* ghrd sent something this worker cannot use */
 	register_secret(w->boot.secret);
 	enum log_level lvl = LOG_LVL_INFO;
 	log_level_parse(w->boot.log_level, &lvl);
@@ -121,7 +159,7 @@ static int start(struct worker *w, int argc, char **argv, char *err, size_t errl
 		return WORKER_EX_CONFIG;
 	if (worker_privs_drop(w->boot.user, w->boot.group, err, errlen) < 0)
 		return WORKER_EX_CONFIG;
-	if (worker_privs_harden(err, errlen) < 0)
+	if (worker_privs_harden(err, errlen) < 0 || rearm_parent_death(parent, err, errlen) < 0)
 		return 1;
 	if (!(w->loop = ev_new())) {
 		snprintf(err, errlen, "out of memory");
@@ -150,9 +188,17 @@ int worker_main(int argc, char **argv, const struct worker_def *def)
 {
 	static struct worker w;   /* one per process; static so hooks may keep pointers */
 	char err[512] = "";
+	/* Undumpable before the secret is read: no core file, no ptrace or /proc/PID/mem by
+	 * another process of the same uid while the bootstrap sits in memory. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* Two arenas, not one per thread: libzmq's I/O thread would otherwise get its own
+	 * arena holding large receive buffers (frames up to 1 MiB) that never shrink. */
+	mallopt(M_ARENA_MAX, 2);
+	pid_t parent = getppid();   /* ghrd: read before the privilege drop */
 	w.def = def;
 	w.sigfd = -1;
-	int r = start(&w, argc, argv, err, sizeof(err));
+	w.next_call_id = worker_first_call_id();
+	int r = start(&w, parent, argc, argv, err, sizeof(err));
 	if (r != 0) {
 		if (w.boot.instance)
 			log_error("worker cannot start", "error=%s", log_q(err));

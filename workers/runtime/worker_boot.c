@@ -11,36 +11,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/jsonwipe.h"
 #include "common/util.h"
 #include "workers/runtime/worker_int.h"
 
 #define BOOT_WAIT_MS 10000
 
-/* Wipe every string inside v (secrets are strings somewhere in it). */
-void worker_json_wipe(json_t *v)
-{
-	if (!v)
-		return;
-	if (json_is_string(v)) {
-		explicit_bzero((char *)json_string_value(v), json_string_length(v));
-	} else if (json_is_object(v)) {
-		const char *k;
-		json_t *x;
-		json_object_foreach(v, k, x)
-			worker_json_wipe(x);
-	} else if (json_is_array(v)) {
-		size_t i;
-		json_t *x;
-		json_array_foreach(v, i, x)
-			worker_json_wipe(x);
-	}
-}
-
 void worker_boot_wipe_secret(struct worker_boot *b)
 {
 	if (!b->root || !b->secret)
 		return;
-	worker_json_wipe(b->secret);
+	jsonwipe(b->secret);
 	json_object_del(b->root, "secret");
 	b->secret = NULL;
 }
@@ -73,7 +54,7 @@ static ssize_t read_line(int fd, char *buf, size_t cap, char *err, size_t errlen
 			return nl - buf;
 		if (n == cap) {
 			snprintf(err, errlen, "bootstrap larger than %d bytes", WORKER_BOOT_MAX);
-			return -1;
+			return -2;   /* it came, and it is not something this worker can use */
 		}
 	}
 }
@@ -127,7 +108,7 @@ int worker_boot_read(int fd, struct worker_boot *b, char *err, size_t errlen)
 	char *buf = malloc(WORKER_BOOT_MAX);
 	if (!buf) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		return WORKER_BOOT_IO;
 	}
 	ssize_t len = read_line(fd, buf, WORKER_BOOT_MAX, err, errlen);
 	if (len >= 0) {
@@ -138,16 +119,18 @@ int worker_boot_read(int fd, struct worker_boot *b, char *err, size_t errlen)
 	}
 	explicit_bzero(buf, WORKER_BOOT_MAX);   /* it held the secret */
 	free(buf);
+	if (len < 0)
+		return len == -2 ? WORKER_BOOT_INVALID : WORKER_BOOT_IO;
 	if (!b->root || !json_is_object(b->root)) {
 		json_decref(b->root);
 		b->root = NULL;
-		return -1;
+		return WORKER_BOOT_INVALID;
 	}
 	if (parse(b, err, errlen) < 0) {
 		worker_boot_wipe_secret(b);
 		json_decref(b->root);
 		b->root = NULL;
-		return -1;
+		return WORKER_BOOT_INVALID;
 	}
 	return 0;
 }

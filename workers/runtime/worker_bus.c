@@ -5,6 +5,7 @@
  * rest).  Receives drain everything queued per wake-up, up to a batch limit so timers
  * and other descriptors still get their turn under load. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,11 @@
 
 #define RECV_BATCH 256
 #define SEND_TIMEOUT_MS 1000
-#define BUS_HWM 100000
+/* Frames queued per direction.  Low on purpose: frames may be 1 MiB, and a stalled
+ * ghrd must not make a worker buffer hundreds of them (sends then time out instead). */
+#define BUS_HWM 1000
+/* After a frame this large, freed buffers go back to the kernel (malloc_trim). */
+#define TRIM_ABOVE (256 * 1024)
 /* ghrd refuses a routing id still held by a dying predecessor: retry soon. */
 #define RECONNECT_MS 20
 
@@ -82,9 +87,12 @@ static void on_readable(struct ev_loop *loop, void *zsock, int events, void *arg
 			return;
 		}
 		int more = zmq_msg_more(&msg);
+		size_t len = zmq_msg_size(&msg);
 		if (!more)
-			on_frame(w, zmq_msg_data(&msg), zmq_msg_size(&msg));
+			on_frame(w, zmq_msg_data(&msg), len);
 		zmq_msg_close(&msg);
+		if (len > TRIM_ABOVE)
+			malloc_trim(0);
 		while (more) {   /* multi-part is not part of the protocol: drain and drop */
 			zmq_msg_init(&msg);
 			if (zmq_msg_recv(&msg, zsock, ZMQ_DONTWAIT) < 0)
@@ -99,7 +107,7 @@ static void on_readable(struct ev_loop *loop, void *zsock, int events, void *arg
 int worker_bus_open(struct worker *w, char *err, size_t errlen)
 {
 	w->zctx = zmq_ctx_new();
-	if (!w->zctx) {
+	if (!w->zctx || zmq_ctx_set(w->zctx, ZMQ_IO_THREADS, 1) < 0) {
 		snprintf(err, errlen, "zmq_ctx_new: %s", zmq_strerror(errno));
 		return -1;
 	}

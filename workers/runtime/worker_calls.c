@@ -15,6 +15,13 @@
 #define SWEEP_MS 20
 #define MAX_CALLS 100000
 
+int64_t worker_first_call_id(void)
+{
+	/* 40 random bits: far below 2^53, so ids stay exact in any JSON reader, and leaves
+	 * room for 2^52 calls before a wrap could matter. */
+	return (int64_t)(random_u64() >> 24) + 1;
+}
+
 static size_t bucket(int64_t id)
 {
 	return (size_t)((uint64_t)id * 0x9E3779B97F4A7C15ull >> 54) % WORKER_CALL_BUCKETS;

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <jansson.h>
 #include "workers/runtime/worker.h"
 
@@ -59,13 +60,21 @@ struct worker {
 	int ignore_term;
 };
 
-/* worker_boot.c */
+/* worker_boot.c: 0, or WORKER_BOOT_IO (nothing usable arrived: EOF, timeout, read
+ * error — exit 1) or WORKER_BOOT_INVALID (it arrived and is wrong — exit 78). */
+#define WORKER_BOOT_IO      (-1)
+#define WORKER_BOOT_INVALID (-2)
 int worker_boot_read(int fd, struct worker_boot *b, char *err, size_t errlen);
 void worker_boot_wipe_secret(struct worker_boot *b);
-void worker_json_wipe(json_t *v);
+
+/* worker.c */
+void worker_on_signal(struct worker *w, int signo);
 
 /* worker_privs.c */
 int worker_privs_drop(const char *user, const char *group, char *err, size_t errlen);
+/* After a drop to uid/gid: root can be regained neither as uid nor as gid, and the
+ * real, effective and saved ids are all the intended ones. */
+int worker_privs_verify(uid_t uid, gid_t gid, char *err, size_t errlen);
 int worker_privs_harden(char *err, size_t errlen);
 
 /* worker_bus.c */
@@ -78,6 +87,9 @@ void worker_bus_start_heartbeat(struct worker *w);
 void worker_bus_bye(struct worker *w);
 
 /* worker_calls.c */
+/* A random first call id: a reply meant for a predecessor of this instance can never
+ * match one of our calls (second guard; ghrd drops such replies first). */
+int64_t worker_first_call_id(void);
 void worker_calls_on_reply(struct worker *w, const struct proto_msg *m);
 void worker_calls_fail_all(struct worker *w, enum proto_error code, const char *why);
 

@@ -51,9 +51,30 @@ int worker_privs_drop(const char *user, const char *group, char *err, size_t err
 		         strerror(errno));
 		return -1;
 	}
-	/* Verify root cannot be regained (a partial drop must not go unnoticed). */
+	return worker_privs_verify(uid, gid, err, errlen);
+}
+
+/* A partial drop must not go unnoticed. */
+int worker_privs_verify(uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0) {
+		snprintf(err, errlen, "cannot read own ids: %s", strerror(errno));
+		return -1;
+	}
+	if (ru != uid || eu != uid || su != uid || rg != gid || eg != gid || sg != gid) {
+		snprintf(err, errlen, "ids after the drop are uid %u/%u/%u gid %u/%u/%u, not %u/%u",
+		         (unsigned)ru, (unsigned)eu, (unsigned)su, (unsigned)rg, (unsigned)eg,
+		         (unsigned)sg, (unsigned)uid, (unsigned)gid);
+		return -1;
+	}
 	if (uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
-		snprintf(err, errlen, "privileges could be regained after dropping them");
+		snprintf(err, errlen, "root could be regained after dropping it");
+		return -1;
+	}
+	if (uid != 0 && gid != 0 && (setgid(0) == 0 || setegid(0) == 0)) {
+		snprintf(err, errlen, "group root could be regained after dropping it");
 		return -1;
 	}
 	return 0;

@@ -37,7 +37,9 @@ struct sc_pool_rt {
 
 struct sc_pending_rt {
 	struct sc_pending p;
-	int64_t done_mono;        /* 0 while the create is in flight; then when it finished */
+	int64_t done_mono;        /* 0 while the create is queued or in flight; then when it ended */
+	int64_t drop_after_mono;  /* dropped by the first reconcile whose lists start after this */
+	int outcome_unknown;      /* the create's reply did not say whether a server exists */
 };
 
 struct sc_job;
@@ -89,7 +91,19 @@ char *sc_metrics_text(struct sc *sc);
 
 /* sc_reconcile.c: start a reconcile, or join the one running.  waiter may be NULL. */
 void sc_reconcile(struct sc *sc, struct wreq *waiter);
-size_t sc_pending_count(const struct sc *sc, const char *pool);
+size_t sc_pending_count(const struct sc *sc, const char *pool);   /* being moved to sc_pending_slots */
+
+/* sc_pending.c: names being created (the life of an entry is described there). */
+struct sc_pending_rt *sc_pending_add(struct sc *sc, const char *name, const char *pool);
+struct sc_pending_rt *sc_pending_find(const struct sc *sc, const char *name);
+void sc_pending_remove(struct sc *sc, const char *name);
+/* The create ended: keep the entry keep_ms more (0: until the next reconcile's lists). */
+void sc_pending_settle(struct sc *sc, const char *name, int64_t keep_ms);
+/* Entries of a pool, whatever their state (each holds a slot of max_runners). */
+size_t sc_pending_slots(const struct sc *sc, const char *pool);
+/* Drop the entries a reconcile whose lists were requested at t0 (monotonic) no longer
+ * needs; copy the others to out (room for sc->npending).  Returns how many. */
+size_t sc_pending_snapshot(struct sc *sc, int64_t t0, struct sc_pending *out);
 
 /* sc_exec.c */
 typedef void (*sc_job_done)(struct sc *sc, const struct sc_job *job, void *arg);
@@ -114,8 +128,15 @@ struct sc_job {
 	sc_job_done done;
 	void *arg;
 };
-/* Queue an action; done (may be NULL) is called once with the outcome. */
+/* Queue an action; done (may be NULL) is called once with the outcome, always (also when
+ * the action cannot even be queued).  A create gets its name and its pending entry here,
+ * at once: the slot is reserved before the create starts. */
 void sc_exec_submit(struct sc *sc, const struct sc_action *a, int kill_busy, sc_job_done done, void *arg);
+/* worker_call, and a request that cannot be sent is answered `unavailable` at once. */
+void sc_call(struct sc *sc, const char *method, json_t *body, int64_t timeout_ms, worker_call_cb cb, void *arg);
+/* After a reconcile's decision: VMs that failed before their runner was ever online are
+ * failed creates of their pool (backoff), and a runner that came online clears it. */
+void sc_exec_note_plan(struct sc *sc, const struct sc_plan *plan);
 /* Backoff left for a pool's creates (ms, 0 none). */
 int64_t sc_exec_backoff_left(const struct sc *sc, const struct sc_pool_rt *p);
 int sc_exec_idle(const struct sc *sc);

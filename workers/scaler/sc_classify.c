@@ -37,10 +37,23 @@ static enum vm_kind vm_kind_of(const char *status, int runner_up)
 	return runner_up ? VMK_ACTIVE : VMK_BUILDING;
 }
 
+int sc_vm_status_rank(const char *status)
+{
+	static const int rank[] = { [VMK_ACTIVE] = 0, [VMK_BUILDING] = 1, [VMK_STOPPED] = 2, [VMK_ERROR] = 3 };
+	return rank[vm_kind_of(status, 0)];
+}
+
 static void set(struct sc_row *row, enum sc_state st, const char *reason)
 {
 	row->state = st;
 	row->reason = reason;
+}
+
+/* A runner failed before it was ever online: its create failed (the pool backs off). */
+static void create_failed(struct sc_seen *seen)
+{
+	if (!(seen->flags & SC_SEEN_ONLINE))
+		seen->flags |= SC_SEEN_CREATE_FAILED;
 }
 
 /* ACTIVE VM whose runner is not online: the §9 rules against deleting on one look. */
@@ -51,7 +64,16 @@ static void classify_not_online(const struct sc_input *in, const struct sc_ghr *
 	unsigned pf = prev ? prev->flags : 0;
 	if (pf & SC_SEEN_ONLINE) {
 		if (!gh) {
-			set(row, SC_FINISHED, "runner gone after being online");
+			/* Gone from GitHub: its one job is done -- or GitHub's paginated list skipped
+			 * it (runners removed between page fetches shift the pages).  Never on one
+			 * look: the second look in a row decides (a SHUTOFF VM needs no second). */
+			if (pf & SC_SEEN_GONE) {
+				set(row, SC_FINISHED, "runner gone after being online");
+				return;
+			}
+			seen->flags |= SC_SEEN_GONE;
+			set(row, (pf & SC_SEEN_BUSY) ? SC_BUSY : SC_OFFLINE,
+			    "missing from GitHub's list after being online, confirming");
 			return;
 		}
 		int64_t since = (pf & SC_SEEN_OFFLINE) ? prev->since_ms : in->now_ms;
@@ -63,7 +85,7 @@ static void classify_not_online(const struct sc_input *in, const struct sc_ghr *
 			set(row, SC_OFFLINE, "offline after being online");
 		return;
 	}
-	if (pending || created <= 0 || in->now_ms - created <= in->bootstrap_timeout_ms) {
+	if (pending || in->now_ms - created <= in->bootstrap_timeout_ms) {
 		set(row, SC_BOOTING, gh ? "runner registered, not online yet" : "waiting for runner");
 		return;
 	}
@@ -87,10 +109,14 @@ void sc_classify(const struct sc_input *in, const char *name, const struct sc_vm
 	if (prev) {
 		/* Only the lasting facts carry over; the "previous observation" bits are
 		 * re-earned each reconcile. */
-		seen->flags = prev->flags & (SC_SEEN_ONLINE | SC_SEEN_BUSY | SC_SEEN_STOPPED);
+		seen->flags = prev->flags & (SC_SEEN_ONLINE | SC_SEEN_BUSY | SC_SEEN_STOPPED
+		                             | SC_SEEN_CREATE_FAILED);
 		seen->online_ms = prev->online_ms;
 		seen->busy_ms = prev->busy_ms;
+		seen->first_ms = prev->first_ms;
 	}
+	if (!seen->first_ms)
+		seen->first_ms = in->now_ms;
 	if (vm) {
 		sc_copy(row->pool, vm->pool, SC_POOL_MAX);
 		sc_copy(row->vm_id, vm->id, SC_ID_MAX);
@@ -140,10 +166,16 @@ void sc_classify(const struct sc_input *in, const char *name, const struct sc_vm
 		return;
 	}
 
+	/* A `created` that could not be read ages the VM from when it was first seen: never
+	 * "unknown, so never timed out". */
+	int64_t created = vm->created_ms > 0 ? vm->created_ms : seen->first_ms;
+	if (!row->created_ms)
+		row->created_ms = created;
 	int up = gh && (gh->online || gh->busy);
 	switch (vm_kind_of(vm->status, up)) {
 	case VMK_ERROR:
 		set(row, SC_FAILED, "VM in ERROR");
+		create_failed(seen);
 		return;
 	case VMK_STOPPED:
 		if (gh && gh->busy)
@@ -154,9 +186,10 @@ void sc_classify(const struct sc_input *in, const char *name, const struct sc_vm
 	case VMK_BUILDING:
 		if (gh && gh->busy)
 			set(row, SC_BUSY, "busy");
-		else if (vm->created_ms > 0 && in->now_ms - vm->created_ms > in->creation_timeout_ms)
+		else if (in->now_ms - created > in->creation_timeout_ms) {
 			set(row, SC_FAILED, "not ACTIVE within creation_timeout");
-		else
+			create_failed(seen);
+		} else
 			set(row, SC_CREATING, "VM building");
 		return;
 	case VMK_ACTIVE:
@@ -165,7 +198,7 @@ void sc_classify(const struct sc_input *in, const char *name, const struct sc_vm
 		else if (gh && gh->online)
 			set(row, SC_IDLE, "online, waiting for a job");
 		else
-			classify_not_online(in, gh, prev, pending != NULL, vm->created_ms, row, seen);
+			classify_not_online(in, gh, prev, pending != NULL, created, row, seen);
 		return;
 	}
 }

@@ -1,4 +1,5 @@
 /* The reconcile decision (rules in sc_decide.h).  Pure: inputs in, plan out. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "workers/scaler/sc_decide.h"
@@ -160,9 +161,9 @@ static void decide_pool(struct builder *b, struct sc_count *c)
 	c->alive = ready + c->n[SC_BUSY] + c->n[SC_OFFLINE];
 	int target = c->known ? c->min_idle : 0;
 
-	int surplus = ready > target ? ready - target : 0;
-	if (surplus > c->n[SC_IDLE])
-		surplus = c->n[SC_IDLE];
+	/* Only idle runners beyond the target are surplus: creating and booting ones (e.g.
+	 * spawned for a queued job) never make a ready idle runner go. */
+	int surplus = c->n[SC_IDLE] > target ? c->n[SC_IDLE] - target : 0;
 	int over_max = c->max_runners > 0 && c->alive - surplus > c->max_runners
 		? c->alive - surplus - c->max_runners : 0;
 	int to_delete = surplus + over_max;
@@ -235,13 +236,53 @@ static const size_t OFF_PD = offsetof(struct sc_pending, name);
 static const size_t OFF_SN = offsetof(struct sc_seen, name);
 
 /* Two VMs with one name must never happen (creates look the name up first); if the cloud
- * shows it anyway, every VM but the first is deleted so that nothing doubles. */
-static void delete_duplicate_vms(struct builder *b, const char **vmidx, size_t n)
+ * shows it anyway, one is kept -- the one fittest to run the runner, then the older, then
+ * the smaller id, so the choice never depends on list order -- and the join uses it. */
+static int vm_keep_before(const struct sc_vm *a, const struct sc_vm *b)
 {
-	for (size_t i = 1; i < n; i++) {
-		if (strcmp(vmidx[i - 1], vmidx[i]) != 0)
-			continue;
+	int ra = sc_vm_status_rank(a->status), rb = sc_vm_status_rank(b->status);
+	if (ra != rb)
+		return ra < rb;
+	int64_t ca = a->created_ms > 0 ? a->created_ms : INT64_MAX;
+	int64_t cb = b->created_ms > 0 ? b->created_ms : INT64_MAX;
+	if (ca != cb)
+		return ca < cb;
+	return strcmp(a->id, b->id) < 0;
+}
+
+/* The VMs named name: [*lo, *hi) of the sorted index; returns the one kept, or NULL. */
+static const struct sc_vm *vm_group(const char **vmidx, size_t n, const char *name, size_t *lo, size_t *hi)
+{
+	const char **hit = bsearch(&name, vmidx, n, sizeof(*vmidx), cmp_str_ptr);
+	if (!hit)
+		return NULL;
+	size_t a = (size_t)(hit - vmidx), b = a + 1;
+	while (a > 0 && strcmp(vmidx[a - 1], name) == 0)
+		a--;
+	while (b < n && strcmp(vmidx[b], name) == 0)
+		b++;
+	const struct sc_vm *keep = (const struct sc_vm *)(vmidx[a] - OFF_VM);
+	for (size_t i = a + 1; i < b; i++) {
+		const struct sc_vm *v = (const struct sc_vm *)(vmidx[i] - OFF_VM);
+		if (vm_keep_before(v, keep))
+			keep = v;
+	}
+	*lo = a;
+	*hi = b;
+	return keep;
+}
+
+/* Delete every VM of the group but the one kept.  While the runner of that name is online
+ * or busy, a duplicate that could be the one running it (not ERROR, not stopped) is left:
+ * which VM runs the job cannot be known, and a job is never killed for tidiness. */
+static void delete_duplicate_vms(struct builder *b, const char **vmidx, size_t lo, size_t hi,
+                                 const struct sc_vm *keep, const struct sc_ghr *gh)
+{
+	int runner_up = gh && (gh->online || gh->busy);
+	for (size_t i = lo; i < hi; i++) {
 		const struct sc_vm *vm = (const struct sc_vm *)(vmidx[i] - OFF_VM);
+		if (vm == keep || (runner_up && sc_vm_status_rank(vm->status) < 2))
+			continue;
 		struct sc_action *a = add_action(b);
 		if (!a)
 			return;
@@ -280,10 +321,13 @@ int sc_decide(const struct sc_input *in, struct sc_plan *out)
 	if (!out->rows || !out->seen)
 		goto oom;
 	for (size_t i = 0; i < nnames; i++) {
-		const struct sc_vm *vm = lookup(vmi, in->nvms, names[i], OFF_VM);
+		size_t vlo = 0, vhi = 0;
+		const struct sc_vm *vm = vm_group(vmi, in->nvms, names[i], &vlo, &vhi);
 		const struct sc_ghr *gh = lookup(ghi, in->nrunners, names[i], OFF_GH);
 		if (gh && !gh->pool[0])
 			gh = NULL;
+		if (vhi - vlo > 1)
+			delete_duplicate_vms(&b, vmi, vlo, vhi, vm, gh);
 		const struct sc_pending *pd = lookup(pdi, in->npending, names[i], OFF_PD);
 		const struct sc_seen *prev = lookup(sni, in->nseen, names[i], OFF_SN);
 		struct sc_row *r = &out->rows[out->nrows++];
@@ -294,15 +338,18 @@ int sc_decide(const struct sc_input *in, struct sc_plan *out)
 			goto oom;
 		r->pool_known = c->known;
 		c->n[r->state]++;
+		if ((s->flags & SC_SEEN_CREATE_FAILED) && !(prev && (prev->flags & SC_SEEN_CREATE_FAILED)))
+			c->failed_creates++;
 		lifecycle_events(&b, in, r, prev, s);
 	}
 	qsort(out->rows, out->nrows, sizeof(*out->rows), cmp_row_pool_name);
 
-	delete_duplicate_vms(&b, vmi, in->nvms);
 	for (size_t i = 0; i < out->nrows; i++) {
 		const struct sc_row *r = &out->rows[i];
+		/* A failed VM whose runner GitHub shows busy (e.g. ERROR under a running job):
+		 * GitHub first, and a 422 leaves it. */
 		if (r->state == SC_FAILED || r->state == SC_FINISHED)
-			delete_row(&b, r, 0, r->reason);
+			delete_row(&b, r, r->gh_status && strcmp(r->gh_status, "busy") == 0, r->reason);
 		else if (r->state == SC_DANGLING && strcmp(r->reason, "runner without VM, seen twice") == 0)
 			delete_row(&b, r, 1, "runner without VM");
 	}

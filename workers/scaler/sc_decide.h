@@ -4,7 +4,8 @@
  * struct sc_input, so every rule is unit-tested (tests/unit/test_sc_decide*.c).
  *
  * Rules, per runner name (VM and GitHub runner joined by name):
- *   VM ERROR                                   -> failed, deleted now (and replaced)
+ *   VM ERROR                                   -> failed, deleted now (and replaced);
+ *                                                 GitHub first when its runner is busy
  *   VM SHUTOFF/STOPPED/DELETED/SHELVED*        -> finished, deleted
  *   VM BUILD (or unknown status, runner offline):
  *        older than creation_timeout           -> failed
@@ -12,7 +13,9 @@
  *   VM ACTIVE, runner busy                     -> busy (never deleted by reconcile)
  *   VM ACTIVE, runner online                   -> idle
  *   VM ACTIVE, runner offline or absent:
- *        seen online before, runner now absent -> finished (its one job is done)
+ *        seen online before, runner now absent -> finished (its one job is done), on the
+ *                                                 second look in a row; on the first it
+ *                                                 stays busy (if it was) or offline
  *        seen online before, runner offline    -> offline; failed once offline for
  *                                                 longer than bootstrap_timeout
  *        never online, older than bootstrap_timeout, and already so at the previous
@@ -21,11 +24,16 @@
  *   runner without VM, create in flight        -> creating
  *   runner without VM, seen so at the previous reconcile too and not busy
  *                                              -> dangling, deleted (GitHub first)
+ * A VM without a readable `created` is aged from when it was first seen.
+ * Two VMs with one name: the one kept is the ACTIVE (then building) one, then the older,
+ * then the smaller id; the others are deleted, except that none that could run the runner
+ * is deleted while that runner is online or busy (it may be the one running the job).
  * Per pool: create min_idle - (idle + creating + booting) runners, never above
- * max_runners alive; when above min_idle, or above max_runners, delete idle runners only
- * (GitHub delete first: a 422 means it just took a job, and it is left alone).  VMs of a
- * pool no longer configured are this manager's (metadata says so): their pool's target
- * is 0.
+ * max_runners alive; delete idle runners beyond min_idle (creating and booting ones,
+ * e.g. spawned for a job, never make an idle runner surplus), or beyond max_runners;
+ * idle ones only (GitHub delete first: a 422 means it just took a job, and it is left
+ * alone).  VMs of a pool no longer configured are this manager's (metadata says so):
+ * their pool's target is 0.
  *
  * Known limit: a runner's memory (seen online, seen busy) is lost when the scaler
  * restarts; the two-observation rules make that safe, at the cost of one interval. */
@@ -80,9 +88,16 @@ struct sc_pending {
 #define SC_SEEN_STALE    8u     /* the previous reconcile saw it past bootstrap_timeout */
 #define SC_SEEN_OFFLINE 16u     /* offline after having been online, since since_ms */
 #define SC_SEEN_STOPPED 32u     /* its runner_stop event was issued */
+#define SC_SEEN_GONE    64u     /* the previous reconcile missed it from GitHub's list after
+                                   it had been online (confirming: GitHub's paginated list
+                                   can skip a runner while others are removed) */
+#define SC_SEEN_CREATE_FAILED 128u /* failed before ever being online (VM ERROR or not
+                                      ACTIVE within creation_timeout): a failed create */
 struct sc_seen {
 	char name[SC_NAME_MAX];
 	unsigned flags;
+	int64_t first_ms;           /* first observed (epoch ms): the age of a VM whose
+	                               `created` could not be read */
 	int64_t online_ms;          /* first seen online (epoch ms) */
 	int64_t busy_ms;            /* first seen busy */
 	int64_t since_ms;           /* SC_SEEN_OFFLINE: first seen offline again */
@@ -144,6 +159,9 @@ struct sc_count {
 	int min_idle, max_runners;
 	int alive;                        /* creating+booting+idle+busy+offline */
 	int creates, deletes;             /* actions decided */
+	int failed_creates;               /* runners newly failed before ever being online
+	                                     (VM ERROR, creation_timeout): the executor counts
+	                                     them as create failures of the pool (backoff) */
 };
 
 struct sc_plan {
@@ -160,6 +178,10 @@ struct sc_plan {
 void sc_classify(const struct sc_input *in, const char *name, const struct sc_vm *vm,
                  const struct sc_ghr *gh, const struct sc_seen *prev,
                  const struct sc_pending *pending, struct sc_row *row, struct sc_seen *seen_out);
+
+/* How fit a Nova status is to run a runner: 0 ACTIVE, 1 building or transitional,
+ * 2 stopped, 3 ERROR.  Lower is better (which duplicate VM is kept). */
+int sc_vm_status_rank(const char *status);
 
 /* Decide.  Returns 0, or -1 when out of memory (plan left empty). */
 int sc_decide(const struct sc_input *in, struct sc_plan *out);

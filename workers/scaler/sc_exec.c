@@ -13,6 +13,8 @@
  * VM and GitHub runner at once, "already gone" counting as success. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include "common/jsonwipe.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "workers/scaler/sc.h"
@@ -27,41 +29,20 @@ struct create_ctx {
 	char *user_data;             /* base64; holds the JIT config: wiped */
 };
 
+/* How an os.server.create that failed ended: refused (no server: the runner registered
+ * for it goes again) or unknown (a server may exist or appear: keep the runner and the
+ * name, and let the next reconciles find the VM or, after creation_timeout, clean up). */
+static const enum proto_error create_refused_codes[] = {
+	PROTO_E_BAD_REQUEST, PROTO_E_FORBIDDEN, PROTO_E_UNAUTHORIZED, PROTO_E_NOT_FOUND, PROTO_E_RATE_LIMITED,
+};
+/* `unavailable` is a refusal only when it says the request was refused or never sent;
+ * "create outcome unknown", a worker that died mid-request and the like are not. */
+static const char *const create_refused_words[] = {
+	"quota", "exceeded", "overlimit", "could not be reached", "could not be sent", "bus send failed",
+	"unreachable", "too many requests in flight",
+};
+
 static void pump(struct sc *sc);
-
-/* ---- pending creates ------------------------------------------------------------------ */
-
-static void pending_add(struct sc *sc, const char *name, const char *pool)
-{
-	if (sc->npending == sc->cap_pending) {
-		size_t cap = sc->cap_pending ? sc->cap_pending * 2 : 16;
-		struct sc_pending_rt *p = realloc(sc->pending, cap * sizeof(*p));
-		if (!p)
-			return;     /* known limit: without memory the name is not protected */
-		sc->pending = p;
-		sc->cap_pending = cap;
-	}
-	struct sc_pending_rt *e = &sc->pending[sc->npending++];
-	memset(e, 0, sizeof(*e));
-	sc_copy(e->p.name, name, sizeof(e->p.name));
-	sc_copy(e->p.pool, pool, sizeof(e->p.pool));
-	e->p.started_ms = wall_ms();
-}
-
-static struct sc_pending_rt *pending_find(struct sc *sc, const char *name)
-{
-	for (size_t i = 0; i < sc->npending; i++)
-		if (strcmp(sc->pending[i].p.name, name) == 0)
-			return &sc->pending[i];
-	return NULL;
-}
-
-static void pending_remove(struct sc *sc, const char *name)
-{
-	struct sc_pending_rt *e = pending_find(sc, name);
-	if (e)
-		*e = sc->pending[--sc->npending];
-}
 
 /* ---- job bookkeeping -------------------------------------------------------------------- */
 
@@ -99,14 +80,25 @@ static void set_error(struct sc_job *j, const struct wcall_result *r, const char
 	         r->message ? r->message : "");
 }
 
-static int call(struct sc *sc, const char *method, json_t *body, int64_t timeout,
-                worker_call_cb cb, void *arg)
+void sc_call(struct sc *sc, const char *method, json_t *body, int64_t timeout_ms, worker_call_cb cb, void *arg)
 {
-	if (worker_call(sc->w, method, body, timeout, cb, arg) == 0)
-		return 0;
+	if (worker_call(sc->w, method, body, timeout_ms, cb, arg) == 0)
+		return;
 	struct wcall_result r = { .ok = 0, .error = PROTO_E_UNAVAILABLE, .message = "bus send failed" };
 	cb(sc->w, &r, arg);
-	return -1;
+}
+
+static int create_refused(const struct wcall_result *r)
+{
+	for (size_t i = 0; i < sizeof(create_refused_codes) / sizeof(create_refused_codes[0]); i++)
+		if (r->error == create_refused_codes[i])
+			return 1;
+	if (r->error != PROTO_E_UNAVAILABLE || !r->message)
+		return 0;
+	for (size_t i = 0; i < sizeof(create_refused_words) / sizeof(create_refused_words[0]); i++)
+		if (strcasestr(r->message, create_refused_words[i]))
+			return 1;
+	return 0;
 }
 
 int64_t sc_exec_backoff_left(const struct sc *sc, const struct sc_pool_rt *p)
@@ -115,31 +107,75 @@ int64_t sc_exec_backoff_left(const struct sc *sc, const struct sc_pool_rt *p)
 	return left > 0 ? left : 0;
 }
 
+/* One failed create of pool p (a refusal, an unknown outcome, or a VM that went ERROR or
+ * missed creation_timeout).  Creates started together fail together: only the first
+ * failure of a batch raises the backoff level; the others may only lengthen it to their
+ * retry_after.  Returns the wait. */
+static int64_t backoff_bump(struct sc_pool_rt *p, int64_t retry_after_ms)
+{
+	int64_t now = now_ms(), wait;
+	if (p->backoff_until > now) {
+		wait = retry_after_ms;
+		if (now + wait > p->backoff_until)
+			p->backoff_until = now + wait;
+		wait = p->backoff_until - now;
+	} else {
+		p->create_failures++;
+		wait = backoff_ms(p->create_failures, SC_BACKOFF_BASE_MS, SC_BACKOFF_CAP_MS);
+		if (retry_after_ms > wait)
+			wait = retry_after_ms;
+		p->backoff_until = now + wait;
+	}
+	return wait;
+}
+
 static void create_failed(struct sc *sc, struct sc_job *j)
 {
 	struct sc_pool_rt *p = sc_pool_find(sc, j->pool);
 	if (p) {
-		/* Creates started together fail together: only the first failure of a batch
-		 * raises the backoff level; the others may only lengthen it to their
-		 * retry_after. */
-		int64_t now = now_ms(), wait;
-		if (p->backoff_until > now) {
-			wait = j->retry_after_ms;
-			if (now + wait > p->backoff_until)
-				p->backoff_until = now + wait;
-			wait = p->backoff_until - now;
-		} else {
-			p->create_failures++;
-			wait = backoff_ms(p->create_failures, SC_BACKOFF_BASE_MS, SC_BACKOFF_CAP_MS);
-			if (j->retry_after_ms > wait)
-				wait = j->retry_after_ms;
-			p->backoff_until = now + wait;
-		}
+		int64_t wait = backoff_bump(p, j->retry_after_ms);
 		log_warn("runner create failed", "pool=%s name=%s failures=%u backoff_ms=%lld error=%s",
 		         p->name, j->name, p->create_failures, (long long)wait, log_q(j->message));
 	}
-	pending_remove(sc, j->name);
+	sc_pending_remove(sc, j->name);
 	finish(sc, j, 0, "failed");
+}
+
+/* The create's outcome is unknown: the GitHub runner and the name stay (see sc_pending.c). */
+static void create_unknown(struct sc *sc, struct sc_job *j)
+{
+	struct sc_pool_rt *p = sc_pool_find(sc, j->pool);
+	int64_t wait = p ? backoff_bump(p, j->retry_after_ms) : 0;
+	struct sc_pending_rt *e = sc_pending_find(sc, j->name);
+	if (e)
+		e->outcome_unknown = 1;
+	sc_pending_settle(sc, j->name, sc->creation_timeout_ms);
+	log_warn("runner create outcome unknown: runner kept; the next reconciles find the VM or clean up",
+	         "pool=%s name=%s backoff_ms=%lld error=%s", j->pool, j->name, (long long)wait, log_q(j->message));
+	finish(sc, j, 0, "unknown: kept until creation_timeout");
+}
+
+void sc_exec_note_plan(struct sc *sc, const struct sc_plan *plan)
+{
+	for (size_t i = 0; i < plan->nevents; i++) {
+		struct sc_pool_rt *p = plan->events[i].kind == SC_EVT_INSTALLED ? sc_pool_find(sc, plan->events[i].pool) : NULL;
+		if (p && p->create_failures) {
+			log_info("a runner came online: creates no longer back off", "pool=%s", p->name);
+			p->create_failures = 0;
+			p->backoff_until = 0;
+		}
+	}
+	for (size_t i = 0; i < plan->ncounts; i++) {
+		const struct sc_count *c = &plan->counts[i];
+		struct sc_pool_rt *p = c->failed_creates ? sc_pool_find(sc, c->pool) : NULL;
+		if (!p)
+			continue;
+		p->m.create_failures += (unsigned)c->failed_creates;
+		int64_t wait = backoff_bump(p, 0);
+		log_warn("runner VMs failed before coming online: counted as failed creates",
+		         "pool=%s failed=%d failures=%u backoff_ms=%lld", p->name, c->failed_creates,
+		         p->create_failures, (long long)wait);
+	}
 }
 
 /* ---- create ------------------------------------------------------------------------------ */
@@ -174,13 +210,9 @@ static void on_server_create(struct worker *w, const struct wcall_result *r, voi
 	if (r->ok) {
 		const char *id = json_string_value(json_object_get(r->body, "id"));
 		sc_copy(j->vm_id, id ? id : "", sizeof(j->vm_id));
-		struct sc_pending_rt *e = pending_find(sc, j->name);
-		if (e)
-			e->done_mono = now_ms();
-		if (p) {
-			p->create_failures = 0;
-			p->backoff_until = 0;
-		}
+		/* The pool's backoff is cleared when a runner comes online (sc_exec_note_plan),
+		 * not here: a server that Nova accepts may still go ERROR ("No valid host"). */
+		sc_pending_settle(sc, j->name, 0);
 		log_info("runner created", "pool=%s name=%s vm=%s image=%s", j->pool, j->name, j->vm_id, j->image_id);
 		free_ctx(c);
 		finish(sc, j, 1, "created");
@@ -188,7 +220,7 @@ static void on_server_create(struct worker *w, const struct wcall_result *r, voi
 	}
 	int imgerr = sc_image_error_is_image(r->error == PROTO_E_NOT_FOUND || r->error == PROTO_E_BAD_REQUEST,
 	                                     r->message);
-	if (p && imgerr && sc_image_mark_bad(&p->image, j->image_id)) {
+	if (p && imgerr && sc_image_mark_bad(&p->image, j->image_id, wall_ms())) {
 		const char *next = sc_image_pick(&p->image, NULL);
 		p->m.image_fallbacks++;
 		log_error("image unusable: falling back to the previous image of the tag",
@@ -199,8 +231,13 @@ static void on_server_create(struct worker *w, const struct wcall_result *r, voi
 		return;
 	}
 	set_error(j, r, "os.server.create");
-	/* The server was not created: the runner registered for it must go again. */
-	call(sc, "github.runner.delete", json_pack("{s:I}", "id", (json_int_t)j->runner_id),
+	if (!create_refused(r)) {
+		free_ctx(c);
+		create_unknown(sc, j);
+		return;
+	}
+	/* The server was refused: the runner registered for it must go again. */
+	sc_call(sc, "github.runner.delete", json_pack("{s:I}", "id", (json_int_t)j->runner_id),
 	     SC_CALL_TIMEOUT_MS, on_cleanup_runner, c);
 }
 
@@ -216,7 +253,11 @@ static void send_server_create(struct create_ctx *c)
 	                         "network", p->network, "user_data", c->user_data,
 	                         "metadata", "ghr-manager", sc->manager_id, "ghr-pool", p->name,
 	                         "ghr-created", created);
-	call(sc, "os.server.create", body, SC_CREATE_TIMEOUT_MS, on_server_create, c);
+	/* The body holds the user data (the JIT config): wiped once it is sent. */
+	json_incref(body);
+	sc_call(sc, "os.server.create", body, SC_CREATE_TIMEOUT_MS, on_server_create, c);
+	jsonwipe(body);
+	json_decref(body);
 }
 
 static void on_jit(struct worker *w, const struct wcall_result *r, void *arg)
@@ -250,11 +291,13 @@ static void on_jit(struct worker *w, const struct wcall_result *r, void *arg)
 		c->user_data = sc_base64(script, strlen(script));
 		secret_free(script);
 	}
+	/* The reply's copy of the JIT config is not needed any more. */
+	jsonwipe((json_t *)r->body);
 	if (!c->user_data) {
 		j->error = PROTO_E_INTERNAL;
 		snprintf(j->message, sizeof(j->message), UD_PREFIX "%s", err[0] ? err : "out of memory");
 		log_error("cannot render the runner boot script", "pool=%s error=%s", j->pool, log_q(err));
-		call(sc, "github.runner.delete", json_pack("{s:I}", "id", (json_int_t)j->runner_id),
+		sc_call(sc, "github.runner.delete", json_pack("{s:I}", "id", (json_int_t)j->runner_id),
 		     SC_CALL_TIMEOUT_MS, on_cleanup_runner, c);
 		return;
 	}
@@ -267,6 +310,7 @@ static void create_start(struct sc *sc, struct sc_job *j)
 	if (!p) {
 		j->error = PROTO_E_NOT_FOUND;
 		snprintf(j->message, sizeof(j->message), "no pool named %s", j->pool);
+		sc_pending_remove(sc, j->name);
 		finish(sc, j, 0, "failed");
 		return;
 	}
@@ -276,9 +320,11 @@ static void create_start(struct sc *sc, struct sc_job *j)
 		j->retry_after_ms = left;
 		snprintf(j->message, sizeof(j->message), "pool %s: creates back off after %u failures",
 		         p->name, p->create_failures);
+		sc_pending_remove(sc, j->name);
 		finish(sc, j, 0, "skipped: backoff");
 		return;
 	}
+	sc_image_expire(&p->image, wall_ms());
 	int fallback = 0;
 	const char *img = sc_image_pick(&p->image, &fallback);
 	if (!img) {
@@ -288,13 +334,6 @@ static void create_start(struct sc *sc, struct sc_job *j)
 		return;
 	}
 	sc_copy(j->image_id, img, sizeof(j->image_id));
-	if (sc_name_new(j->name, sizeof(j->name), sc->manager_id, p->name) != 0) {
-		j->error = PROTO_E_INTERNAL;
-		snprintf(j->message, sizeof(j->message), "runner name for pool %s too long", p->name);
-		finish(sc, j, 0, "failed");
-		return;
-	}
-	pending_add(sc, j->name, p->name);
 	struct create_ctx *c = calloc(1, sizeof(*c));
 	if (!c) {
 		j->error = PROTO_E_INTERNAL;
@@ -307,7 +346,7 @@ static void create_start(struct sc *sc, struct sc_job *j)
 	json_t *body = json_pack("{s:s, s:O}", "name", j->name, "labels", p->labels);
 	if (p->group && *p->group)
 		json_object_set_new(body, "group", json_string(p->group));
-	call(sc, "github.runner.jit", body, SC_CALL_TIMEOUT_MS, on_jit, c);
+	sc_call(sc, "github.runner.jit", body, SC_CALL_TIMEOUT_MS, on_jit, c);
 }
 
 /* ---- delete ------------------------------------------------------------------------------ */
@@ -332,7 +371,7 @@ static void on_vm_delete(struct worker *w, const struct wcall_result *r, void *a
 static void delete_vm(struct sc *sc, struct sc_job *j)
 {
 	j->steps++;
-	call(sc, "os.server.delete", json_pack("{s:s}", "id", j->vm_id), SC_CALL_TIMEOUT_MS, on_vm_delete, j);
+	sc_call(sc, "os.server.delete", json_pack("{s:s}", "id", j->vm_id), SC_CALL_TIMEOUT_MS, on_vm_delete, j);
 }
 
 /* Guarded: the GitHub runner goes first, and only then the VM. */
@@ -375,7 +414,7 @@ static void on_runner_delete_any(struct worker *w, const struct wcall_result *r,
 static void delete_start(struct sc *sc, struct sc_job *j)
 {
 	if (j->guarded && !j->kill_busy && j->runner_id) {
-		call(sc, "github.runner.delete", json_pack("{s:I}", "id", (json_int_t)j->runner_id),
+		sc_call(sc, "github.runner.delete", json_pack("{s:I}", "id", (json_int_t)j->runner_id),
 		     SC_CALL_TIMEOUT_MS, on_runner_delete_guarded, j);
 		return;
 	}
@@ -385,7 +424,7 @@ static void delete_start(struct sc *sc, struct sc_job *j)
 		delete_vm(sc, j);
 	if (j->runner_id) {
 		j->steps++;
-		call(sc, "github.runner.delete", json_pack("{s:I}", "id", (json_int_t)j->runner_id),
+		sc_call(sc, "github.runner.delete", json_pack("{s:I}", "id", (json_int_t)j->runner_id),
 		     SC_CALL_TIMEOUT_MS, on_runner_delete_any, j);
 	}
 	if (--j->steps == 0)
@@ -425,11 +464,27 @@ static void pump(struct sc *sc)
 	pumping = 0;
 }
 
+/* An action that cannot be queued still completes: its caller (a reconcile counting its
+ * jobs, a spawn waiting for its reply) must hear of it. */
+static void refuse(struct sc *sc, struct sc_job *j, enum proto_error code, const char *why)
+{
+	log_error("cannot queue an action", "pool=%s reason=%s", j->pool, why);
+	j->ok = 0;
+	j->outcome = "failed";
+	j->error = code;
+	snprintf(j->message, sizeof(j->message), "%s", why);
+	if (j->done)
+		j->done(sc, j, j->arg);
+}
+
 void sc_exec_submit(struct sc *sc, const struct sc_action *a, int kill_busy, sc_job_done done, void *arg)
 {
 	struct sc_job *j = calloc(1, sizeof(*j));
 	if (!j) {
-		log_error("out of memory queueing an action", "pool=%s", a->pool);
+		struct sc_job stack = { .kind = a->kind, .reason = a->reason ? a->reason : "", .done = done, .arg = arg };
+		sc_copy(stack.pool, a->pool, sizeof(stack.pool));
+		sc_copy(stack.name, a->name, sizeof(stack.name));
+		refuse(sc, &stack, PROTO_E_INTERNAL, "out of memory");
 		return;
 	}
 	j->kind = a->kind;
@@ -442,6 +497,19 @@ void sc_exec_submit(struct sc *sc, const struct sc_action *a, int kill_busy, sc_
 	j->reason = a->reason ? a->reason : "";
 	j->done = done;
 	j->arg = arg;
+	if (j->kind == SC_ACT_CREATE) {
+		/* Reserve the slot now: name and pending entry before the create is queued. */
+		if (sc_name_new(j->name, sizeof(j->name), sc->manager_id, j->pool) != 0) {
+			refuse(sc, j, PROTO_E_INTERNAL, "runner name too long for this pool");
+			free(j);
+			return;
+		}
+		if (!sc_pending_add(sc, j->name, j->pool)) {
+			refuse(sc, j, PROTO_E_INTERNAL, "out of memory");
+			free(j);
+			return;
+		}
+	}
 	struct sc_job **q = a->kind == SC_ACT_CREATE ? &sc->q_create : &sc->q_delete;
 	while (*q)
 		q = &(*q)->next;

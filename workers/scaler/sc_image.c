@@ -79,17 +79,33 @@ const char *sc_image_pick(const struct sc_image *im, int *fallback)
 	return NULL;
 }
 
-int sc_image_mark_bad(struct sc_image *im, const char *id)
+static void forget(struct sc_image *im, int i)
+{
+	memmove(im->bad[i], im->bad[i + 1], sizeof(im->bad[0]) * (size_t)(im->nbad - i - 1));
+	memmove(&im->bad_ms[i], &im->bad_ms[i + 1], sizeof(im->bad_ms[0]) * (size_t)(im->nbad - i - 1));
+	im->nbad--;
+}
+
+int sc_image_mark_bad(struct sc_image *im, const char *id, int64_t now_ms)
 {
 	if (!is_bad(im, id)) {
-		if (im->nbad == SC_IMAGE_CANDIDATES) {          /* forget the oldest mark */
-			memmove(im->bad[0], im->bad[1], sizeof(im->bad[0]) * (SC_IMAGE_CANDIDATES - 1));
-			im->nbad--;
-		}
+		if (im->nbad == SC_IMAGE_CANDIDATES)            /* forget the oldest mark */
+			forget(im, 0);
+		im->bad_ms[im->nbad] = now_ms;
 		sc_copy(im->bad[im->nbad++], id, SC_IMAGE_ID_MAX);
 	}
 	const char *next = sc_image_pick(im, NULL);
 	return next && strcmp(next, id) != 0;        /* a plain name has nothing to fall back to */
+}
+
+void sc_image_expire(struct sc_image *im, int64_t now_ms)
+{
+	for (int i = 0; i < im->nbad;) {
+		if (now_ms - im->bad_ms[i] >= SC_IMAGE_BAD_TTL_MS)
+			forget(im, i);
+		else
+			i++;
+	}
 }
 
 int sc_image_error_is_image(int is_not_found_or_bad_request, const char *message)

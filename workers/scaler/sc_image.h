@@ -10,6 +10,7 @@
 #ifndef GHR_SC_IMAGE_H
 #define GHR_SC_IMAGE_H
 
+#include <stdint.h>
 #include <jansson.h>
 
 #define SC_IMAGE_CANDIDATES 8
@@ -21,8 +22,13 @@ struct sc_image {
 	char cands[SC_IMAGE_CANDIDATES][SC_IMAGE_ID_MAX];      /* active, newest first */
 	int ncands;
 	char bad[SC_IMAGE_CANDIDATES][SC_IMAGE_ID_MAX];        /* failed creates */
+	int64_t bad_ms[SC_IMAGE_CANDIDATES];                   /* when marked (epoch ms) */
 	int nbad;
 };
+
+/* A bad mark is forgotten after this long: an image that failed during a Glance outage,
+ * or was reactivated, gets another chance. */
+#define SC_IMAGE_BAD_TTL_MS 3600000
 
 void sc_image_init(struct sc_image *im, const char *spec);
 /* The tag to list, or NULL when the spec is a plain name or id. */
@@ -33,8 +39,11 @@ void sc_image_set_candidates(struct sc_image *im, const json_t *images);
 /* The image to use now, or NULL when none is usable.  *fallback is set when it is not
  * the newest candidate (an older image is being used because newer ones failed). */
 const char *sc_image_pick(const struct sc_image *im, int *fallback);
-/* A create failed because of this image.  Returns 1 when another image is left to try. */
-int sc_image_mark_bad(struct sc_image *im, const char *id);
+/* A create failed because of this image (at now_ms, epoch).  Returns 1 when another image
+ * is left to try. */
+int sc_image_mark_bad(struct sc_image *im, const char *id, int64_t now_ms);
+/* Forget the marks older than SC_IMAGE_BAD_TTL_MS. */
+void sc_image_expire(struct sc_image *im, int64_t now_ms);
 /* Is this create error about the image?  (not_found/bad_request naming the image) */
 int sc_image_error_is_image(int is_not_found_or_bad_request, const char *message);
 

@@ -6,26 +6,20 @@
 #include "common/util.h"
 #include "workers/scaler/sc.h"
 
-static int in_flight(const struct sc *sc, const char *name)
-{
-	for (size_t i = 0; i < sc->npending; i++)
-		if (!sc->pending[i].done_mono && strcmp(sc->pending[i].p.name, name) == 0)
-			return 1;
-	return 0;
-}
-
 static int alive_state(enum sc_state s)
 {
 	return s == SC_CREATING || s == SC_BOOTING || s == SC_IDLE || s == SC_BUSY || s == SC_OFFLINE;
 }
 
-/* Runners alive in a pool: the view, plus creates started since. */
+/* Runners alive in a pool: the view, plus every name being created (queued, in flight,
+ * or of unknown outcome), each counted once.  A spawn's slot is reserved when it is
+ * queued (sc_exec_submit), so parallel spawns see each other. */
 static int pool_alive(const struct sc *sc, const char *pool)
 {
-	int n = (int)sc_pending_count(sc, pool);
+	int n = (int)sc_pending_slots(sc, pool);
 	for (size_t i = 0; i < sc->nrows; i++)
 		if (strcmp(sc->rows[i].pool, pool) == 0 && alive_state(sc->rows[i].state)
-		    && !in_flight(sc, sc->rows[i].name))
+		    && !sc_pending_find(sc, sc->rows[i].name))
 			n++;
 	return n;
 }
@@ -113,7 +107,9 @@ static void h_runners(struct wreq *req)
 			known = strcmp(sc->rows[k].name, e->p.name) == 0;
 		if (known || (pool && strcmp(e->p.pool, pool) != 0))
 			continue;
-		struct sc_row r = { .state = SC_CREATING, .reason = e->done_mono ? "server created" : "create in flight",
+		struct sc_row r = { .state = SC_CREATING,
+		                    .reason = e->outcome_unknown ? "create outcome unknown" : e->done_mono ? "server created"
+		                              : "create queued or in flight",
 		                    .created_ms = e->p.started_ms, .gh_status = "" };
 		sc_copy(r.name, e->p.name, sizeof(r.name));
 		sc_copy(r.pool, e->p.pool, sizeof(r.pool));

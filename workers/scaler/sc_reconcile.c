@@ -3,13 +3,14 @@
  * schedule the next one.  One reconcile at a time: a request that arrives while one runs
  * joins it and gets its report.
  *
- * The server list comes in parts (os.servers.list chunked:true; each reply under the 1 MiB
- * bus frame, `next` = the marker of the following part), followed until the list is
- * complete; a part that fails aborts the reconcile.  Each part is turned into the
- * decision's compact records as it arrives and its JSON dropped, so the scaler never
- * holds the fleet's JSON.  A list that fails (`unavailable`: a cloud or GitHub outage, or
- * a list too large for one frame) skips the reconcile, is logged, and is retried with
- * backoff: 5 s, 10 s, ... never later than the next interval. */
+ * The server and runner lists come in parts (os.servers.list and github.runners.list
+ * chunked:true; each reply under the 1 MiB bus frame, `next` = the marker of the
+ * following part), each followed until it is complete; a part that fails aborts the
+ * reconcile.  Each part is turned into the decision's compact records as it arrives and
+ * its JSON dropped, so the scaler never holds the fleet's JSON.  A list that fails
+ * (`unavailable`: a cloud or GitHub outage; `conflict`: a part asked after the worker
+ * dropped its snapshot) skips the reconcile, is logged, and is retried with backoff:
+ * 5 s, 10 s, ... never later than the next interval; the retry lists from the start. */
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,19 @@ struct waiter {
 
 #define SC_LIST_MAX_PARTS 1000   /* a worker that keeps sending `next` cannot loop us */
 #define SC_TRIM_AFTER      500    /* servers + runners listed above which the heap is trimmed */
+#define SC_MARKER_MAX      128
+
+struct sc_recon;
+
+/* One list asked in parts (chunked:true), `next` followed until it ends. */
+struct sc_list {
+	struct sc *sc;
+	const char *method;            /* "os.servers.list" */
+	const char *key;               /* the reply's array: "servers" */
+	int (*add)(struct sc *sc, struct sc_recon *r, const json_t *arr);   /* -1: out of memory */
+	int parts;                     /* replies so far */
+	char marker[SC_MARKER_MAX];    /* `next` of the last part */
+};
 
 struct sc_recon {
 	int64_t t0;                    /* monotonic, when the lists were requested */
@@ -33,9 +47,8 @@ struct sc_recon {
 	int64_t retry_after_ms;
 	char message[300];
 	struct sc_vm *vms; size_t nvms, cap_vms;       /* this manager's servers, so far */
-	int server_parts;
-	char marker[SC_ID_MAX];                         /* `next` of the last part */
-	struct sc_ghr *ghs; size_t nghs;                /* every runner listed; pools set later */
+	struct sc_ghr *ghs; size_t nghs, cap_ghs;       /* every runner listed, so far; pools set later */
+	struct sc_list servers, runners;
 	int jobs_out;
 	int acting;
 	json_t *actions;               /* the report */
@@ -54,20 +67,28 @@ static int cmp_vm_name(const void *a, const void *b)
 	return strcmp(((const struct sc_vm *)a)->name, ((const struct sc_vm *)b)->name);
 }
 
+/* arr with room for need items of size bytes (its capacity in *cap); NULL when out of
+ * memory, arr then left as it was. */
+static void *reserve(void *arr, size_t *cap, size_t need, size_t size)
+{
+	if (arr && need <= *cap)
+		return arr;
+	size_t c = *cap ? *cap : 64;
+	while (c < need)
+		c *= 2;
+	void *grown = realloc(arr, c * size);
+	if (grown)
+		*cap = c;
+	return grown;
+}
+
 /* Append this manager's servers of one part to r->vms.  -1: out of memory. */
 static int add_servers(struct sc *sc, struct sc_recon *r, const json_t *arr)
 {
-	size_t need = r->nvms + json_array_size(arr);
-	if (need > r->cap_vms) {
-		size_t cap = r->cap_vms ? r->cap_vms : 64;
-		while (cap < need)
-			cap *= 2;
-		struct sc_vm *v = realloc(r->vms, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		r->vms = v;
-		r->cap_vms = cap;
-	}
+	struct sc_vm *vms = reserve(r->vms, &r->cap_vms, r->nvms + json_array_size(arr), sizeof(*vms));
+	if (!vms)
+		return -1;
+	r->vms = vms;
 	size_t i;
 	const json_t *s;
 	json_array_foreach(arr, i, s) {
@@ -99,13 +120,14 @@ static int add_servers(struct sc *sc, struct sc_recon *r, const json_t *arr)
 	return 0;
 }
 
-/* Every runner of the reply, pool not yet known (it needs the complete server list).
- * -1: out of memory. */
-static int add_runners(struct sc_recon *r, const json_t *arr)
+/* Append every runner of one part to r->ghs, pool not yet known (it needs the complete
+ * server list).  -1: out of memory. */
+static int add_runners(struct sc *sc, struct sc_recon *r, const json_t *arr)
 {
-	r->ghs = calloc(json_array_size(arr) ? json_array_size(arr) : 1, sizeof(*r->ghs));
-	if (!r->ghs)
+	struct sc_ghr *ghs = reserve(r->ghs, &r->cap_ghs, r->nghs + json_array_size(arr), sizeof(*ghs));
+	if (!ghs)
 		return -1;
+	r->ghs = ghs;
 	size_t i;
 	const json_t *g;
 	json_array_foreach(arr, i, g) {
@@ -114,6 +136,7 @@ static int add_runners(struct sc_recon *r, const json_t *arr)
 		if (!name || !json_is_integer(id) || strlen(name) >= SC_NAME_MAX)
 			continue;
 		struct sc_ghr *x = &r->ghs[r->nghs++];
+		memset(x, 0, sizeof(*x));
 		sc_copy(x->name, name, sizeof(x->name));
 		x->id = json_integer_value(id);
 		const char *st = json_string_value(json_object_get(g, "status"));
@@ -171,54 +194,50 @@ static void list_step(struct sc *sc)
 }
 
 static void send_list(struct sc *sc, const char *method, json_t *body, worker_call_cb cb, void *arg);
+static void on_part(struct worker *w, const struct wcall_result *res, void *arg);
 
-static void on_servers(struct worker *w, const struct wcall_result *res, void *arg)
+/* Ask for the first part of a list (no marker) or the one after l->marker. */
+static void ask_part(struct sc_list *l)
 {
-	struct sc *sc = arg;
+	json_t *body = json_pack("{s:s, s:b}", "prefix", l->sc->prefix, "chunked", 1);
+	if (body && l->marker[0])
+		json_object_set_new(body, "marker", json_string(l->marker));
+	send_list(l->sc, l->method, body, on_part, l);
+}
+
+static void on_part(struct worker *w, const struct wcall_result *res, void *arg)
+{
+	struct sc_list *l = arg;
+	struct sc *sc = l->sc;
 	struct sc_recon *r = sc->recon;
-	const json_t *a = res->ok ? json_object_get(res->body, "servers") : NULL;
+	const json_t *a = res->ok ? json_object_get(res->body, l->key) : NULL;
 	const char *next = res->ok ? json_string_value(json_object_get(res->body, "next")) : NULL;
 	struct wcall_result bad = { .error = PROTO_E_INTERNAL };
-	r->server_parts++;
+	char msg[80];
+	l->parts++;
 	if (!res->ok) {
-		list_failed(r, res, "os.servers.list");
+		list_failed(r, res, l->method);
 	} else if (!json_is_array(a)) {
-		bad.message = "reply without servers";
-		list_failed(r, &bad, "os.servers.list");
-	} else if (add_servers(sc, r, a) != 0) {
+		snprintf(msg, sizeof(msg), "reply without %s", l->key);
+		bad.message = msg;
+		list_failed(r, &bad, l->method);
+	} else if (l->add(sc, r, a) != 0) {
 		bad.message = "out of memory";
-		list_failed(r, &bad, "os.servers.list");
+		list_failed(r, &bad, l->method);
 	} else if (next && !r->failed) {
 		/* Another part follows: ask for it before this reconcile may go on. */
-		if (!*next || strlen(next) >= sizeof(r->marker) || strcmp(next, r->marker) == 0
-		    || r->server_parts >= SC_LIST_MAX_PARTS) {
+		if (!*next || strlen(next) >= sizeof(l->marker) || strcmp(next, l->marker) == 0
+		    || l->parts >= SC_LIST_MAX_PARTS) {
 			bad.message = "a part's `next` repeats the last marker, is empty or too long, or the parts never end";
-			list_failed(r, &bad, "os.servers.list");
+			list_failed(r, &bad, l->method);
 		} else {
-			sc_copy(r->marker, next, sizeof(r->marker));
-			send_list(sc, "os.servers.list", json_pack("{s:s, s:b, s:s}", "prefix", sc->prefix,
-			                                           "chunked", 1, "marker", r->marker), on_servers, sc);
+			sc_copy(l->marker, next, sizeof(l->marker));
+			ask_part(l);
 		}
 	}
 	list_step(sc);
 }
 
-static void on_runners(struct worker *w, const struct wcall_result *res, void *arg)
-{
-	struct sc *sc = arg;
-	const json_t *a = res->ok ? json_object_get(res->body, "runners") : NULL;
-	struct wcall_result bad = { .error = PROTO_E_INTERNAL };
-	if (!res->ok) {
-		list_failed(sc->recon, res, "github.runners.list");
-	} else if (!json_is_array(a)) {
-		bad.message = "reply without runners";
-		list_failed(sc->recon, &bad, "github.runners.list");
-	} else if (add_runners(sc->recon, a) != 0) {
-		bad.message = "out of memory";
-		list_failed(sc->recon, &bad, "github.runners.list");
-	}
-	list_step(sc);
-}
 /* The rate-limit budget is for metrics only: its failure does not stop the reconcile. */
 static void on_ratelimit(struct worker *w, const struct wcall_result *res, void *arg)
 {
@@ -349,7 +368,7 @@ static void lists_done(struct sc *sc)
 	r->nvms = r->cap_vms = 0;
 	free(r->ghs);
 	r->ghs = NULL;
-	r->nghs = 0;
+	r->nghs = r->cap_ghs = 0;
 	free(pools);
 	free(pend);
 	if (large)
@@ -423,8 +442,8 @@ static void finish(struct sc *sc)
 			                             "duration_ms", (json_int_t)dur));
 	}
 	if (!r->failed)
-		log_info("reconcile done", "duration_ms=%lld actions=%zu runners=%zu server_parts=%d", (long long)dur,
-		         json_array_size(r->actions), sc->nrows, r->server_parts);
+		log_info("reconcile done", "duration_ms=%lld actions=%zu runners=%zu server_parts=%d runner_parts=%d",
+		         (long long)dur, json_array_size(r->actions), sc->nrows, r->servers.parts, r->runners.parts);
 	int failed = r->failed;
 	int64_t r_retry_after = r->retry_after_ms;
 	free(r->vms);
@@ -510,8 +529,10 @@ void sc_reconcile(struct sc *sc, struct wreq *waiter)
 	add_waiter(r, waiter);
 	r->t0 = now_ms();
 	r->lists_out = 1;                         /* held until every call is sent */
-	send_list(sc, "os.servers.list", json_pack("{s:s, s:b}", "prefix", sc->prefix, "chunked", 1), on_servers, sc);
-	send_list(sc, "github.runners.list", json_pack("{s:s}", "prefix", sc->prefix), on_runners, sc);
+	r->servers = (struct sc_list){ .sc = sc, .method = "os.servers.list", .key = "servers", .add = add_servers };
+	r->runners = (struct sc_list){ .sc = sc, .method = "github.runners.list", .key = "runners", .add = add_runners };
+	ask_part(&r->servers);
+	ask_part(&r->runners);
 	send_list(sc, "github.ratelimit", json_object(), on_ratelimit, sc);
 	for (size_t i = 0; i < sc->npools; i++) {
 		const char *tag = sc_image_tag(&sc->pools[i].image);

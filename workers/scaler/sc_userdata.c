@@ -100,14 +100,62 @@ static char *join(const json_t *arr, const char *sep)
 	return out;
 }
 
-static int cidr_ok(const char *s)
+/* An IPv4 address or CIDR range, strictly: four decimal octets 0-255 (no leading zeros
+ * beyond "0"), optionally /0-32.  The nftables set is ipv4_addr: anything else would make
+ * `nft -f` refuse the whole file. */
+static int dec_ok(const char **s, unsigned max, char stop)
 {
-	if (!*s)
+	const char *p = *s;
+	unsigned v = 0;
+	int n = 0;
+	while (*p >= '0' && *p <= '9' && n < 3) {
+		v = v * 10 + (unsigned)(*p++ - '0');
+		n++;
+	}
+	if (n == 0 || v > max || (n > 1 && **s == '0') || *p != stop)
 		return 0;
-	for (; *s; s++)
-		if (!strchr("0123456789abcdefABCDEF.:/", *s))
-			return 0;
+	*s = p;
 	return 1;
+}
+
+int sc_ipv4_cidr_ok(const char *s)
+{
+	for (int i = 0; i < 4; i++) {
+		if (!dec_ok(&s, 255, i < 3 ? '.' : strchr(s, '/') ? '/' : '\0'))
+			return 0;
+		if (i < 3)
+			s++;                      /* the dot */
+	}
+	if (*s != '/')
+		return *s == '\0';
+	s++;
+	return dec_ok(&s, 32, '\0');
+}
+
+/* Ranges never redirected to aproxy, whatever the configuration says: loopback,
+ * link-local (the metadata service) and the private networks the runner's own cloud
+ * lives in. */
+static const char *const aproxy_always_excluded[] = {
+	"127.0.0.0/8", "169.254.0.0/16", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+};
+
+static char *aproxy_exclude(const json_t *configured)
+{
+	json_t *all = json_array();
+	for (size_t i = 0; all && i < sizeof(aproxy_always_excluded) / sizeof(aproxy_always_excluded[0]); i++)
+		json_array_append_new(all, json_string(aproxy_always_excluded[i]));
+	size_t i;
+	json_t *v;
+	json_array_foreach(configured, i, v) {
+		int dup = 0;
+		for (size_t k = 0; k < sizeof(aproxy_always_excluded) / sizeof(aproxy_always_excluded[0]); k++)
+			dup |= strcmp(json_string_value(v), aproxy_always_excluded[k]) == 0;
+		if (!dup)
+			json_array_append(all, v);
+	}
+	char *out = all ? join(all, ", ") : NULL;
+	json_decref(all);
+	return out;
 }
 
 /* aproxy takes host:port: the configured proxy URL without scheme and path. */
@@ -179,8 +227,15 @@ static int fill_values(struct ph *ph, const struct sc_ud_params *p, char *err, s
 	size_t i;
 	json_t *v;
 	json_array_foreach(excl, i, v) {
-		if (!json_is_string(v) || !cidr_ok(json_string_value(v))) {
-			snprintf(err, errlen, "runner.proxy.aproxy_exclude[%zu]: not an address or CIDR range", i);
+		if (!json_is_string(v) || !sc_ipv4_cidr_ok(json_string_value(v))) {
+			snprintf(err, errlen, "runner.proxy.aproxy_exclude[%zu]: not an IPv4 address or CIDR range "
+			         "(like 203.0.113.0/24)", i);
+			return -1;
+		}
+	}
+	json_array_foreach(ports, i, v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 65535) {
+			snprintf(err, errlen, "runner.proxy.aproxy_ports[%zu]: not a port (an integer from 1 to 65535)", i);
 			return -1;
 		}
 	}
@@ -199,7 +254,7 @@ static int fill_values(struct ph *ph, const struct sc_ud_params *p, char *err, s
 	ph[PH_APROXY_ENABLED].value = strdup(aproxy ? "true" : "false");
 	ph[PH_APROXY_UPSTREAM].value = aproxy ? aproxy_upstream(r) : strdup("");
 	ph[PH_APROXY_PORTS].value = ports && json_array_size(ports) ? join(ports, ", ") : strdup("80, 443");
-	ph[PH_APROXY_EXCLUDE].value = excl ? join(excl, ", ") : strdup("");
+	ph[PH_APROXY_EXCLUDE].value = aproxy_exclude(excl);
 	ph[PH_DOCKERHUB_MIRROR].value = strdup(mirror);
 	ph[PH_DOCKER_DAEMON_JSON].value = docker_daemon_json(mirror);
 	ph[PH_ALLOW_EXTERNAL_CONTRIBUTOR].value =

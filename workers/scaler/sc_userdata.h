@@ -3,8 +3,9 @@
  * sh string so that no value (a label, a proxy URL with quotes or `$()`) can inject
  * shell.  The JIT config placeholder must appear exactly once in the template.
  * Values that end up in line-based files (.env, /etc/environment) may not hold a line
- * break; aproxy exclusions must look like addresses/CIDRs.  Anything else is an error
- * naming the value, never a silently broken script. */
+ * break; aproxy exclusions must be IPv4 addresses or CIDR ranges (loopback, link-local
+ * and the private ranges are always excluded as well) and aproxy ports integers 1-65535.
+ * Anything else is an error naming the value, never a silently broken script. */
 #ifndef GHR_SC_USERDATA_H
 #define GHR_SC_USERDATA_H
 
@@ -26,6 +27,9 @@ struct sc_ud_params {
 /* Render.  Returns a malloc'd script (free with secret_free: it holds the JIT config),
  * or NULL with err filled. */
 char *sc_userdata_render(const char *tpl, const struct sc_ud_params *p, char *err, size_t errlen);
+
+/* Is s an IPv4 address or CIDR range (a.b.c.d or a.b.c.d/n), strictly? */
+int sc_ipv4_cidr_ok(const char *s);
 
 /* Quote s for sh: 'it'\''s'.  Returns a malloc'd string. */
 char *sc_sh_quote(const char *s);

@@ -167,6 +167,7 @@ class ApiApp:
         if rule is not None:
             if rule.kind == "lost_reply":
                 sim.counters.inc("lost_replies")
+                _hide_created(sim, service, resp, rule.params.get("delay_ms", 0))
                 then = rule.params.get("then", "reset")
                 if then == "hang":
                     return hang_response(rule.params.get("ms", 0))
@@ -185,6 +186,23 @@ class ApiApp:
         if dec is not None:
             dec(sim, req, resp)
         return resp
+
+
+def _hide_created(sim, service, resp, delay_ms):
+    """lost_reply params.delay_ms: the server the lost create made stays out of Nova's
+    listings and GETs for that long, as when nova-api is still inside a timed-out
+    create; the control API's /state shows it at once."""
+    if not delay_ms or service != "nova" or resp.status != 202:
+        return
+    try:
+        sid = json.loads(resp.body)["server"]["id"]
+    except (ValueError, KeyError, TypeError):
+        return
+    with sim.lock:
+        for reg in sim.regions.values():
+            s = reg.servers.get(sid)
+            if s is not None:
+                s.visible_at = time.monotonic() + delay_ms / 1000.0
 
 
 class ControlApp:

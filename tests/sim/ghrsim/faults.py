@@ -34,7 +34,8 @@ KINDS = {
     "down": "answer 503 with the service's error body (e.g. Keystone down)",
     "rate_limit": "GitHub primary rate limit: params.status 403|429 (default knob rate_limit_status), remaining 0",
     "secondary_rate_limit": "GitHub secondary rate limit: 403|429 (params.status, default 403) with retry-after params.retry_after (default 60)",
-    "lost_reply": "do the action, then params.then = reset (default) | error | hang instead of the reply",
+    "lost_reply": "do the action, then params.then = reset (default) | error | hang instead of the reply; "
+                  "params.delay_ms keeps a server it created out of Nova's API that long",
     "invalid_json": "do the action, then reply with params.status (default: the real one) and a truncated JSON body",
     "vm_error": "the created server goes ERROR after boot_ms with fault {code: params.code (500), message: params.message}",
     "stuck_build": "the created server stays BUILD forever",

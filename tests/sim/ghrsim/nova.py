@@ -11,6 +11,7 @@ import base64
 import binascii
 import hashlib
 import re
+import time
 from urllib.parse import urlencode
 
 from . import lifecycle, util
@@ -219,7 +220,12 @@ def get_versions(sim, req):
 # ---- servers ------------------------------------------------------------------------------
 
 def _visible(req, s):
-    return s.project_id == req.ctx["token"]["project_id"]
+    return s.project_id == req.ctx["token"]["project_id"] and _shown(s)
+
+
+def _shown(s):
+    """False while a lost_reply fault with delay_ms keeps a new server out of the API."""
+    return not s.visible_at or time.monotonic() >= s.visible_at
 
 
 def _parse_limit(req, max_limit):
@@ -295,7 +301,7 @@ def list_servers(sim, req, detail=True):
                 continue
             if search is not None and not search(s.name):
                 continue
-            if s.project_id != pid:
+            if s.project_id != pid or not _shown(s):
                 continue
             if status is not None and s.status != status:
                 continue
@@ -728,10 +734,27 @@ def _snap_state(sim, reg, iid, status):
 # ---- flavors, limits, quotas -------------------------------------------------------
 
 def list_flavors(sim, req, detail):
+    # Paginated like servers: limit (<= nova_max_limit), marker (a flavor id, unknown
+    # -> 400), flavors_links "next" whenever a page is full.
+    limit, err = _parse_limit(req, sim.knobs["nova_max_limit"])
+    if limit is None:
+        return err
+    marker = req.q("marker")
     with sim.lock:
-        fl = [flavor_view(sim, req, f, detail) for f in _region(sim, req).flavors.values()
-              if f["is_public"] and not f["disabled"]]
-    return json_response(200, {"flavors": fl})
+        fl = [f for f in _region(sim, req).flavors.values() if f["is_public"] and not f["disabled"]]
+        if marker is not None:
+            ids = [f["id"] for f in fl]
+            if marker not in ids:
+                return _bad("marker [%s] not found" % marker)
+            fl = fl[ids.index(marker) + 1:]
+        page = [flavor_view(sim, req, f, detail) for f in fl[:limit]]
+    body = {"flavors": page}
+    if page and len(page) >= limit:
+        params = [(k, v) for k, vs in req.query.items() if k != "marker" for v in vs]
+        params.append(("marker", page[-1]["id"]))
+        path = "/v2.1/flavors/detail" if detail else "/v2.1/flavors"
+        body["flavors_links"] = [{"rel": "next", "href": _svc_url(sim, req) + path + "?" + urlencode(params)}]
+    return json_response(200, body)
 
 
 def list_flavors_detail(sim, req):
