@@ -112,8 +112,8 @@ check-integration: all
 check-man:
 	@for m in man/*.[0-9]; do mandoc -T lint -W warning $$m || exit 1; done; echo "man pages: lint clean"
 
-check-scripts:
-	@sh tests/scripts/check.sh
+check-scripts: $(BUILD)/tests/unit
+	@GHR_BUILD=$(BUILD) sh tests/scripts/check.sh
 
 check-install: all
 	@sh tests/scripts/install_check.sh $(BUILD)

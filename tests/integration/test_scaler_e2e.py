@@ -2,6 +2,7 @@
 
 Every test ends by scaling its pools to 0 and asserting that no VM and no runner of its
 manager is left, that no VM name exists twice and no JIT config was used twice."""
+import threading
 import unittest
 
 from harness import Sim, wait_until
@@ -61,7 +62,6 @@ class Faults(unittest.TestCase):
                                  {"kind": "stuck_build", "service": "nova", "count": 1}])
             with start(sim, [pool("small", min_idle=3)], creation_timeout="2s", bootstrap_timeout="2s") as g:
                 wait_idle(sim, "t-", 3, timeout=40)
-                servers, runners = sim_view(sim)
                 wait_until(lambda: len(sim_view(sim)[0]) == 3, 20, "the broken VMs deleted")
                 drain(self, g, sim)
 
@@ -71,11 +71,56 @@ class Faults(unittest.TestCase):
                                  "path": "/servers$", "count": 3})
             with start(sim, [pool("small", min_idle=4)]) as g:
                 wait_idle(sim, "t-", 4, timeout=40)
+                # the fault really fired: three create replies were lost
+                self.assertEqual(sim.get("/faults")["injected"].get("lost_reply"), 3)
                 rep = sim.get("/consistency")
                 self.assertEqual(rep["duplicate_vm_names"], {}, rep)
                 settle(1)
                 servers, _ = sim_view(sim)
                 self.assertEqual(len(servers), 4)
+                drain(self, g, sim)
+
+    def test_create_outcome_unknown_keeps_the_runner(self):
+        """A create whose reply is lost while the server stays out of Nova's listings
+        for a while ends as "create outcome unknown": the runner registered for it is
+        kept, and the VM, once it shows, is used -- nothing is given back or made twice."""
+        with Sim() as sim:
+            sim.post("/faults", {"kind": "lost_reply", "service": "nova", "method": "POST",
+                                 "path": "/servers$", "count": 2, "params": {"delay_ms": 4000}})
+            with start(sim, [pool("small", min_idle=3)], creation_timeout="20s") as g:
+                # both creates ended "outcome unknown" (the server hidden from the look-ups)
+                wait_until(lambda: g.log().count("no server of that name shows") >= 2, 30,
+                           "two creates with an unknown outcome")
+                self.assertEqual(sim.get("/faults")["injected"].get("lost_reply"), 2)
+                # then the servers show, and the scaler's own view has the three runners idle
+                wait_until(lambda: g.ctl("pools")[1]["pools"][0]["counts"]["idle"] == 3, 40,
+                           "the scaler sees 3 idle runners")
+                wait_idle(sim, "t-", 3, timeout=10)
+                c = sim.get("/counters")
+                self.assertEqual(c["runners"]["deleted"], 0, "a runner whose VM was being created was deleted")
+                self.assertEqual(c["servers"]["created"], 3, c["servers"])
+                self.assertEqual(c["events"].get("jit_invalid", 0), 0)
+                drain(self, g, sim)
+
+    def test_error_vms_back_off(self):
+        """VMs that Nova accepts and then puts in ERROR ("No valid host") are failed
+        creates: the pool backs off instead of creating min_idle VMs every interval."""
+        with Sim() as sim:
+            sim.post("/faults", {"kind": "vm_error", "service": "nova",
+                                 "params": {"message": "No valid host was found."}})
+            with start(sim, [pool("small", min_idle=3)], interval="200ms") as g:
+                wait_until(lambda: g.ctl("pools")[1]["pools"][0]["create_failures"] >= 2, 20,
+                           "ERROR VMs counted as failed creates")
+                before = create_requests(sim)
+                settle(3)
+                tried = create_requests(sim) - before
+                # 200 ms reconciles would create 3 VMs each, ~45 in 3 s, without backoff
+                self.assertLess(tried, 12, f"{tried} creates in 3 s while every VM goes ERROR")
+                sim.delete("/faults")
+                wait_idle(sim, "t-", 3, timeout=90)
+                # a runner online clears the pool's backoff
+                wait_until(lambda: g.ctl("pools")[1]["pools"][0]["create_failures"] == 0, 20,
+                           "backoff cleared once runners came online")
                 drain(self, g, sim)
 
     def test_quota_exhausted_backs_off_then_recovers(self):
@@ -109,19 +154,59 @@ class Faults(unittest.TestCase):
             ])
             with start(sim, [pool("small", min_idle=3)]) as g:
                 wait_idle(sim, "t-", 3, timeout=60)
+                # every fault really fired: 3 + 2 errors, 1 secondary rate limit
+                injected = sim.get("/faults")["injected"]
+                self.assertEqual(injected.get("error"), 5, injected)
+                self.assertEqual(injected.get("secondary_rate_limit"), 1, injected)
                 drain(self, g, sim)
 
     def test_keystone_down_for_a_while(self):
         with Sim() as sim, start(sim, [pool("small", min_idle=2)]) as g:
             wait_idle(sim, "t-", 2)
+            before = sim.get("/counters")
             sim.post("/faults", {"kind": "down", "service": "openstack"})
             sim.post("/tokens/expire", {})
             sim.post("/jobs", {"count": 2, "labels": ["self-hosted", "small"]})
             wait_until(lambda: g.ctl("pools")[1]["pools"][0]["counts"]["idle"] == 0
                        or sim.get("/counters")["jobs"]["completed"] >= 2, 20, "jobs taken while the cloud is down")
             settle(2)
+            # with half the picture (no server list) nothing is deleted: no VM, and no
+            # GitHub runner although GitHub was up
+            during = sim.get("/counters")
+            self.assertEqual(during["servers"]["deleted"], before["servers"]["deleted"])
+            self.assertEqual(during["runners"]["deleted"], before["runners"]["deleted"])
+            self.assertGreater(during["faults_injected"].get("down", 0), 0, during["faults_injected"])
             sim.delete("/faults")
             wait_idle(sim, "t-", 2, timeout=60)
+            drain(self, g, sim)
+
+
+class Spawn(unittest.TestCase):
+    def test_parallel_spawns_never_exceed_max_runners(self):
+        """Spawns queued behind a busy create slot hold their max_runners slot at once:
+        of 8 parallel spawns into a pool capped at 3, exactly 3 are accepted."""
+        with Sim() as sim, start(sim, [pool("small", min_idle=0, max_runners=3)],
+                                 create_concurrency=1) as g:
+            # a reconcile done: the pool's image is resolved
+            wait_until(lambda: g.ctl("reconcile", timeout_ms=30000)[0] == 0, 30, "a complete reconcile")
+            sim.post("/knobs", {"latency_ms": 200})      # creates stay queued a while
+            results = [None] * 8
+
+            def spawn(i):
+                results[i] = g.call("scaler.spawn", {"pool": "small"}, timeout_ms=30000)
+            threads = [threading.Thread(target=spawn, args=(i,)) for i in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(60)
+            self.assertTrue(all(r is not None for r in results), results)
+            accepted = [r for r in results if r[0] == 0]
+            refused = [r for r in results if r[0] != 0]
+            self.assertEqual(len(accepted), 3, results)
+            self.assertEqual(len(refused), 5, results)
+            self.assertTrue(all("full" in str(r[1]) for r in refused), refused)
+            self.assertEqual(sim.get("/counters")["servers"]["created"], 3)
+            sim.post("/knobs", {"latency_ms": 0})
             drain(self, g, sim)
 
 

@@ -147,6 +147,31 @@ class Robust(unittest.TestCase):
             self.assertEqual(g.worker("fake")["state"], "ready")
             g.stop()
 
+    def test_reply_too_large_to_forward_is_answered_internal(self):
+        # fake's reply frame is 1 MiB - 10 bytes with ghrd's short "to" ("control");
+        # forwarded to a caller whose name is 60 bytes long it no longer fits a frame
+        limit = 1024 * 1024
+        with Ghrd(fakes(1, ["--echo-fill", str(limit - 10)])) as g:
+            z = Zmtp(os.path.join(g.run_dir, "control"), timeout=10)
+            try:
+                def ask(sender, id):
+                    z.send(json.dumps({"v": 1, "kind": "req", "id": id, "from": sender, "to": "fake",
+                                       "method": "fake.echo", "deadline_ms":
+                                       int(time.time() * 1000) + 5000, "body": {}}).encode())
+                    return json.loads(z.recv()[0])
+                rep = ask("t", 1)   # a short name: fits, delivered whole
+                self.assertTrue(rep["ok"], rep.get("error"))
+                self.assertGreater(len(rep["body"]["pad"]), limit - 200)
+                rep = ask("c" * 60, 123456789012345)
+                self.assertEqual(rep["id"], 123456789012345)
+                self.assertFalse(rep["ok"])
+                self.assertEqual(rep["error"]["code"], "internal")
+                self.assertIn("could not be forwarded", rep["error"]["message"])
+            finally:
+                z.close()
+            self.assertEqual(g.status()["pending"], 0)
+            g.stop()
+
     def test_request_to_a_hung_worker_times_out_at_its_deadline(self):
         cfg = fakes(1, ["--hang-after", "0"])
         cfg["supervisor"] = {"liveness": 100}   # not killed during the test

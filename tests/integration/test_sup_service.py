@@ -3,6 +3,7 @@ config checking (-n), and secrets kept out of argv and the environment."""
 import copy
 import os
 import pwd
+import shutil
 import signal
 import socket
 import subprocess
@@ -10,7 +11,7 @@ import tempfile
 import time
 import unittest
 
-from harness import CTL, GHRD, LIBEXEC, SIM_PAT, Ghrd, Sim, wait_until
+from harness import CTL, GHRD, LIBEXEC, SIM_PAT, Ghrd, Sim, pid_alive, wait_until
 
 
 def fakes(n=1, args=None):
@@ -51,37 +52,54 @@ class Notify(unittest.TestCase):
             os.unlink(path)
             os.rmdir(tmp)
 
-    def test_no_ready_before_every_worker_is_ready(self):
+    def notify_socket(self):
         tmp = tempfile.mkdtemp(prefix="ghr-notify-")
         path = os.path.join(tmp, "notify")
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         sock.bind(path)
-        sock.settimeout(0.1)
-        try:
-            with Ghrd(fakes(2, ["--on", "fake.2", "--ready-delay", "800"]),
-                      env={"NOTIFY_SOCKET": path}, wait_ready=False) as g:
-                wait_until(lambda: g.worker("fake.1")["state"] == "ready", 5, "fake.1 ready")
-                msgs = []
-                try:
-                    while True:
-                        msgs.append(sock.recv(4096).decode())
-                except socket.timeout:
-                    pass
-                if g.worker("fake.2")["state"] != "ready":
-                    self.assertNotIn("READY=1", msgs)
-                deadline = time.monotonic() + 5
-                while "READY=1" not in msgs and time.monotonic() < deadline:
-                    try:
-                        msgs.append(sock.recv(4096).decode())
-                    except socket.timeout:
-                        pass
-                self.assertIn("READY=1", msgs)
-                self.assertEqual(g.worker("fake.2")["state"], "ready")
-                g.stop()
-        finally:
+        sock.setblocking(False)
+
+        def cleanup():
             sock.close()
             os.unlink(path)
             os.rmdir(tmp)
+        self.addCleanup(cleanup)
+        msgs = []
+
+        def drain():
+            try:
+                while True:
+                    msgs.append(sock.recv(4096).decode())
+            except BlockingIOError:
+                pass
+            return msgs
+        return path, drain
+
+    def test_no_ready_before_every_worker_is_ready(self):
+        path, drain = self.notify_socket()
+        with Ghrd(fakes(2, ["--on", "fake.2", "--ready-delay", "3000"]),
+                  env={"NOTIFY_SOCKET": path}, wait_ready=False) as g:
+            wait_until(lambda: g.worker("fake.1")["state"] == "ready", 5, "fake.1 ready")
+            drain()
+            # fake.2 is still starting after the drain, so every datagram drained was sent
+            # while it was not ready: READY=1 among them would be premature
+            self.assertEqual(g.worker("fake.2")["state"], "starting")
+            self.assertNotIn("READY=1", msgs_so_far := list(drain()))
+            self.assertTrue(any(m.startswith("STATUS=1/2") for m in msgs_so_far), msgs_so_far)
+            wait_until(lambda: "READY=1" in drain(), 6, "READY=1 once fake.2 is ready")
+            self.assertEqual(g.worker("fake.2")["state"], "ready")
+            g.stop()
+
+    def test_ready_when_the_last_worker_fails_instead(self):
+        path, drain = self.notify_socket()
+        # fake.2 never gets ready: it exits 78 (not restarted, not essential) at 300 ms
+        args = ["--on", "fake.2", "--ready-delay", "100000", "--exit", "78", "--exit-after", "300"]
+        with Ghrd(fakes(2, args), env={"NOTIFY_SOCKET": path}, wait_ready=False) as g:
+            wait_until(lambda: g.worker("fake.1")["state"] == "ready", 5, "fake.1 ready")
+            wait_until(lambda: g.worker("fake.2")["state"] == "failed", 5, "fake.2 failed")
+            wait_until(lambda: "READY=1" in drain(), 3, "READY=1 after the failure")
+            self.assertEqual(drain().count("READY=1"), 1)
+            g.stop()
 
 
 class Reload(unittest.TestCase):
@@ -175,6 +193,10 @@ class ConfigCheck(unittest.TestCase):
 
 
 class Rights(unittest.TestCase):
+    """Anyone local may read; root and the admin group may change things.  The run
+    directory sits in /tmp (like /run: world-searchable), created by ghrd itself, so what
+    is tested is exactly the permissions ghrd sets — the test changes none."""
+
     def as_nobody(self, g, *args):
         nobody = pwd.getpwnam("nobody")
 
@@ -186,32 +208,39 @@ class Rights(unittest.TestCase):
                            text=True, preexec_fn=drop, timeout=20)
         return p.returncode, p.stdout + p.stderr
 
-    def open_up(self, g):
-        # the socket is 0660 in a 0750 directory; let "nobody" reach it for this test
-        os.chmod(g.run_dir, 0o755)
-        os.chmod(os.path.join(g.run_dir, "control"), 0o666)
-        os.chmod(g.tmp, 0o755)
+    def ghrd(self, cfg):
+        run_dir = os.path.join("/tmp", f"ghr-rights-{os.getpid()}-{time.monotonic_ns()}")
+        self.addCleanup(shutil.rmtree, run_dir, ignore_errors=True)
+        return Ghrd(dict(cfg, run_dir=run_dir))
 
     @unittest.skipUnless(os.geteuid() == 0, "needs root to switch users")
     def test_reader_may_read_but_not_mutate(self):
-        with Ghrd(fakes(1)) as g:
-            self.open_up(g)
+        with self.ghrd(fakes(1)) as g:
             rc, out = self.as_nobody(g, "status")
             self.assertEqual(rc, 0, out)
             rc, out = self.as_nobody(g, "restart", "fake")
             self.assertEqual(rc, 1)
             self.assertIn("forbidden", out)
             self.assertIn("sup.restart", out)
+            # the bus stays closed to others
+            self.assertEqual(os.stat(os.path.join(g.run_dir, "bus")).st_mode & 0o007, 0)
             g.stop()
 
     @unittest.skipUnless(os.geteuid() == 0, "needs root to switch users")
-    def test_admin_group_may_mutate(self):
+    def test_admin_group_may_mutate_and_follows_reload(self):
         import grp
         group = grp.getgrgid(pwd.getpwnam("nobody").pw_gid).gr_name
-        with Ghrd(dict(fakes(1), supervisor={"admin_group": group})) as g:
-            self.open_up(g)
+        with self.ghrd(dict(fakes(1), supervisor={"admin_group": group})) as g:
             rc, out = self.as_nobody(g, "restart", "fake")
             self.assertEqual(rc, 0, out)
+            new = copy.deepcopy(g.config)
+            del new["supervisor"]["admin_group"]
+            g.write_config(new)
+            g.proc.send_signal(signal.SIGHUP)
+            wait_until(lambda: "config reloaded" in g.log(), 5, "reload logged")
+            rc, out = self.as_nobody(g, "restart", "fake")
+            self.assertEqual(rc, 1, out)
+            self.assertIn("forbidden", out)
             g.stop()
 
 
@@ -234,8 +263,31 @@ class Privileges(unittest.TestCase):
                 self.assertEqual(st["Groups"].strip(), str(nobody.pw_gid))
             self.assertEqual(oct(os.stat(g.run_dir).st_mode & 0o777), "0o751")
             self.assertEqual(os.stat(os.path.join(g.run_dir, "bus")).st_gid, nobody.pw_gid)
+            for w in g.status()["workers"]:   # undumpable: its /proc files belong to root
+                self.assertEqual(os.stat(f"/proc/{w['pid']}/status").st_uid, 0, w["name"])
             self.assertEqual(g.call("fake.echo", {"j": 5}), (0, {"j": 5}))
             g.stop()
+        finally:
+            g.close()
+
+    @unittest.skipUnless(os.geteuid() == 0, "needs root")
+    def test_parent_death_signal_survives_the_privilege_drop(self):
+        # A hung worker does not watch fd 3; only PR_SET_PDEATHSIG can end it when ghrd
+        # dies, and the kernel clears that on the uid change unless set again.
+        import grp
+        nobody = pwd.getpwnam("nobody")
+        group = grp.getgrgid(nobody.pw_gid).gr_name
+        cfg = dict(fakes(1, ["--hang-after", "0"]), supervisor={"user": "nobody", "group": group,
+                                                                "liveness": 100})
+        g = Ghrd(cfg, start=False)
+        try:
+            os.chmod(g.tmp, 0o755)   # the workers must reach RUN_DIR/bus as nobody
+            g.start()
+            pid = g.worker("fake")["pid"]
+            wait_until(lambda: 'msg="hanging (test mode)"' in g.log(), 5, "the worker hung")
+            g.proc.kill()
+            g.proc.wait(5)
+            wait_until(lambda: not pid_alive(pid), 2, "the hung worker gone after kill -9 of ghrd")
         finally:
             g.close()
 

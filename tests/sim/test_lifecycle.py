@@ -1,5 +1,6 @@
 """The simulated world over time: VM boots -> runner online -> job -> runner gone + VM SHUTOFF."""
 import base64
+import time
 import unittest
 
 import simtest as T
@@ -46,7 +47,14 @@ class Lifecycle(T.SimTestCase):
         self.create_server("s1", T.user_data_for(small["encoded_jit_config"], quote='"'))
         T.wait_for(lambda: (self.runner_by_name("s1") or {}).get("status") == "online")
         self.assertEqual(self.cj("GET", "/jobs/%d" % jid)["status"], "queued")
-        large = self.jit("l1", ["large"])           # self-hosted is implicit
+        # GitHub adds no implicit self-hosted label to a JIT runner: "large" alone does not match.
+        bare = self.jit("l0", ["large"])
+        self.create_server("l0", T.user_data_for(bare["encoded_jit_config"], quote=""))
+        T.wait_for(lambda: (self.runner_by_name("l0") or {}).get("status") == "online")
+        self.assertEqual([l["name"] for l in self.runner_by_name("l0")["labels"]], ["large"])
+        time.sleep(0.05)
+        self.assertEqual(self.cj("GET", "/jobs/%d" % jid)["status"], "queued")
+        large = self.jit("l1", ["self-hosted", "large"])
         self.create_server("l1", T.user_data_for(large["encoded_jit_config"], quote=""))
         T.wait_for(lambda: self.cj("GET", "/jobs/%d" % jid)["status"] != "queued", what="job started")
         self.assertEqual(self.cj("GET", "/jobs/%d" % jid)["runner_name"], "l1")

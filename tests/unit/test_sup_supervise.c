@@ -1,9 +1,12 @@
 /* Supervision decisions: exit descriptions, restart decisions, the restart-intensity
  * window, the pending-request table, instance names and slices. */
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "supervisor/sup.h"
 #include "tests/unit/unit.h"
@@ -78,6 +81,8 @@ static void test_pending_table(void)
 		e.orig_id = 100000 + i;
 		e.deadline_mono = i % 2 ? 10 : 1000;
 		snprintf(e.target, sizeof(e.target), "%s", i % 3 ? "a" : "b");
+		e.origin.identity_len = (size_t)snprintf(e.origin.identity, sizeof(e.origin.identity),
+		                                         "caller%d", i % 4);   /* under each quota */
 		CU_ASSERT_EQUAL(sup_pending_add(p, &e), 0);
 	}
 	CU_ASSERT_EQUAL(sup_pending_count(p), 5000);
@@ -155,17 +160,152 @@ static void test_peer_cred_parse(void)
 	CU_ASSERT_EQUAL(uid, 0);
 	CU_ASSERT_EQUAL(gid, 0);
 	CU_ASSERT_EQUAL(pid, 6753);
-	CU_ASSERT_EQUAL(sup_peer_cred_parse(":1000:100:42", &uid, &gid, &pid), 0);
+	CU_ASSERT_EQUAL(sup_peer_cred_parse("localhost:1000:100:42", &uid, &gid, &pid), 0);
 	CU_ASSERT_EQUAL(uid, 1000);
 	CU_ASSERT_EQUAL(gid, 100);
 	CU_ASSERT_EQUAL(pid, 42);
+	/* only libzmq's ipc form: a tcp peer's IPv6 address must never pass for credentials */
 	static const char *const bad[] = { "", "localhost", "a:1:2", "1:2:3", "x:1:2:", "x:1::3",
-	                                   "x:1:2:3z", "x:a:2:3" };
+	                                   "x:1:2:3z", "x:a:2:3", "::1:2:3", "::ffff:1:2:3",
+	                                   "10.0.0.1:1:2:3", "localhost:1:2:3:4", "localhost:-1:2:3",
+	                                   "localhostx:1:2:3", "localhost:1:2: 3" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		CU_ASSERT_EQUAL(sup_peer_cred_parse(bad[i], &uid, &gid, &pid), -1);
 }
 
+static void count_one(struct sup *s, const struct sup_pending_entry *e, void *arg)
+{
+	(*(int *)arg)++;
+}
+
+static struct sup_pending_entry entry(int64_t id, enum sup_origin_kind kind, const char *who)
+{
+	struct sup_pending_entry e;
+	memset(&e, 0, sizeof(e));
+	e.id = id;
+	e.origin.kind = kind;
+	e.origin.identity_len = strlen(who);
+	memcpy(e.origin.identity, who, e.origin.identity_len);
+	snprintf(e.target, sizeof(e.target), "t");
+	e.deadline_mono = 1000;
+	return e;
+}
+
+/* One origin cannot fill the table for everyone; its quota frees as entries leave. */
+static void test_pending_quota_per_origin(void)
+{
+	struct sup_pending *p = sup_pending_new();
+	int64_t id = 1;
+	for (int i = 0; i < SUP_PENDING_PER_ORIGIN; i++) {
+		struct sup_pending_entry e = entry(id++, SUP_ORIGIN_WORKER, "greedy");
+		CU_ASSERT_EQUAL_FATAL(sup_pending_add(p, &e), 0);
+	}
+	struct sup_pending_entry e = entry(id++, SUP_ORIGIN_WORKER, "greedy");
+	CU_ASSERT_EQUAL(sup_pending_add(p, &e), -2);
+	e = entry(id++, SUP_ORIGIN_CTL, "greedy");   /* same bytes, another kind: not the same */
+	CU_ASSERT_EQUAL(sup_pending_add(p, &e), 0);
+	e = entry(id++, SUP_ORIGIN_WORKER, "modest");
+	CU_ASSERT_EQUAL(sup_pending_add(p, &e), 0);
+	struct sup_pending_entry out;
+	CU_ASSERT_EQUAL(sup_pending_take(p, 1, &out), 0);
+	e = entry(id++, SUP_ORIGIN_WORKER, "greedy");
+	CU_ASSERT_EQUAL(sup_pending_add(p, &e), 0);   /* one left, one more may come */
+	sup_pending_free(p);
+}
+
+/* A dead worker's own requests are forgotten without an answer; others' stay. */
+static void test_pending_drop_origin(void)
+{
+	struct sup_pending *p = sup_pending_new();
+	for (int64_t i = 1; i <= 10; i++) {
+		struct sup_pending_entry e = entry(i, SUP_ORIGIN_WORKER, i % 2 ? "fake.1" : "fake.10");
+		CU_ASSERT_EQUAL(sup_pending_add(p, &e), 0);
+	}
+	CU_ASSERT_EQUAL(sup_pending_drop_origin(p, SUP_ORIGIN_WORKER, "fake.1", 6), 5);
+	CU_ASSERT_EQUAL(sup_pending_drop_origin(p, SUP_ORIGIN_WORKER, "fake.1", 6), 0);
+	CU_ASSERT_EQUAL(sup_pending_drop_origin(p, SUP_ORIGIN_CTL, "fake.10", 7), 0);
+	CU_ASSERT_EQUAL(sup_pending_count(p), 5);
+	struct sup_pending_entry out;
+	CU_ASSERT_EQUAL(sup_pending_take(p, 1, &out), -1);
+	CU_ASSERT_EQUAL(sup_pending_take(p, 2, &out), 0);
+	int n = 0;
+	sup_pending_clear(p, count_one, NULL, &n);
+	CU_ASSERT_EQUAL(n, 4);
+	CU_ASSERT_EQUAL(sup_pending_count(p), 0);
+	sup_pending_free(p);
+}
+
+/* Frames queued by an exited process are its own, not its replacement's. */
+static void test_sender_of(void)
+{
+	struct sup_worker w;
+	memset(&w, 0, sizeof(w));
+	w.pid = 200;
+	w.prev_pid = 100;
+	CU_ASSERT_EQUAL(sup_sender_of(&w, 200), SUP_SENDER_CURRENT);
+	CU_ASSERT_EQUAL(sup_sender_of(&w, 100), SUP_SENDER_STALE);
+	CU_ASSERT_EQUAL(sup_sender_of(&w, 300), SUP_SENDER_FOREIGN);
+	CU_ASSERT_EQUAL(sup_sender_of(&w, -1), SUP_SENDER_CURRENT);   /* no credentials */
+	w.pid = 0;                                                     /* in backoff */
+	CU_ASSERT_EQUAL(sup_sender_of(&w, 100), SUP_SENDER_STALE);
+	CU_ASSERT_EQUAL(sup_sender_of(&w, 300), SUP_SENDER_FOREIGN);
+	CU_ASSERT_EQUAL(sup_sender_of(&w, -1), SUP_SENDER_FOREIGN);
+}
+
+static void test_publish_prefixes(void)
+{
+	CU_ASSERT(sup_may_publish(sup_def_find("openstack"), "os.server.status"));
+	CU_ASSERT(!sup_may_publish(sup_def_find("github"), "os.server.status"));
+	CU_ASSERT(sup_may_publish(sup_def_find("github"), "github.job.queued"));
+	CU_ASSERT(!sup_may_publish(sup_def_find("github"), "githubx"));
+	CU_ASSERT(sup_may_publish(sup_def_find("fake"), "fake.started"));
+	CU_ASSERT(!sup_may_publish(sup_def_find("scaler"), "fake.started"));
+}
+
+/* The fallback when close_range is refused: every descriptor from 4 up is closed. */
+static void test_close_from_fallback(void)
+{
+	int fds[6];
+	for (int i = 0; i < 6; i++)
+		fds[i] = open("/dev/null", O_RDONLY);
+	pid_t pid = fork();
+	if (pid == 0) {
+		sup_close_from(4, 1024, 0);
+		int open_left = 0;
+		for (int fd = 4; fd < 1024; fd++)
+			open_left += fcntl(fd, F_GETFD) >= 0;
+		_exit(open_left == 0 && fcntl(0, F_GETFD) >= 0 ? 0 : 1);
+	}
+	int st = -1;
+	CU_ASSERT_EQUAL_FATAL(waitpid(pid, &st, 0), pid);
+	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	for (int i = 0; i < 6; i++)
+		close(fds[i]);
+}
+
+/* Rights are computed per uid once, not per frame; a reload empties the cache. */
+static void test_caller_bits_cached(void)
+{
+	struct sup *s = calloc(1, sizeof(*s));
+	s->admin_gid = 4242;   /* a group the caller is not in */
+	CU_ASSERT_EQUAL(sup_caller_bits(s, 0, 0), C_READ | C_ADMIN);
+	CU_ASSERT_EQUAL(sup_caller_bits(s, 65534, 65534), C_READ);
+	CU_ASSERT_EQUAL(sup_caller_bits(s, 65534, 65534), C_READ);
+	CU_ASSERT_EQUAL(sup_caller_bits(s, 65534, 4242), C_READ | C_ADMIN);   /* primary group */
+	CU_ASSERT_EQUAL(s->nss_lookups, 1);
+	for (long u = 1000; u < 1000 + 2 * SUP_CRED_CACHE; u++)   /* more users than slots */
+		sup_caller_bits(s, u, u);
+	CU_ASSERT_EQUAL(s->nss_lookups, 1 + 2 * SUP_CRED_CACHE);
+	free(s);
+}
+
 UNIT_SUITE(sup_supervise,
+	UNIT_TEST(test_pending_quota_per_origin),
+	UNIT_TEST(test_pending_drop_origin),
+	UNIT_TEST(test_sender_of),
+	UNIT_TEST(test_publish_prefixes),
+	UNIT_TEST(test_close_from_fallback),
+	UNIT_TEST(test_caller_bits_cached),
 	UNIT_TEST(test_peer_cred_parse),
 	UNIT_TEST(test_describe_exit),
 	UNIT_TEST(test_after_exit),

@@ -1,7 +1,9 @@
 /* Worker runtime: the bootstrap on fd 3, secret wiping, the method-table check. */
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests/unit/unit.h"
@@ -50,17 +52,19 @@ static void test_boot_errors(void)
 {
 	struct worker_boot b;
 	char err[256];
-	static const struct { const char *text; const char *why; } bad[] = {
-		{ "", "closed before" },
-		{ "{\"v\":1}", "closed before" },                      /* no newline, then EOF */
-		{ "not json\n", "invalid JSON" },
-		{ "[1]\n", "invalid JSON" },
-		{ "{\"v\":2,\"name\":\"x\"}\n", "unsupported version" },
-		{ "{\"v\":1,\"name\":\"x\"}\n", "are required" },
+	/* nothing usable arrived (exit 1: ghrd gone) vs. wrong content (exit 78) */
+	static const struct { const char *text; const char *why; int r; } bad[] = {
+		{ "", "closed before", WORKER_BOOT_IO },
+		{ "{\"v\":1}", "closed before", WORKER_BOOT_IO },   /* no newline, then EOF */
+		{ "not json\n", "invalid JSON", WORKER_BOOT_INVALID },
+		{ "[1]\n", "invalid JSON", WORKER_BOOT_INVALID },
+		{ "{\"v\":2,\"name\":\"x\"}\n", "unsupported version", WORKER_BOOT_INVALID },
+		{ "{\"v\":1,\"name\":\"x\"}\n", "are required", WORKER_BOOT_INVALID },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = 0;
-		CU_ASSERT_EQUAL(boot_from(bad[i].text, strlen(bad[i].text), &b, err, sizeof(err)), -1);
+		CU_ASSERT_EQUAL(boot_from(bad[i].text, strlen(bad[i].text), &b, err, sizeof(err)),
+		                bad[i].r);
 		CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i].why));
 		CU_ASSERT_PTR_NULL(b.root);
 	}
@@ -84,7 +88,36 @@ static void test_method_table_checked_against_catalogue(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "another worker"));
 }
 
+/* As root: the drop to nobody succeeds and is verified; a verification against other
+ * ids than the real ones fails (a partial drop would be caught). */
+static void test_privilege_drop_verified(void)
+{
+	struct passwd *pw = getpwnam("nobody");
+	if (geteuid() != 0 || !pw)
+		return;   /* needs root and a nobody user */
+	uid_t uid = pw->pw_uid;
+	gid_t gid = pw->pw_gid;
+	pid_t pid = fork();
+	if (pid == 0) {
+		char err[256];
+		if (worker_privs_drop("nobody", "", err, sizeof(err)) < 0)
+			_exit(1);
+		if (worker_privs_verify(uid, gid, err, sizeof(err)) < 0)
+			_exit(2);
+		if (worker_privs_verify(uid, 0, err, sizeof(err)) == 0)
+			_exit(3);
+		if (worker_privs_verify(0, gid, err, sizeof(err)) == 0)
+			_exit(4);
+		_exit(setgid(0) == 0 || setuid(0) == 0 ? 5 : 0);
+	}
+	int st = -1;
+	CU_ASSERT_EQUAL_FATAL(waitpid(pid, &st, 0), pid);
+	CU_ASSERT(WIFEXITED(st));
+	CU_ASSERT_EQUAL(WEXITSTATUS(st), 0);
+}
+
 UNIT_SUITE(worker_runtime,
+	UNIT_TEST(test_privilege_drop_verified),
 	UNIT_TEST(test_boot_ok_and_secret_wiped),
 	UNIT_TEST(test_boot_errors),
 	UNIT_TEST(test_method_table_checked_against_catalogue))

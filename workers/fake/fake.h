@@ -19,6 +19,7 @@ struct fake_modes {
 	int64_t exit_after_ms;      /* -1: --exit applies at start; else MS after start */
 	char emit_topic[64];        /* "": none; else emitted every 200 ms after ready */
 	int chatter_at_exit;        /* frames (heartbeats) sent while stopping */
+	long echo_fill;             /* 0: plain echo; else pad the reply frame to this size */
 };
 
 extern struct fake_modes fake_modes;

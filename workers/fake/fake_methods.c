@@ -1,4 +1,5 @@
 /* fake.echo, fake.call and fake.bench. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,10 +12,40 @@
 #define BENCH_MAX_COUNT 1000000
 #define BENCH_MAX_WINDOW 4096
 
+/* The size of the reply frame the runtime will send for this body. */
+static size_t reply_size(const struct wreq *req, json_t *body)
+{
+	struct proto_msg m;
+	proto_msg_init(&m, PROTO_REP, worker_instance(req->w));
+	m.id = req->id;
+	snprintf(m.to, sizeof(m.to), "%s", req->from);
+	m.ok = 1;
+	m.body = body;
+	size_t len = 0;
+	char *text = proto_encode(&m, &len);
+	free(text);
+	return text ? len : 0;
+}
+
 void fake_echo(struct wreq *req)
 {
 	json_t *j = json_object_get(req->body, "j");
-	worker_reply_ok(req, j ? json_pack("{s:O}", "j", j) : NULL);
+	json_t *body = j ? json_pack("{s:O}", "j", j) : json_object();
+	if (fake_modes.echo_fill > 0) {   /* --echo-fill: a reply frame of exactly that size */
+		json_object_set_new(body, "pad", json_string(""));
+		size_t base = reply_size(req, body);
+		if (base && (long)base < fake_modes.echo_fill) {
+			size_t n = (size_t)(fake_modes.echo_fill - (long)base);
+			char *pad = malloc(n + 1);
+			if (pad) {
+				memset(pad, 'x', n);
+				pad[n] = 0;
+				json_object_set_new(body, "pad", json_string(pad));
+				free(pad);
+			}
+		}
+	}
+	worker_reply_ok(req, body);
 }
 
 static void call_done(struct worker *w, const struct wcall_result *res, void *arg)

@@ -11,6 +11,7 @@
  *   --no-hello            never say hello (so never ready); heartbeats still go out
  *   --exit-after MS       apply --exit MS after start instead of at once
  *   --emit TOPIC          after ready, publish an event on TOPIC every 200 ms
+ *   --echo-fill N         fake.echo pads its reply so that the frame is N bytes
  *   --chatter-at-exit N   on SIGTERM, send N heartbeats just before exiting (frames
  *                         that reach ghrd after it reaped the process)
  *   --on INSTANCE         the options that follow apply only to INSTANCE
@@ -59,6 +60,7 @@ static void o_emit(long long v)
 	snprintf(fake_modes.emit_topic, sizeof(fake_modes.emit_topic), "%s", str_arg);
 }
 static void o_chatter(long long v) { fake_modes.chatter_at_exit = (int)v; }
+static void o_fill(long long v) { fake_modes.echo_fill = (long)v; }
 
 static const struct opt opts[] = {
 	{ "--ready-delay", 1, o_ready }, { "--crash-after", 1, o_crash },
@@ -67,6 +69,7 @@ static const struct opt opts[] = {
 	{ "--ignore-term", 0, o_term }, { "--garbage", 1, o_garbage },
 	{ "--no-hello", 0, o_nohello }, { "--exit-after", 1, o_exit_after },
 	{ "--emit", 1, o_emit }, { "--chatter-at-exit", 1, o_chatter },
+	{ "--echo-fill", 1, o_fill },
 };
 
 static void parse(const char *instance, int argc, char **argv)

@@ -75,6 +75,10 @@ class ApiApp:
     def hang_generation(self):
         return self.sim.faults.generation
 
+    def conn_limits(self):
+        k = self.sim.knobs
+        return k["keepalive_idle_ms"], k["max_requests_per_conn"]
+
     def resolve(self, path):
         segs = path.split("/", 5)
         for n in (4, 3, 2):
@@ -214,6 +218,9 @@ class ControlApp:
 
     def hang_generation(self):
         return 0
+
+    def conn_limits(self):
+        return 120000, 0
 
     def __call__(self, req):
         path = req.path.rstrip("/") or "/"

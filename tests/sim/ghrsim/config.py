@@ -20,7 +20,8 @@ KNOBS = {
     "runner_start_ms": (300, "server ACTIVE -> its JIT runner shows online in GitHub"),
     "job_duration_ms": (1000, "default time a job keeps its runner busy"),
     "shutdown_ms": (100, "job completed -> VM SHUTOFF (the post-job step powering off)"),
-    "delete_ms": (0, "DELETE server -> server gone (task_state 'deleting' meanwhile)"),
+    "delete_ms": (500, "DELETE server -> server gone; meanwhile it is still listed with task_state 'deleting' "
+                       "(status unchanged) and still counts against the quota, as in real Nova"),
     "builder_run_ms": (300, "server without a JIT config whose user_data powers off: ACTIVE -> SHUTOFF"),
     "snapshot_saving_ms": (100, "createImage: image queued -> saving"),
     "snapshot_active_ms": (300, "createImage: image saving -> active"),
@@ -33,6 +34,8 @@ KNOBS = {
     "rate_limit_registration": (10000, "budget of resource actions_runner_registration (jitconfig, registration-token)"),
     "rate_limit_window_ms": (3600000, "length of a rate-limit window; budgets refill at x-ratelimit-reset"),
     "rate_limit_status": (403, "status of a primary rate-limit refusal: 403 or 429"),
+    "secondary_write_per_min": (0, "GitHub secondary limit on content-creating requests (POST/PUT/PATCH/DELETE) "
+                                   "per identity per rolling minute (GitHub documents 80; 0 = off)"),
     # -- jobs
     "job_arrival_per_min": (0, "steady arrival rate of jobs (0 = only jobs queued through the control API)"),
     "job_arrival_labels": (["self-hosted"], "labels of jobs made by the steady arrival"),
@@ -40,11 +43,13 @@ KNOBS = {
     "job_conclusion": ("success", "conclusion of a job that ran to its end"),
     # -- runners / VMs
     "runner_version": ("2.330.0", "version reported by online runners and runner downloads"),
-    "jit_pad_bytes": (1800, "padding inside encoded_jit_config so it is as large as a real one (~2.5 KB)"),
+    "jit_pad_bytes": (4700, "padding inside encoded_jit_config so it is as large as a real one (~6.6 KB, 2025)"),
     "poweroff_when_runner_exits": (True, "run.sh ending without a job (JIT refused, runner deleted) powers the VM off "
                                          "after shutdown_ms, if its user_data runs poweroff/shutdown (ghr's template does)"),
     # -- OpenStack limits
     "nova_max_limit": (1000, "largest page Nova returns (osapi_max_limit)"),
+    "nova_db": ("mysql", "Nova's database, for the servers name filter: 'mysql' (case-insensitive REGEXP) or "
+                         "'sqlite' (case-sensitive Python re.search); both escape every '|'"),
     "glance_default_limit": (25, "Glance page size when no limit is given"),
     "glance_max_limit": (1000, "largest page Glance returns"),
     "quota_instances": (10000, "Nova quota: instances per project (-1 unlimited)"),
@@ -55,6 +60,10 @@ KNOBS = {
     "webhook_url": ("", "where workflow_job deliveries go ('' = no deliveries)"),
     "webhook_secret": ("ghr-webhook-secret", "HMAC key of X-Hub-Signature-256"),
     "webhook_timeout_ms": (5000, "how long a delivery waits for the receiver"),
+    # -- HTTP connections
+    "keepalive_idle_ms": (5000, "the API server closes a keep-alive connection idle this long (like a real front end)"),
+    "max_requests_per_conn": (100, "the API server closes a keep-alive connection after this many requests "
+                                   "(Connection: close on the last reply; 0 = unlimited)"),
 }
 
 
@@ -65,6 +74,7 @@ def default_knobs():
 # Fixed ids so that tests can name them.
 PROJECT_ID = "7936cdd3891c4dd1b5bb531aed384228"
 USER_ID = "2e86def96324488488394a411b22a6e7"
+ADMIN_ID = "9a0c1e2f3b4d4e5f8a6b7c8d9e0f1a2b"
 
 DEFAULTS = {
     "keystone": {
@@ -77,6 +87,10 @@ DEFAULTS = {
             {"id": USER_ID, "name": "ghr", "password": "ghr-secret",
              "domain_id": "default", "default_project_id": PROJECT_ID,
              "roles": ["member", "reader"]},
+            # An admin of the same project: Nova shows it the admin-only server fields.
+            {"id": ADMIN_ID, "name": "ghr-admin", "password": "ghr-admin-secret",
+             "domain_id": "default", "default_project_id": PROJECT_ID,
+             "roles": ["admin", "member", "reader"]},
         ],
         "application_credentials": [
             {"id": "ghrappcred0000000000000000000001", "name": "ghr-appcred",

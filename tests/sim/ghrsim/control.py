@@ -182,6 +182,8 @@ def set_knobs_dict(sim, body):
                     isinstance(d, (int, float)) and not isinstance(d, bool) and (not isinstance(v, (int, float)) or isinstance(v, bool)) or \
                     isinstance(d, str) and not isinstance(v, str) or isinstance(d, list) and not isinstance(v, list):
                 raise ControlError(400, "knob %s: expected %s" % (k, type(d).__name__))
+            if k == "nova_db" and v not in ("mysql", "sqlite"):
+                raise ControlError(400, "knob nova_db: 'mysql' or 'sqlite'")
         sim.knobs.update(body)
         if "job_arrival_per_min" in body:
             lifecycle.start_arrivals(sim)

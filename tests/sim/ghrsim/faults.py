@@ -13,6 +13,8 @@ Where each kind acts:
     lost_reply, invalid_json
   consumed by Nova when a server is created (match the create request):
     vm_error, stuck_build, runner_no_start, quota
+  consumed by Nova's createImage action (match POST .../action):
+    snapshot_error
   consumed by webhook delivery (service "webhook"):
     drop, duplicate, latency
 """
@@ -33,7 +35,8 @@ KINDS = {
     "error": "answer params.status (default 500) with the service's real error body",
     "down": "answer 503 with the service's error body (e.g. Keystone down)",
     "rate_limit": "GitHub primary rate limit: params.status 403|429 (default knob rate_limit_status), remaining 0",
-    "secondary_rate_limit": "GitHub secondary rate limit: 403|429 (params.status, default 403) with retry-after params.retry_after (default 60)",
+    "secondary_rate_limit": "GitHub secondary rate limit: 403|429 (params.status, default 403) with retry-after params.retry_after "
+                            "(default 60; null = no retry-after header, as GitHub often does)",
     "lost_reply": "do the action, then params.then = reset (default) | error | hang instead of the reply; "
                   "params.delay_ms keeps a server it created out of Nova's API that long",
     "invalid_json": "do the action, then reply with params.status (default: the real one) and a truncated JSON body",
@@ -41,6 +44,7 @@ KINDS = {
     "stuck_build": "the created server stays BUILD forever",
     "runner_no_start": "the created server boots but its runner never comes online",
     "quota": "server create refused as over quota (params.status 403|413, default knob quota_status; params.resource instances|cores|ram)",
+    "snapshot_error": "createImage: the snapshot fails, its Glance image goes 'killed' (and the server's task_state back to none)",
     "drop": "webhook: the delivery fails (recorded with status_code 0, 'timed out'); redeliver to get it",
     "duplicate": "webhook: the delivery is sent twice",
 }

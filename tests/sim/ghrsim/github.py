@@ -13,7 +13,9 @@ budget -> 403/429 with remaining 0 whatever the request.
 import base64
 import hashlib
 import json
+import collections
 import os
+import time
 from urllib.parse import unquote, urlencode
 
 from . import jwtrsa, lifecycle, util
@@ -126,7 +128,40 @@ def authenticate(sim, req, auth):
         if b[0] >= _limit(sim, ident, res):
             sim.counters.inc("github_rate_limited")
             return primary_limited(sim, req, sim.knobs["rate_limit_status"])
+        if req.method in WRITE_METHODS and sim.knobs["secondary_write_per_min"] > 0:
+            return _secondary_write(sim, req, ident)
     return None
+
+
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def _secondary_write(sim, req, ident):
+    """GitHub's secondary limit on content-creating requests ("no more than 80 per minute"):
+    a rolling minute per identity.  The refusal is a 403 WITHOUT retry-after and with
+    x-ratelimit-remaining > 0 -- GitHub says: then wait at least a minute.  Refused
+    requests do not count."""
+    now = time.monotonic()
+    q = sim.writes.get(ident)
+    if q is None:
+        q = sim.writes[ident] = collections.deque()
+    while q and now - q[0] >= 60.0:
+        q.popleft()
+    if len(q) >= sim.knobs["secondary_write_per_min"]:
+        sim.counters.inc("github_secondary_limited")
+        return secondary_limited(sim, req, 403, None)
+    q.append(now)
+    return None
+
+
+def secondary_limited(sim, req, status, retry_after):
+    hdrs = rl_headers(sim, req.ctx.get("ident", "anonymous"), req.ctx.get("resource", "core"))
+    if retry_after is not None:
+        hdrs.append(("retry-after", str(retry_after)))
+    return github_error(status,
+                        "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
+                        "If you reach out to GitHub Support for help, please include the request ID.",
+                        DOCS_RATE + "#about-secondary-rate-limits", hdrs)
 
 
 def _token_identity(sim, tok):
@@ -152,14 +187,9 @@ def fault_response(sim, req, rule):
     if rule.kind == "rate_limit":
         with sim.lock:
             return primary_limited(sim, req, rule.params.get("status", sim.knobs["rate_limit_status"]))
-    ra = str(rule.params.get("retry_after", 60))
+    ra = rule.params.get("retry_after", 60)      # null: no retry-after header at all
     with sim.lock:
-        hdrs = rl_headers(sim, req.ctx.get("ident", "anonymous"), req.ctx.get("resource", "core"))
-    hdrs.append(("retry-after", ra))
-    return github_error(rule.params.get("status", 403),
-                        "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
-                        "If you reach out to GitHub Support for help, please include the request ID.",
-                        DOCS_RATE + "#about-secondary-rate-limits", hdrs)
+        return secondary_limited(sim, req, rule.params.get("status", 403), ra)
 
 
 def decorate(sim, req, resp):
@@ -315,6 +345,8 @@ def validate_jit(body):
             return '"%s" wasn\'t supplied.' % k
     if not isinstance(body["name"], str):
         return "For 'properties/name', %s is not a string." % json.dumps(body["name"])
+    if not body["name"].strip():
+        return "Runner name can't be blank."
     if not util.is_int(body["runner_group_id"]):
         return "For 'properties/runner_group_id', %s is not an integer." % json.dumps(body["runner_group_id"])
     labels = body["labels"]
@@ -327,6 +359,8 @@ def validate_jit(body):
     for l in labels:
         if not isinstance(l, str):
             return "For 'items', %s is not a string." % json.dumps(l)
+        if not l.strip():
+            return "Label name can't be blank."
     if "work_folder" in body and not isinstance(body["work_folder"], str):
         return "For 'properties/work_folder', %s is not a string." % json.dumps(body["work_folder"])
     return None

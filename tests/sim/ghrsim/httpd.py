@@ -156,8 +156,11 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "ghr-sim"
     sys_version = ""
-    # Idle keep-alive connections are closed after this many seconds, like a real front end.
+    # A request that started arriving must complete within this many seconds.  How long an
+    # idle keep-alive connection is kept, and how many requests it may carry, is the app's
+    # conn_limits() (knobs keepalive_idle_ms / max_requests_per_conn on the API port).
     timeout = 120
+    nreq = 0
 
     def setup(self):
         super().setup()
@@ -175,8 +178,11 @@ class Handler(BaseHTTPRequestHandler):
         Replaces BaseHTTPRequestHandler's parsing for speed; keeps its rules:
         HTTP/1.1 keep-alive unless "Connection: close", HTTP/1.0 closes unless
         "Connection: keep-alive", "Expect: 100-continue" answered."""
+        idle_ms, max_reqs = self.server.app.conn_limits()
         try:
+            self.connection.settimeout(idle_ms / 1000.0 if idle_ms > 0 else self.timeout)
             line = self.rfile.readline(65537)
+            self.connection.settimeout(self.timeout)
             if not line:
                 self.close_connection = True
                 return
@@ -218,6 +224,9 @@ class Handler(BaseHTTPRequestHandler):
                 self.close_connection = conn != "keep-alive"
             else:
                 self.close_connection = conn == "close"
+            self.nreq += 1
+            if max_reqs > 0 and self.nreq >= max_reqs:
+                self.close_connection = True      # "Connection: close" on this reply, then close
             if headers.get("expect", "").lower() == "100-continue":
                 self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             if self.command not in ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"):

@@ -105,7 +105,21 @@ def _user_projects(user):
     return set(user.get("projects") or ([user["default_project_id"]] if user.get("default_project_id") else []))
 
 
+def json_content_type_ok(req):
+    """keystone.server.flask.request_processing.json_body: a request WITH a body must say
+    it is JSON (flask's is_json: application/json or */*+json), or say nothing."""
+    if not req.body:
+        return True
+    ct = req.header("Content-Type")
+    if ct is None or ct.strip() == "":
+        return True
+    mt = ct.split(";", 1)[0].strip().lower()
+    return mt == "application/json" or (mt.startswith("application/") and mt.endswith("+json"))
+
+
 def issue_token(sim, req):
+    if not json_content_type_ok(req):
+        return _bad("Expecting to find application/json in Content-Type header.")
     try:
         body = req.json()
     except BadJSON:
@@ -169,7 +183,8 @@ def issue_token(sim, req):
 
     issued = util.now()
     expires = issued + sim.knobs["keystone_token_lifetime_ms"] / 1000.0
-    tok = "gAAAAA" + base64.urlsafe_b64encode(os.urandom(96)).decode().rstrip("=")
+    # A Fernet token with project scope and a few methods/audit ids is ~180-250 characters.
+    tok = "gAAAAA" + base64.urlsafe_b64encode(os.urandom(175)).decode().rstrip("=")
     rec = {"user_id": user["id"], "project_id": project["id"] if project else None,
            "expires": expires, "issued": issued, "methods": list(methods),
            "appcred": appcred["id"] if appcred else None}

@@ -297,8 +297,9 @@ def eligible(sim, r, j):
         return False
     if sc.kind == "org" and sc.name.lower() != repo.split("/", 1)[0]:
         return False
+    # A JIT runner has exactly the labels it was registered with: GitHub adds none
+    # (no implicit self-hosted), so a job asking self-hosted waits for a runner that has it.
     have = {l.lower() for l in r.labels}
-    have.add("self-hosted")
     for l in j.labels:
         if l.lower() not in have:
             return False

@@ -12,6 +12,7 @@ import binascii
 import hashlib
 import re
 import time
+import uuid
 from urllib.parse import urlencode
 
 from . import lifecycle, util
@@ -46,6 +47,8 @@ LIST_PARAMS = {
 STATUSES = {"ACTIVE", "BUILD", "SHUTOFF", "ERROR", "DELETED", "PAUSED", "SUSPENDED", "REBOOT",
             "HARD_REBOOT", "RESIZE", "VERIFY_RESIZE", "MIGRATING", "RESCUE", "SHELVED",
             "SHELVED_OFFLOADED", "SOFT_DELETED", "UNKNOWN", "PASSWORD", "REBUILD", "REVERT_RESIZE"}
+# nova.api.validation.parameter_types.metadata: keys match this (400 otherwise).
+METADATA_KEY_RE = re.compile(r"^[a-zA-Z0-9-_:. ]{1,255}$")
 PROGRESS_STATUSES = {"ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING"}
 
 
@@ -68,10 +71,10 @@ def prepare(sim, req):
         raw = req.header("X-OpenStack-Nova-API-Version")
     if raw is None:
         req.ctx["mv"] = MIN_VERSION
-        return None
+        return _check_content_type(req)
     if raw.lower() == "latest":
         req.ctx["mv"] = MAX_VERSION
-        return None
+        return _check_content_type(req)
     m = VERSION_RE.match(raw.strip())
     if not m:
         req.ctx["mv"] = MIN_VERSION
@@ -82,7 +85,23 @@ def prepare(sim, req):
         req.ctx["mv"] = MIN_VERSION
         return nova_error(406, "Version %s is not supported by the API. Minimum is %s and maximum is %s."
                           % (raw, vstr(MIN_VERSION), vstr(MAX_VERSION)))
-    return None
+    return _check_content_type(req)
+
+
+CONTENT_TYPES = ("application/json", "application/vnd.openstack.compute+json")
+
+
+def _check_content_type(req):
+    """nova.api.openstack.wsgi Request.get_content_type: a Content-Type header that is
+    present, not empty and not text/plain must be one of CONTENT_TYPES, whatever the
+    method (parameters such as charset do not matter) -> else 415.  No header is fine."""
+    ct = req.header("Content-Type")
+    if ct is None:
+        return None
+    mt = ct.split(";", 1)[0].strip()
+    if not mt or mt == "text/plain" or mt in CONTENT_TYPES:
+        return None
+    return nova_error(415, "Unrecognized Content-Type provided in request")
 
 
 def decorate(sim, req, resp):
@@ -117,8 +136,19 @@ def _invalid(field, value, why):
 
 # ---- views ---------------------------------------------------------------------------
 
+def _is_admin(sim, req):
+    """Nova's default policy shows OS-EXT-SRV-ATTR:* and host_status to the admin role only."""
+    adm = req.ctx.get("is_admin")
+    if adm is None:
+        tok = req.ctx.get("token") or {}
+        user = sim.users.get(tok.get("user_id"), {})
+        adm = req.ctx["is_admin"] = "admin" in [r.lower() for r in user.get("roles", [])]
+    return adm
+
+
 def server_view(sim, req, s, single=False):
     mv = req.ctx["mv"]
+    admin = _is_admin(sim, req)
     base = _svc_url(sim, req)
     if mv >= (2, 47):
         f = s.flavor
@@ -142,16 +172,21 @@ def server_view(sim, req, s, single=False):
         "OS-EXT-AZ:availability_zone": s.availability_zone if host else "",
         "config_drive": s.config_drive, "key_name": s.key_name,
         "OS-SRV-USG:launched_at": launched, "OS-SRV-USG:terminated_at": None,
-        "OS-EXT-SRV-ATTR:host": host, "OS-EXT-SRV-ATTR:instance_name": s.instance_name,
-        "OS-EXT-SRV-ATTR:hypervisor_hostname": host,
     })
-    if mv >= (2, 3):
-        v.update({
-            "OS-EXT-SRV-ATTR:reservation_id": s.reservation_id, "OS-EXT-SRV-ATTR:launch_index": 0,
-            "OS-EXT-SRV-ATTR:hostname": _hostname(s.name), "OS-EXT-SRV-ATTR:kernel_id": "",
-            "OS-EXT-SRV-ATTR:ramdisk_id": "", "OS-EXT-SRV-ATTR:root_device_name": "/dev/sda" if host else None,
-            "OS-EXT-SRV-ATTR:user_data": s.user_data,
-        })
+    # os_compute_api:os-extended-server-attributes is admin-only by default: a member
+    # token sees none of OS-EXT-SRV-ATTR:* -- except the hostname from 2.90 on.
+    if admin:
+        v.update({"OS-EXT-SRV-ATTR:host": host, "OS-EXT-SRV-ATTR:instance_name": s.instance_name,
+                  "OS-EXT-SRV-ATTR:hypervisor_hostname": host})
+        if mv >= (2, 3):
+            v.update({
+                "OS-EXT-SRV-ATTR:reservation_id": s.reservation_id, "OS-EXT-SRV-ATTR:launch_index": 0,
+                "OS-EXT-SRV-ATTR:hostname": _hostname(s.name), "OS-EXT-SRV-ATTR:kernel_id": "",
+                "OS-EXT-SRV-ATTR:ramdisk_id": "", "OS-EXT-SRV-ATTR:root_device_name": "/dev/sda" if host else None,
+                "OS-EXT-SRV-ATTR:user_data": s.user_data,
+            })
+    elif mv >= (2, 90):
+        v["OS-EXT-SRV-ATTR:hostname"] = _hostname(s.name)
     v.update({"OS-EXT-STS:task_state": s.task_state, "OS-EXT-STS:vm_state": s.vm_state,
               "OS-EXT-STS:power_state": s.power_state, "os-extended-volumes:volumes_attached": []})
     if s.fault is not None and s.status == "ERROR":
@@ -166,7 +201,7 @@ def server_view(sim, req, s, single=False):
         v["tags"] = list(s.tags)
     if mv >= (2, 63):
         v["trusted_image_certificates"] = None
-    if mv >= (2, 16):
+    if mv >= (2, 16) and admin:
         v["host_status"] = "UP" if host else ""
     if single and mv >= (2, 71):
         v["server_groups"] = []
@@ -254,16 +289,24 @@ def list_servers(sim, req, detail=True):
     if limit is None:
         return err
     name_re = None
-    if req.q("name") is not None:
+    raw_name = req.q("name")
+    ignore_case = sim.knobs["nova_db"] == "mysql"
+    if raw_name is not None:
+        # nova.db.main.api._regex_instance_filter: _safe_regex_mysql escapes EVERY '|'
+        # (so "a|b" matches the literal text "a|b", never a or b), then the database's
+        # REGEXP: MySQL's is case-insensitive (utf8 *_ci collation); SQLite's is Python's
+        # re.search, case-sensitive.  A regex the database cannot compile -> 500.
         try:
-            name_re = re.compile(req.q("name"))
+            name_re = re.compile(raw_name.replace("|", "\\|"), re.IGNORECASE if ignore_case else 0)
         except re.error:
-            name_re = None
-            return json_response(200, {"servers": []})
+            return nova_error(500, "Unexpected API Error. Please report this at http://bugs.launchpad.net/nova/ "
+                                   "and attach the Nova API log if possible.\n<class 'oslo_db.exception.DBError'>")
     status = req.q("status")
     if status is not None:
         status = status.upper()
         if status not in STATUSES:
+            if mv >= (2, 38):
+                return _bad("Invalid status value")
             return json_response(200, {"servers": []})
     image = req.q("image")
     flavor = req.q("flavor")
@@ -276,14 +319,15 @@ def list_servers(sim, req, detail=True):
         # Nova's default order: created_at desc, id desc, i.e. newest first (s.seq).
         marker_seq = None
         if marker is not None:
+            # Nova looks the marker up with read_deleted='yes': a deleted server still works.
             ms = reg.servers.get(marker)
-            if ms is None:
+            marker_seq = ms.seq if ms is not None else reg.gone.get(marker)
+            if marker_seq is None:
                 return _bad("marker [%s] not found" % marker)
-            marker_seq = ms.seq
         cands = None
-        prefix = _literal_prefix(name_re.pattern) if name_re is not None else None
+        prefix = _literal_prefix(raw_name) if name_re is not None else None
         if prefix is not None:
-            names = reg.names_with_prefix(prefix)
+            names = reg.names_with_prefix(prefix, ignore_case)
             if len(names) * 4 < len(reg.servers):
                 # Few names share the prefix: take them from the sorted index instead of
                 # scanning every server (ghr lists by "^<manager>-<pool>-" all the time).
@@ -381,6 +425,15 @@ def _check_user_data(ud):
     return None
 
 
+def _is_uuid_like(v):
+    """oslo_utils.uuidutils.is_uuid_like, what Nova's 'uuid' format checker uses."""
+    try:
+        return str(uuid.UUID(v)).replace("-", "") == v.lower().replace("urn:", "").replace("uuid:", "") \
+            .strip("{}").replace("-", "")
+    except (TypeError, ValueError, AttributeError):
+        return False
+
+
 def _resolve_ref(ref):
     if not isinstance(ref, (str, int)) or isinstance(ref, bool) or ref == "":
         return None
@@ -414,7 +467,7 @@ def create_server(sim, req):
     if not isinstance(md, dict):
         return _invalid("metadata", md, "%r is not of type 'object'" % (md,))
     for k, v in md.items():
-        if not (1 <= len(k) <= 255):
+        if not METADATA_KEY_RE.match(k):
             return _invalid("metadata", md, "Additional properties are not allowed (%r was unexpected)" % k)
         if not isinstance(v, str):
             return _invalid("metadata/%s" % k, v, "%r is not of type 'string'" % (v,))
@@ -422,6 +475,12 @@ def create_server(sim, req):
             return _invalid("metadata/%s" % k, v, "%r is too long" % (v,))
     if len(md) > 128:
         return nova_error(403, "Quota exceeded for metadata_items: Requested %d, but already used 0 of 128 metadata_items" % len(md))
+    if "imageRef" in srv:
+        # parameter_types.image_id_or_empty_string: a UUID or "" -- never a URL or a name
+        # (flavorRef, by contrast, may be an id or a link).
+        ref = srv["imageRef"]
+        if not (isinstance(ref, str) and (ref == "" or _is_uuid_like(ref))):
+            return _invalid("imageRef", ref, "%r is not valid under any of the given schemas" % (ref,))
     ud = srv.get("user_data")
     if ud is not None:
         why = _check_user_data(ud)
@@ -463,16 +522,18 @@ def create_server(sim, req):
         if flavor is None:
             return _bad("Flavor %s could not be found." % srv["flavorRef"] if fid else "Invalid flavorRef provided.")
         image_id = None
-        if "imageRef" in srv:
-            image_id = _resolve_ref(srv["imageRef"])
-            im = reg.images.get(image_id) if image_id else None
+        if "imageRef" in srv and srv["imageRef"] == "":
+            pass                      # "" = boot from volume: block_device_mapping_v2 needed below
+        elif "imageRef" in srv:
+            image_id = srv["imageRef"]
+            im = reg.images.get(image_id)
             if im is None:
                 return _bad("Image %s could not be found." % srv["imageRef"])
             if im.status != "active":
                 return _bad("Image %s is not active." % image_id)
             if im.visibility == "private" and im.owner != req.ctx["token"]["project_id"]:
                 return _bad("Image %s could not be found." % srv["imageRef"])
-        elif not srv.get("block_device_mapping_v2"):
+        if image_id is None and not srv.get("block_device_mapping_v2"):
             return _bad("Block Device Mapping is Invalid: Boot sequence for the instance and image/block "
                         "device mapping combination is not valid.")
         nets = srv.get("networks")
@@ -670,17 +731,20 @@ def server_action(sim, req):
             md = arg.get("metadata", {})
             if not isinstance(md, dict) or not all(isinstance(v, str) for v in md.values()):
                 return _invalid("createImage/metadata", md, "%r is not valid" % (md,))
-            if s.vm_state not in ("active", "stopped", "paused", "suspended") or s.deleting:
+            # check_instance_state(vm_state=[ACTIVE, STOPPED, PAUSED, SUSPENDED], task_state=[None]):
+            # a snapshot in progress (task_state image_*) -> 409 too.
+            if s.vm_state not in ("active", "stopped", "paused", "suspended") or s.deleting or s.task_state:
                 return nova_error(409, "Cannot 'createImage' instance %s while it is in %s %s"
                                   % (sid, "task_state" if s.task_state else "vm_state",
                                      s.task_state or s.vm_state))
-            im = _snapshot(sim, reg, s, arg["name"], md)
+            fail = sim.faults.take(("snapshot_error",), "nova", req.method, req.path) is not None
+            im = _snapshot(sim, reg, s, arg["name"], md, fail)
             loc = [("Location", sim.base_url + req.ctx["prefix"].replace("compute", "image") + "/v2/images/" + im.id)]
             if mv >= (2, 45):
                 return json_response(202, {"image_id": im.id})
             return Response(202, b"", loc)
         if action == "os-stop":
-            if s.vm_state != "active" or s.deleting:
+            if s.vm_state != "active" or s.deleting or s.task_state:
                 return nova_error(409, "Cannot 'stop' instance %s while it is in vm_state %s" % (sid, s.vm_state))
             lifecycle.power_off(sim, s.id)
             return Response(202)
@@ -699,7 +763,7 @@ def server_action(sim, req):
     return _bad("There is no such action: %s" % action)
 
 
-def _snapshot(sim, reg, s, name, md):
+def _snapshot(sim, reg, s, name, md, fail=False):
     props = {
         "owner_specified.openstack.md5": "", "owner_specified.openstack.sha256": "",
         "owner_specified.openstack.object": "images/fake-image",
@@ -711,18 +775,29 @@ def _snapshot(sim, reg, s, name, md):
     im = sim.add_image(reg, {"name": name, "status": "queued", "visibility": "private",
                              "owner": s.project_id, "properties": props, "min_disk": s.flavor["disk"]})
     sim.counters.inc("snapshots_created")
-    sim.later(sim.knobs["snapshot_saving_ms"], _snap_state, sim, reg, im.id, "saving")
+    # The server is busy with the snapshot (task_state image_snapshot, then image_uploading)
+    # until the image is active (or the snapshot failed).
+    s.task_state = "image_snapshot"
+    sim.later(sim.knobs["snapshot_saving_ms"], _snap_state, sim, reg, im.id, "saving", s.id, fail)
     return im
 
 
-def _snap_state(sim, reg, iid, status):
+def _snap_state(sim, reg, iid, status, sid=None, fail=False):
     im = reg.images.get(iid)
+    s = reg.servers.get(sid) if sid else None
     if im is None:
+        if s is not None and s.task_state and s.task_state.startswith("image_"):
+            s.task_state = None
         return
     im.status = status
     im.updated_at = util.now()
+    if s is not None and not s.deleting:
+        s.task_state = "image_uploading" if status == "saving" else None
     if status == "saving":
-        sim.later(sim.knobs["snapshot_active_ms"], _snap_state, sim, reg, iid, "active")
+        sim.later(sim.knobs["snapshot_active_ms"], _snap_state, sim, reg, iid,
+                  "killed" if fail else "active", sid, fail)
+    elif status == "killed":
+        sim.counters.inc("snapshots_failed")
     elif status == "active":
         im.size = im.virtual_size = 2147483648
         im.disk_format, im.container_format = "qcow2", "bare"

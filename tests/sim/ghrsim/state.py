@@ -167,6 +167,9 @@ class Region:
         self.servers = OrderedDict()   # id -> Server, creation order
         self.by_name = {}              # name -> set(ids)
         self.sorted_names = []         # distinct names, sorted: prefix lookups for name=^literal filters
+        self.gone = {}                 # deleted server id -> seq (Nova finds a deleted marker)
+        self.by_lname = {}             # lower-cased name -> set(names): case-insensitive (MySQL) lookups
+        self.sorted_lnames = []
         self.images = OrderedDict()
         self.flavors = OrderedDict()
         self.networks = OrderedDict()
@@ -178,12 +181,19 @@ class Region:
         if ids is None:
             ids = self.by_name[s.name] = set()
             bisect.insort(self.sorted_names, s.name)
+            ln = s.name.lower()
+            ns = self.by_lname.get(ln)
+            if ns is None:
+                ns = self.by_lname[ln] = set()
+                bisect.insort(self.sorted_lnames, ln)
+            ns.add(s.name)
         ids.add(s.id)
 
     def remove_server(self, sid):
         s = self.servers.pop(sid, None)
         if s is None:
             return None
+        self.gone[sid] = s.seq
         ids = self.by_name.get(s.name)
         if ids is not None:
             ids.discard(sid)
@@ -192,9 +202,23 @@ class Region:
                 i = bisect.bisect_left(self.sorted_names, s.name)
                 if i < len(self.sorted_names) and self.sorted_names[i] == s.name:
                     del self.sorted_names[i]
+                ln = s.name.lower()
+                ns = self.by_lname.get(ln)
+                if ns is not None:
+                    ns.discard(s.name)
+                    if not ns:
+                        del self.by_lname[ln]
+                        i = bisect.bisect_left(self.sorted_lnames, ln)
+                        if i < len(self.sorted_lnames) and self.sorted_lnames[i] == ln:
+                            del self.sorted_lnames[i]
         return s
 
-    def names_with_prefix(self, prefix):
+    def names_with_prefix(self, prefix, ignore_case=False):
+        if ignore_case:
+            lp = prefix.lower()
+            lo = bisect.bisect_left(self.sorted_lnames, lp)
+            hi = bisect.bisect_left(self.sorted_lnames, lp + "\U0010ffff")
+            return sorted(n for ln in self.sorted_lnames[lo:hi] for n in self.by_lname[ln])
         lo = bisect.bisect_left(self.sorted_names, prefix)
         hi = bisect.bisect_left(self.sorted_names, prefix + "\U0010ffff")
         return self.sorted_names[lo:hi]
@@ -308,6 +332,7 @@ class Sim:
             self.pats = set(gh["pats"])
             self.app_cfg = dict(gh["app"])
             self.buckets = {}                     # (identity, resource) -> [used, reset_epoch]
+            self.writes = {}                      # identity -> deque of monotonic times of recent writes
             self.jobs = OrderedDict()
             self.queue = OrderedDict()            # queued job ids, FIFO
             self.idle = OrderedDict()             # idle online runner ids, longest idle first
