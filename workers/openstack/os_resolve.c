@@ -173,7 +173,7 @@ static void start_lookup(struct os_ctx *c, struct os_cache_entry *e, int64_t dea
 		os_auth_when_ready(c, image_lookup_ready, e);
 		return;
 	}
-	char enc[600], path[700];
+	char enc[600], path[1024];     /* fits the longest query: 58 + 599 + 299 bytes */
 	int tag = e->kind == OS_KIND_IMAGE && strncmp(e->value, "tag:", 4) == 0;
 	if (os_urlenc(tag ? e->value + 4 : e->value, enc, sizeof enc) != 0) {
 		complete(c, e, 0, PROTO_E_BAD_REQUEST, "name too long");
