@@ -284,6 +284,23 @@ class OpenstackWorkerTest(unittest.TestCase):
 
     # ---- servers --------------------------------------------------------------------
 
+    def test_case_insensitive_name_filter_never_reaches_a_strangers_server(self):
+        # Nova on MySQL matches the name filter case-insensitively (and escapes every '|'):
+        # "^itest-" also returns ITEST-...  The worker must re-check the exact, case-sensitive
+        # prefix and the ghr-manager metadata itself.
+        self.sim.ctl("POST", "/seed", {"servers": [
+            {"name": "itest-u-ours", "metadata": {"ghr-manager": MANAGER}},
+            {"name": "ITEST-U-1", "metadata": {}},
+            {"name": "ITEST-U-2", "metadata": {"ghr-manager": MANAGER}},
+            {"name": "Itest-u-3"}]})
+        ids = {s["name"]: s["id"] for s in self.sim.servers()}
+        w = self.worker()
+        servers = self.ok(w.send("os.servers.list", {"prefix": "itest-"}))["servers"]
+        self.assertEqual([s["name"] for s in servers], ["itest-u-ours"])
+        self.assertEqual(self.err(w.send("os.server.delete", {"id": ids["ITEST-U-1"]}), "forbidden").count("not this manager's"), 1)
+        self.assertEqual(self.sim.requests("nova DELETE /servers/{id}"), 0)
+        self.assertEqual(len(self.sim.servers()), 4)
+
     def test_create_get_delete_and_conflict(self):
         w = self.worker()
         sid = self.ok(w.send("os.server.create", create_body("itest-p-a")))["id"]

@@ -56,6 +56,8 @@ def request(base, method, path, body=None, headers=None, timeout=10):
         if body is not None:
             data = body if isinstance(body, (bytes, str)) else json.dumps(body)
             hdrs.setdefault("Content-Type", "application/json")
+        if "Content-Type" in hdrs and hdrs["Content-Type"] is None:
+            del hdrs["Content-Type"]          # send no Content-Type at all
         conn.request(method, u.path.rstrip("/") + path, body=data, headers=hdrs)
         r = conn.getresponse()
         return Resp(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
@@ -159,6 +161,9 @@ class SimTestCase(unittest.TestCase):
 
     def counters(self):
         return self.cj("GET", "/counters")
+
+
+ADMIN = ("ghr-admin", "ghr-admin-secret")    # a user with the admin role (Nova shows it more)
 
 
 def password_auth(user="ghr", password="ghr-secret", project="ghr"):

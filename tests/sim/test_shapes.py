@@ -59,10 +59,39 @@ class OpenStackShapes(T.SimTestCase):
         self.assertTrue(r.h("Location").endswith(r.json["server"]["id"]))
         sid = r.json["server"]["id"]
         T.wait_for(lambda: self.server_status(sid) == "ACTIVE")
-        self.assertShape("nova-server-get-response.json", self.nova("GET", "/servers/" + sid).json)
-        self.assertShape("nova-servers-detail-response.json", self.nova("GET", "/servers/detail").json)
-        flt = self.nova("GET", "/servers/detail?name=%5Eghr-demo-small-&limit=10").json
+        # The captures were made with an admin token: they show the admin-only fields.
+        adm = {"X-Auth-Token": self.admin_token()}
+        self.assertShape("nova-server-get-response.json", self.nova("GET", "/servers/" + sid, headers=adm).json)
+        self.assertShape("nova-servers-detail-response.json", self.nova("GET", "/servers/detail", headers=adm).json)
+        flt = self.nova("GET", "/servers/detail?name=%5Eghr-demo-small-&limit=10", headers=adm).json
         self.assertShape("nova-servers-detail-filtered-response.json", flt)
+
+    def test_nova_member_token_hides_admin_fields(self):
+        # Nova's default policy: OS-EXT-SRV-ATTR:* and host_status are admin-only, so a
+        # member token (what ghr has) gets the capture's shape MINUS exactly those keys.
+        sid, _ = self.active_server()
+        admin_only = {k for k in T.load_api("openstack", "nova-server-get-response.json")["server"]
+                      if k.startswith("OS-EXT-SRV-ATTR:") or k == "host_status"}
+        self.assertIn("OS-EXT-SRV-ATTR:host", admin_only)
+        self.assertShape("nova-server-get-response.json", self.nova("GET", "/servers/" + sid).json,
+                         ignore=tuple(admin_only))
+        for path in ("/servers/" + sid, "/servers/detail"):
+            r = self.nova("GET", path).json
+            srv = r["server"] if "server" in r else r["servers"][0]
+            self.assertEqual(admin_only & set(srv), set(), path)
+        # from 2.90 the hostname is shown to everyone (and nothing else of OS-EXT-SRV-ATTR)
+        srv = self.nova("GET", "/servers/" + sid, headers={"OpenStack-API-Version": "compute 2.90"}).json["server"]
+        self.assertEqual({k for k in srv if k.startswith("OS-EXT-SRV-ATTR:")}, {"OS-EXT-SRV-ATTR:hostname"})
+        self.assertNotIn("host_status", srv)
+        adm = self.nova("GET", "/servers/" + sid, headers={"X-Auth-Token": self.admin_token(),
+                                                          "OpenStack-API-Version": "compute 2.90"}).json["server"]
+        self.assertTrue(admin_only <= set(adm))
+
+    def admin_token(self):
+        r = self.call("POST", "/identity/v3/auth/tokens", T.password_auth(*T.ADMIN))
+        self.assertEqual(r.status, 201, r)
+        self.assertIn("admin", [x["name"] for x in r.json["token"]["roles"]])
+        return r.h("X-Subject-Token")
 
     def test_nova_errors(self):
         r = self.nova("GET", "/servers/00000000-0000-0000-0000-000000000000")

@@ -280,6 +280,15 @@ static void test_gh_rate_limited_replies(void)
 	CU_ASSERT_EQUAL(secondary, 1);
 	CU_ASSERT_EQUAL(gh_rl_limited(&rl, "x", 403, "5", NULL, 0, NOW, &secondary), 5000);
 	CU_ASSERT_EQUAL(gh_rl_get(&rl, "x")->blocked_until_ms, NOW + 5000);
+	/* secondary text, no retry-after, budget spent: not before the reset (if later than a minute) */
+	gh_rl_init(&rl, 0);
+	reply(&rl, "core", 403, 5000, 0, NOW / 1000 + 300, NOW);
+	CU_ASSERT_EQUAL(gh_rl_limited(&rl, "core", 403, NULL, "0", 1, NOW, &secondary), 300000);
+	CU_ASSERT_EQUAL(secondary, 1);
+	CU_ASSERT_EQUAL(gh_rl_get(&rl, "core")->blocked_until_ms, NOW + 300000);
+	gh_rl_init(&rl, 0);
+	reply(&rl, "core", 403, 5000, 0, NOW / 1000 + 5, NOW);
+	CU_ASSERT_EQUAL(gh_rl_limited(&rl, "core", 403, NULL, "0", 1, NOW, &secondary), GH_SECONDARY_DEFAULT_MS);
 	/* a plain 403 (permissions) and other statuses are not rate limits */
 	gh_rl_init(&rl, 0);
 	CU_ASSERT_EQUAL(gh_rl_limited(&rl, "core", 403, NULL, "4000", 0, NOW, &secondary), 0);

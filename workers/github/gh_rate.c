@@ -182,6 +182,12 @@ int64_t gh_rl_limited(struct gh_rl *rl, const char *resource, long status,
 	int spent = remaining && strcmp(remaining, "0") == 0;
 	if ((retry_after && *retry_after) || secondary_text || (status == 429 && !spent)) {
 		int64_t wait = gh_rl_retry_after_ms(retry_after, GH_SECONDARY_DEFAULT_MS);
+		/* GitHub: no retry-after and remaining 0 -> not before x-ratelimit-reset */
+		if (spent && !(retry_after && *retry_after)) {
+			const struct gh_rl_res *r = gh_rl_get(rl, resource);
+			if (r->reset_ms - now > wait)
+				wait = r->reset_ms - now;
+		}
 		gh_rl_block(rl, resource, now + wait);
 		*secondary = 1;
 		return wait;

@@ -374,11 +374,14 @@ int os_urlenc(const char *s, char *out, size_t outlen)
 	return 0;
 }
 
+/* '|' is left alone: Nova escapes every '|' itself (_safe_regex_mysql, on every
+ * database), so an escaped one would reach the database as "\\|" -- a literal backslash
+ * OR the rest, i.e. a listing of (nearly) every server.  The caller re-checks names. */
 int os_regex_escape(const char *s, char *out, size_t outlen)
 {
 	size_t o = 0;
 	for (; *s; s++) {
-		if (strchr(".^$*+?()[]{}|\\", *s)) {
+		if (strchr(".^$*+?()[]{}\\", *s)) {
 			if (o + 1 >= outlen)
 				return -1;
 			out[o++] = '\\';

@@ -91,7 +91,6 @@ char *sc_metrics_text(struct sc *sc);
 
 /* sc_reconcile.c: start a reconcile, or join the one running.  waiter may be NULL. */
 void sc_reconcile(struct sc *sc, struct wreq *waiter);
-size_t sc_pending_count(const struct sc *sc, const char *pool);   /* being moved to sc_pending_slots */
 
 /* sc_pending.c: names being created (the life of an entry is described there). */
 struct sc_pending_rt *sc_pending_add(struct sc *sc, const char *name, const char *pool);
@@ -100,7 +99,7 @@ void sc_pending_remove(struct sc *sc, const char *name);
 /* The create ended: keep the entry keep_ms more (0: until the next reconcile's lists). */
 void sc_pending_settle(struct sc *sc, const char *name, int64_t keep_ms);
 /* Entries of a pool, whatever their state (each holds a slot of max_runners). */
-size_t sc_pending_slots(const struct sc *sc, const char *pool);
+size_t sc_pending_count(const struct sc *sc, const char *pool);
 /* Drop the entries a reconcile whose lists were requested at t0 (monotonic) no longer
  * needs; copy the others to out (room for sc->npending).  Returns how many. */
 size_t sc_pending_snapshot(struct sc *sc, int64_t t0, struct sc_pending *out);

@@ -351,6 +351,16 @@ static void create_start(struct sc *sc, struct sc_job *j)
 
 /* ---- delete ------------------------------------------------------------------------------ */
 
+/* One of an unguarded delete's calls (VM, runner) answered; the last one finishes it. */
+static void delete_step_done(struct sc *sc, struct sc_job *j)
+{
+	if (--j->steps != 0)
+		return;
+	if (j->ok)
+		log_info("runner deleted", "pool=%s name=%s reason=%s", j->pool, j->name, log_q(j->reason));
+	finish(sc, j, j->ok, j->ok ? "deleted" : "failed");
+}
+
 static void on_vm_delete(struct worker *w, const struct wcall_result *r, void *arg)
 {
 	struct sc_job *j = arg;
@@ -361,11 +371,7 @@ static void on_vm_delete(struct worker *w, const struct wcall_result *r, void *a
 		set_error(j, r, "os.server.delete");
 		j->ok = 0;
 	}
-	if (--j->steps == 0) {
-		if (j->ok)
-			log_info("runner deleted", "pool=%s name=%s reason=%s", j->pool, j->name, log_q(j->reason));
-		finish(sc, j, j->ok, j->ok ? "deleted" : "failed");
-	}
+	delete_step_done(sc, j);
 }
 
 static void delete_vm(struct sc *sc, struct sc_job *j)
@@ -407,8 +413,7 @@ static void on_runner_delete_any(struct worker *w, const struct wcall_result *r,
 	if (!r->ok && r->error != PROTO_E_NOT_FOUND && r->error != PROTO_E_CONFLICT)
 		log_warn("runner delete failed; retried next reconcile", "name=%s error=%s", j->name,
 		         proto_error_name(r->error));
-	if (--j->steps == 0)
-		finish(sc, j, j->ok, j->ok ? "deleted" : "failed");
+	delete_step_done(sc, j);
 }
 
 static void delete_start(struct sc *sc, struct sc_job *j)
@@ -427,8 +432,7 @@ static void delete_start(struct sc *sc, struct sc_job *j)
 		sc_call(sc, "github.runner.delete", json_pack("{s:I}", "id", (json_int_t)j->runner_id),
 		     SC_CALL_TIMEOUT_MS, on_runner_delete_any, j);
 	}
-	if (--j->steps == 0)
-		finish(sc, j, j->ok, j->ok ? "deleted" : "failed");
+	delete_step_done(sc, j);
 }
 
 /* ---- queues ------------------------------------------------------------------------------ */

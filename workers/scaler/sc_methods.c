@@ -16,7 +16,7 @@ static int alive_state(enum sc_state s)
  * queued (sc_exec_submit), so parallel spawns see each other. */
 static int pool_alive(const struct sc *sc, const char *pool)
 {
-	int n = (int)sc_pending_slots(sc, pool);
+	int n = (int)sc_pending_count(sc, pool);
 	for (size_t i = 0; i < sc->nrows; i++)
 		if (strcmp(sc->rows[i].pool, pool) == 0 && alive_state(sc->rows[i].state)
 		    && !sc_pending_find(sc, sc->rows[i].name))

@@ -59,7 +59,7 @@ void sc_pending_settle(struct sc *sc, const char *name, int64_t keep_ms)
 	}
 }
 
-size_t sc_pending_slots(const struct sc *sc, const char *pool)
+size_t sc_pending_count(const struct sc *sc, const char *pool)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < sc->npending; i++)

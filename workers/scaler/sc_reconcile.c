@@ -112,6 +112,8 @@ static int add_servers(struct sc *sc, struct sc_recon *r, const json_t *arr)
 		else if (sc_name_parse(name, sc->manager_id, v->pool, sizeof(v->pool)) != 0)
 			sc_copy(v->pool, "unknown", sizeof(v->pool));
 		const char *created = json_string_value(json_object_get(s, "created"));
+		/* 0 when missing or unreadable: the decision then ages the VM from when it was
+		 * first seen, so it still meets creation_timeout. */
 		v->created_ms = created ? iso8601_to_ms(created) : 0;
 		if (v->created_ms < 0)
 			v->created_ms = 0;
@@ -305,23 +307,6 @@ static void write_events(struct sc *sc, const struct sc_plan *p, double duration
 	}
 }
 
-/* Keep pending entries whose create is in flight, or finished after the lists were
- * requested (the lists may not show them yet). */
-static size_t pending_for_decide(struct sc *sc, int64_t t0, struct sc_pending *out)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < sc->npending;) {
-		struct sc_pending_rt *e = &sc->pending[i];
-		if (e->done_mono && e->done_mono < t0) {
-			sc->pending[i] = sc->pending[--sc->npending];
-			continue;
-		}
-		out[n++] = e->p;
-		i++;
-	}
-	return n;
-}
-
 static void lists_done(struct sc *sc)
 {
 	struct sc_recon *r = sc->recon;
@@ -349,7 +334,7 @@ static void lists_done(struct sc *sc)
 			pools[i].min_idle = sc_pool_min_idle(&sc->pools[i]);
 			pools[i].max_runners = sc->pools[i].max_runners;
 		}
-		size_t np = pending_for_decide(sc, r->t0, pend);
+		size_t np = sc_pending_snapshot(sc, r->t0, pend);
 		struct sc_input in = {
 			.manager_id = sc->manager_id, .pools = pools, .npools = sc->npools,
 			.vms = vms, .nvms = nv, .runners = ghs, .nrunners = ng,
@@ -397,6 +382,9 @@ static void lists_done(struct sc *sc)
 		sc_exec_submit(sc, &plan.actions[i], 0, on_action_done, r);
 	}
 	r->acting = 0;
+	/* After queueing: a VM that just went ERROR is still replaced now; the creates of
+	 * the next reconciles back off if they keep failing. */
+	sc_exec_note_plan(sc, &plan);
 	free(plan.actions);
 	free(plan.events);
 	if (r->jobs_out == 0)
@@ -470,14 +458,6 @@ static void finish(struct sc *sc)
 	sc_schedule(sc, next);
 }
 
-size_t sc_pending_count(const struct sc *sc, const char *pool)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < sc->npending; i++)
-		n += !sc->pending[i].done_mono && strcmp(sc->pending[i].p.pool, pool) == 0;
-	return n;
-}
-
 static void add_waiter(struct sc_recon *r, struct wreq *waiter)
 {
 	if (!waiter)
@@ -498,10 +478,7 @@ static void add_waiter(struct sc_recon *r, struct wreq *waiter)
 static void send_list(struct sc *sc, const char *method, json_t *body, worker_call_cb cb, void *arg)
 {
 	sc->recon->lists_out++;
-	if (worker_call(sc->w, method, body, SC_LIST_TIMEOUT_MS, cb, arg) != 0) {
-		struct wcall_result res = { .ok = 0, .error = PROTO_E_UNAVAILABLE, .message = "bus send failed" };
-		cb(sc->w, &res, arg);
-	}
+	sc_call(sc, method, body, SC_LIST_TIMEOUT_MS, cb, arg);
 }
 
 void sc_reconcile(struct sc *sc, struct wreq *waiter)

@@ -10,6 +10,7 @@ hard-code them and two runs of the simulator look the same.
 """
 import copy
 import json
+import os
 
 # name: (default, description)
 KNOBS = {
@@ -147,6 +148,9 @@ def load(path=None, overrides=None):
             _merge(cfg, json.load(f))
     if overrides:
         _merge(cfg, overrides)
+    env = os.environ.get("GHR_SIM_KNOBS")
+    if env:     # e.g. GHR_SIM_KNOBS='{"delete_ms": 0}': knobs for every simulator a harness starts
+        _merge(cfg, {"knobs": json.loads(env)})
     unknown = set(cfg.get("knobs", {})) - set(KNOBS)
     if unknown:
         raise ValueError("unknown knobs: %s" % ", ".join(sorted(unknown)))

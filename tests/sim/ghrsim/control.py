@@ -89,9 +89,12 @@ def counters(sim, req):
     snap = sim.counters.snapshot()
     with sim.lock:
         by_status = {}
-        total = 0
+        total = deleting = 0
         for reg in sim.regions.values():
             for s in reg.servers.values():
+                if s.deleting:          # still listed by Nova (delete_ms), but already asked to go
+                    deleting += 1
+                    continue
                 by_status[s.status] = by_status.get(s.status, 0) + 1
                 total += 1
         rs = list(sim.runners.values())
@@ -110,7 +113,7 @@ def counters(sim, req):
             "requests": snap["requests"], "requests_by_status": snap["requests_by_status"],
             "requests_by_service": snap["requests_by_service"], "requests_total": snap["requests_total"],
             "events": ev,
-            "servers": {"current": total, "by_status": by_status, "created": ev.get("servers_created", 0),
+            "servers": {"current": total, "by_status": by_status, "deleting": deleting, "created": ev.get("servers_created", 0),
                         "deleted": ev.get("servers_deleted", 0), "error": ev.get("servers_error", 0),
                         "shutoff": ev.get("servers_shutoff", 0)},
             "runners": {"current": len(rs), "online": sum(1 for r in rs if r.status == "online"),

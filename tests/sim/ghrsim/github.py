@@ -200,7 +200,8 @@ def decorate(sim, req, resp):
     if req.method in ("GET", "HEAD") and resp.status == 200 and resp.action is None:
         etag = 'W/"%s"' % hashlib.sha256(resp.body).hexdigest()
         inm = req.header("If-None-Match")
-        if inm and (inm.strip() == "*" or etag in [x.strip() for x in inm.split(",")]):
+        # If-None-Match uses the weak comparison (RFC 9110 13.1.2): W/"x" matches "x".
+        if inm and (inm.strip() == "*" or etag[2:] in [_opaque(x) for x in inm.split(",")]):
             sim.counters.inc("github_not_modified")
             resp.status = 304
             resp.body = b""
@@ -220,6 +221,11 @@ def decorate(sim, req, resp):
     resp.headers.append(("x-github-api-version-selected", req.header("X-GitHub-Api-Version") or API_VERSIONS[0]))
     resp.headers.append(("x-github-media-type", "github.v3; format=json"))
     resp.headers.append(("x-github-request-id", os.urandom(10).hex().upper()))
+
+
+def _opaque(tag):
+    tag = tag.strip()
+    return tag[2:] if tag.startswith("W/") else tag
 
 
 # ---- helpers --------------------------------------------------------------------------------

@@ -687,7 +687,9 @@ def delete_server(sim, req):
         s = _get_server(sim, req, sid)
         if s is None:
             return _not_found(sid)
-        if not s.deleting:
+        if s.deleting:
+            sim.counters.inc("servers_delete_repeated")     # harmless in Nova too: 204 again
+        else:
             s.deleting = True
             s.task_state = "deleting"
             s.updated = util.now()
