@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include "common/redact.h"
+#include "common/sbuf.h"
 
 #define MASK "[REDACTED]"
 #define MASK_LEN (sizeof(MASK) - 1)
@@ -41,50 +42,10 @@ static const char *const secret_names[] = {
 /* ...unless they end like a reference to a secret rather than the secret itself. */
 static const char *const harmless_suffixes[] = { "_file", "_path", "_dir", "_expires_at", "_count" };
 
-/* A growable output buffer; on allocation failure it records the failure and the
- * caller returns NULL. */
-struct sbuf { char *p; size_t len, cap; int oom; };
-
-static void sb_put(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (b->len + n + 1 > cap)
-			cap *= 2;
-		/* not realloc: the old block holds unredacted text and must be wiped before it
-		 * goes back to the allocator */
-		char *p = malloc(cap);
-		if (!p) {
-			b->oom = 1;
-			return;
-		}
-		if (b->p) {
-			memcpy(p, b->p, b->len + 1);
-			explicit_bzero(b->p, b->cap);
-			free(b->p);
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = 0;
-}
-
-static void sb_mask(struct sbuf *b) { sb_put(b, MASK, MASK_LEN); }
-
-static char *sb_finish(struct sbuf *b)
-{
-	if (b->oom) {
-		free(b->p);
-		return NULL;
-	}
-	if (!b->p)
-		sb_put(b, "", 0);
-	return b->p;
-}
+/* Output goes to an sbuf (common/sbuf.h): the text it grows out of holds unredacted
+ * secrets, so no copy may reach the allocator unwiped.  On allocation failure the pass
+ * returns NULL. */
+static void sb_mask(struct sbuf *b) { sbuf_put(b, MASK, MASK_LEN); }
 
 /* ---- pass 1: literals ------------------------------------------------------------- */
 
@@ -158,14 +119,14 @@ static char *pass_literals(const char *s)
 		size_t len = 0;
 		const char *p = n_secrets ? next_literal(s, (size_t)(end - s), &len) : NULL;
 		if (!p) {
-			sb_put(&b, s, (size_t)(end - s));
+			sbuf_put(&b, s, (size_t)(end - s));
 			break;
 		}
-		sb_put(&b, s, (size_t)(p - s));
+		sbuf_put(&b, s, (size_t)(p - s));
 		sb_mask(&b);
 		s = p + len;
 	}
-	return sb_finish(&b);
+	return sbuf_finish(&b);
 }
 
 /* ---- pass 2: PEM private keys ------------------------------------------------------ */
@@ -188,10 +149,10 @@ static char *pass_pem(const char *s)
 		while (p && !pem_private_begin(p))
 			p = strstr(p + 11, "-----BEGIN ");
 		if (!p) {
-			sb_put(&b, s, strlen(s));
+			sbuf_put(&b, s, strlen(s));
 			break;
 		}
-		sb_put(&b, s, (size_t)(p - s));
+		sbuf_put(&b, s, (size_t)(p - s));
 		sb_mask(&b);
 		const char *end = strstr(p + 11, "-----END ");
 		const char *tail = end ? strstr(end, "PRIVATE KEY-----") : NULL;
@@ -199,7 +160,7 @@ static char *pass_pem(const char *s)
 			break;      /* no end marker: the key runs to the end of the text */
 		s = tail + 16;
 	}
-	return sb_finish(&b);
+	return sbuf_finish(&b);
 }
 
 /* ---- pass 3: words ---------------------------------------------------------------- */
@@ -336,11 +297,11 @@ static size_t mask_field_value(const char *p, int json_key, struct sbuf *b)
 	const char *v = q;
 	if (json_key == 2 && v[0] == '\\' && v[1] == '"') {
 		const char *e = escaped_value_end(v + 2);
-		sb_put(b, p, (size_t)(v + 2 - p));
+		sbuf_put(b, p, (size_t)(v + 2 - p));
 		sb_mask(b);
 		if (*e) {
 			size_t close = *e == '\\' ? 2 : 1;
-			sb_put(b, e, close);
+			sbuf_put(b, e, close);
 			e += close;
 		}
 		return (size_t)(e - p);
@@ -353,10 +314,10 @@ static size_t mask_field_value(const char *p, int json_key, struct sbuf *b)
 				e++;
 			e++;
 		}
-		sb_put(b, p, (size_t)(v + 1 - p));
+		sbuf_put(b, p, (size_t)(v + 1 - p));
 		sb_mask(b);
 		if (*e)
-			sb_put(b, e, 1);
+			sbuf_put(b, e, 1);
 		return (size_t)((*e ? e + 1 : e) - p);
 	}
 	if (*v == '{' || *v == '[' || !*v || *v == '\n')
@@ -368,7 +329,7 @@ static size_t mask_field_value(const char *p, int json_key, struct sbuf *b)
 		k = strcspn(v, " \t\r\n&,;\"'");
 	else
 		k = strcspn(v, "\r\n\"");    /* header form: the value runs to the line's end */
-	sb_put(b, p, (size_t)(v - p));
+	sbuf_put(b, p, (size_t)(v - p));
 	sb_mask(b);
 	return (size_t)(v + k - p);
 }
@@ -385,9 +346,9 @@ static size_t mask_userinfo(const char *p, struct sbuf *b)
 	const char *colon = memchr(p, ':', (size_t)(at - p));
 	if (!colon)
 		return 0;
-	sb_put(b, p, (size_t)(colon + 1 - p));
+	sbuf_put(b, p, (size_t)(colon + 1 - p));
 	sb_mask(b);
-	sb_put(b, "@", 1);
+	sbuf_put(b, "@", 1);
 	return (size_t)(at - p) + 1;
 }
 
@@ -397,13 +358,13 @@ static char *pass_words(const char *s)
 	const char *p = s;
 	while (*p) {
 		if (p[0] == ':' && p[1] == '/' && p[2] == '/') {
-			sb_put(&b, p, 3);
+			sbuf_put(&b, p, 3);
 			p += 3;
 			p += mask_userinfo(p, &b);
 			continue;
 		}
 		if (!word_char((unsigned char)*p) || (p > s && word_char((unsigned char)p[-1]))) {
-			sb_put(&b, p, 1);
+			sbuf_put(&b, p, 1);
 			p++;
 			continue;
 		}
@@ -415,20 +376,20 @@ static char *pass_words(const char *s)
 			sb_mask(&b);
 			p += m;
 		} else if ((m = match_scheme(p, n, &cred))) {
-			sb_put(&b, p, m);
+			sbuf_put(&b, p, m);
 			sb_mask(&b);
 			p += m + cred;
 		} else if (secret_name(p, n)) {
-			sb_put(&b, p, n);
+			sbuf_put(&b, p, n);
 			int json_key = p > s && p[-1] == '"' ? (p - s >= 2 && p[-2] == '\\' ? 2 : 1) : 0;
 			p += n;
 			p += mask_field_value(p, json_key, &b);
 		} else {
-			sb_put(&b, p, n);
+			sbuf_put(&b, p, n);
 			p += n;
 		}
 	}
-	return sb_finish(&b);
+	return sbuf_finish(&b);
 }
 
 char *redact_dup(const char *s)

@@ -197,6 +197,13 @@ enum sup_sender sup_sender_of(const struct sup_worker *w, long peer_pid);
 int sup_recv_routed(void *zsock, void *id_msg, void *frame_msg, int *parts);
 /* After a large frame: give the freed buffers back to the kernel. */
 void sup_after_frame(size_t frame_len);
+/* Read up to batch routed messages off a ROUTER that has something queued: each
+ * [identity][frame] goes to on_frame (frame_msg is the zmq_msg_t, closed afterwards),
+ * each malformed one to on_malformed with its number of parts. */
+typedef void (*sup_frame_fn)(struct sup *s, const void *id, size_t id_len, void *frame_msg);
+typedef void (*sup_malformed_fn)(struct sup *s, int parts);
+void sup_recv_batch(struct sup *s, void *zsock, int batch, sup_frame_fn on_frame,
+                    sup_malformed_fn on_malformed);
 
 /* sup_route.c */
 /* SUP_ORIGIN_MERGE: ghrd asked a worker on behalf of a caller and merges the answer

@@ -131,8 +131,9 @@ static void on_ready(struct sup *s, struct sup_worker *w)
 	sup_notify_status(s);
 }
 
-static void on_frame(struct sup *s, const char *id, size_t id_len, zmq_msg_t *frame)
+static void on_frame(struct sup *s, const void *id, size_t id_len, void *frame_msg)
 {
+	zmq_msg_t *frame = frame_msg;
 	char name[PROTO_NAME_MAX];
 	if (id_len == 0 || id_len >= sizeof(name)) {
 		bad_frame(s, NULL, "?", "routing id is not an instance name");
@@ -199,28 +200,15 @@ static void on_frame(struct sup *s, const char *id, size_t id_len, zmq_msg_t *fr
 	proto_msg_clear(&m);
 }
 
+static void on_malformed(struct sup *s, int parts)
+{
+	bad_frame(s, NULL, "?", "not a single-frame message");
+}
+
 /* Read [routing id][payload]; anything else is drained and counted. */
 static void on_readable(struct ev_loop *loop, void *zsock, int events, void *arg)
 {
-	struct sup *s = arg;
-	for (int i = 0; i < RECV_BATCH; i++) {
-		zmq_msg_t id, frame;
-		int parts;
-		int r = sup_recv_routed(zsock, &id, &frame, &parts);
-		if (r < 0) {
-			zmq_msg_close(&id);
-			zmq_msg_close(&frame);
-			return;
-		}
-		size_t len = zmq_msg_size(&frame);
-		if (r > 0)
-			on_frame(s, zmq_msg_data(&id), zmq_msg_size(&id), &frame);
-		else
-			bad_frame(s, NULL, "?", "not a single-frame message");
-		zmq_msg_close(&frame);
-		zmq_msg_close(&id);
-		sup_after_frame(len);
-	}
+	sup_recv_batch(arg, zsock, RECV_BATCH, on_frame, on_malformed);
 }
 
 /* Workers that dropped to supervisor.user/group must still reach the bus: the run

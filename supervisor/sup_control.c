@@ -99,9 +99,20 @@ static int64_t lenient_id(const void *data, size_t len, char *from, size_t froml
 	return id > 0 ? id : 1;
 }
 
-static void on_request(struct sup *s, const void *id, size_t id_len, zmq_msg_t *frame)
+static void on_malformed(struct sup *s, int parts)
 {
+	s->control_bad_frames++;
+	log_info("malformed message on the control socket dropped", "parts=%d", parts);
+}
+
+static void on_request(struct sup *s, const void *id, size_t id_len, void *frame_msg)
+{
+	zmq_msg_t *frame = frame_msg;
 	struct sup_origin o = { .kind = SUP_ORIGIN_CTL, .caller = C_READ, .name = "control client" };
+	if (id_len > sizeof(o.identity)) {
+		on_malformed(s, 2);     /* a well-formed message, but no identity we can answer */
+		return;
+	}
 	memcpy(o.identity, id, id_len);
 	o.identity_len = id_len;
 	long uid, gid, pid;
@@ -129,27 +140,7 @@ static void on_request(struct sup *s, const void *id, size_t id_len, zmq_msg_t *
 
 static void on_readable(struct ev_loop *loop, void *zsock, int events, void *arg)
 {
-	struct sup *s = arg;
-	for (int i = 0; i < RECV_BATCH; i++) {
-		zmq_msg_t id, frame;
-		int parts;
-		int r = sup_recv_routed(zsock, &id, &frame, &parts);
-		if (r < 0) {
-			zmq_msg_close(&id);
-			zmq_msg_close(&frame);
-			return;
-		}
-		size_t len = zmq_msg_size(&frame);
-		if (r > 0 && zmq_msg_size(&id) <= sizeof(((struct sup_origin *)0)->identity)) {
-			on_request(s, zmq_msg_data(&id), zmq_msg_size(&id), &frame);
-		} else {
-			s->control_bad_frames++;
-			log_info("malformed message on the control socket dropped", "parts=%d", parts);
-		}
-		zmq_msg_close(&frame);
-		zmq_msg_close(&id);
-		sup_after_frame(len);
-	}
+	sup_recv_batch(arg, zsock, RECV_BATCH, on_request, on_malformed);
 }
 
 int sup_control_open(struct sup *s, char *err, size_t errlen)

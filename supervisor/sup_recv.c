@@ -31,6 +31,33 @@ int sup_recv_routed(void *zsock, void *id_msg, void *frame_msg, int *parts)
 	return *parts == 2 ? 1 : 0;
 }
 
+/* The bus and the control socket read alike: up to `batch` messages per wakeup (so one
+ * busy peer cannot starve the loop), a well-formed one to the socket's own handler, a
+ * malformed one counted by its other handler, and a trim after a large frame.  Only the
+ * handlers differ, so the loop lives here once. */
+void sup_recv_batch(struct sup *s, void *zsock, int batch, sup_frame_fn on_frame,
+                    sup_malformed_fn on_malformed)
+{
+	for (int i = 0; i < batch; i++) {
+		zmq_msg_t id, frame;
+		int parts;
+		int r = sup_recv_routed(zsock, &id, &frame, &parts);
+		if (r < 0) {
+			zmq_msg_close(&id);
+			zmq_msg_close(&frame);
+			return;
+		}
+		size_t len = zmq_msg_size(&frame);
+		if (r > 0)
+			on_frame(s, zmq_msg_data(&id), zmq_msg_size(&id), &frame);
+		else
+			on_malformed(s, parts);
+		zmq_msg_close(&frame);
+		zmq_msg_close(&id);
+		sup_after_frame(len);
+	}
+}
+
 /* A frame near the 1 MiB limit leaves buffers of that size behind in glibc's arenas
  * (libzmq's receive buffer, the JSON tree, the re-encoded text); without a trim ghrd's
  * RSS keeps the high-water mark of the largest burst forever. */

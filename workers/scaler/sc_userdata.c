@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
+#include "common/sbuf.h"
 #include "common/util.h"
 #include "workers/scaler/sc_template.h"
 #include "workers/scaler/sc_userdata.h"
@@ -287,34 +288,6 @@ static void free_values(struct ph *ph)
 
 /* ---- the template walk --------------------------------------------------------------- */
 
-struct buf { char *p; size_t len, cap; int oom; };
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = malloc(cap);      /* not realloc: the old block holds the secret */
-		if (!p) {
-			b->oom = 1;
-			return;
-		}
-		if (b->p) {
-			memcpy(p, b->p, b->len);
-			explicit_bzero(b->p, b->cap);
-			free(b->p);
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = 0;
-}
-
 static size_t placeholder_len(const char *s)
 {
 	/* s points at '@'; a placeholder is @[A-Z_]+@ */
@@ -328,19 +301,21 @@ char *sc_userdata_render(const char *tpl, const struct sc_ud_params *p, char *er
 {
 	struct ph ph[PH_COUNT];
 	memset(ph, 0, sizeof(ph));
-	struct buf b = { 0 };
+	/* an sbuf, not realloc: the script holds the JIT config, and an outgrown copy must be
+	 * wiped before it goes back to the allocator */
+	struct sbuf b = { .first_cap = 4096 };
 	if (fill_values(ph, p, err, errlen) != 0)
 		goto fail;
 	for (const char *s = tpl; *s;) {
 		const char *at = strchr(s, '@');
 		if (!at) {
-			put(&b, s, strlen(s));
+			sbuf_put(&b, s, strlen(s));
 			break;
 		}
-		put(&b, s, (size_t)(at - s));
+		sbuf_put(&b, s, (size_t)(at - s));
 		size_t n = placeholder_len(at);
 		if (!n) {
-			put(&b, "@", 1);
+			sbuf_put(&b, "@", 1);
 			s = at + 1;
 			continue;
 		}
@@ -357,7 +332,7 @@ char *sc_userdata_render(const char *tpl, const struct sc_ud_params *p, char *er
 			b.oom = 1;
 			break;
 		}
-		put(&b, q, strlen(q));
+		sbuf_put(&b, q, strlen(q));
 		secret_free(q);
 		ph[k].used++;
 		s = at + n;
@@ -379,9 +354,6 @@ char *sc_userdata_render(const char *tpl, const struct sc_ud_params *p, char *er
 	return b.p;
 fail:
 	free_values(ph);
-	if (b.p) {
-		explicit_bzero(b.p, b.cap);
-		free(b.p);
-	}
+	sbuf_wipe_free(&b);
 	return NULL;
 }
