@@ -12,13 +12,14 @@ def main(path):
     text = open(path, encoding="utf-8", errors="replace").read()
     passed = failed = skipped = 0
     suites = 0
-    for m in re.finditer(r"^([\w-]+): (\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$", text, re.M):
+    for m in re.finditer(r"^[.\s]*([\w-]+): (\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$", text, re.M):
         if m.group(1) == "check":
             continue
         suites += 1
         passed += int(m.group(2))
         failed += int(m.group(3))
         skipped += int(m.group(4) or 0)
+    # Suites run in parallel, so a line may start after another suite's progress dots.
     for m in re.finditer(r"^Ran (\d+) tests? in [\d.]+s\n\n(OK|FAILED)(?: \(([^)]*)\))?", text, re.M):
         suites += 1
         ran = int(m.group(1))
