@@ -1,10 +1,12 @@
 /* util — time, randomness, backoff, files.  See util.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -263,4 +265,20 @@ void secret_free(char *s)
 		return;
 	explicit_bzero(s, strlen(s));
 	free(s);
+}
+
+int signals_to_fd(const int *sigs, char *err, size_t errlen)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	for (; *sigs; sigs++)
+		sigaddset(&set, *sigs);
+	signal(SIGPIPE, SIG_IGN);
+	int fd = -1;
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 ||
+	    (fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "signalfd: %s", strerror(errno));
+		return -1;
+	}
+	return fd;
 }

@@ -30,4 +30,10 @@ int strlcpy_chk(char *dst, const char *src, size_t size);
 /* Wipe and free a secret string. */
 void secret_free(char *s);
 
+/* Block the signals in sigs (a 0-terminated list), ignore SIGPIPE, and return a
+ * non-blocking, close-on-exec signalfd that delivers the blocked ones: ghrd and every
+ * worker take their signals as reads on their event loop, set up alike.  -1 with err
+ * set ("signalfd: ...") on failure. */
+int signals_to_fd(const int *sigs, char *err, size_t errlen);
+
 #endif

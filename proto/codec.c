@@ -135,37 +135,27 @@ static int copy_checked(const json_t *v, const char *key, char *dst, size_t cap,
 	return 0;
 }
 
-/* Depth of a JSON value ({} and [] count 1, scalars 0), counting no further than limit+1. */
+/* Depth of a JSON value ({} and [] count 1, scalars 0), counting no further than limit+1.
+ * One loop walks the children of both containers: an object's through its iterator
+ * (NULL for an array), an array's by index. */
 static int json_depth(const json_t *v, int limit)
 {
 	if (limit < 0)
 		return 1;
+	if (!json_is_object(v) && !json_is_array(v))
+		return 0;
+	size_t n = json_is_object(v) ? json_object_size(v) : json_array_size(v);
+	void *it = json_object_iter((json_t *)v);
 	int max = 0;
-	if (json_is_object(v)) {
-		const char *k;
-		json_t *c;
-		json_object_foreach((json_t *)v, k, c) {
-			int d = json_depth(c, limit - 1);
-			if (d > max)
-				max = d;
-			if (max > limit)
-				break;
-		}
-		return max + 1;
+	for (size_t i = 0; i < n && max <= limit; i++) {
+		const json_t *c = it ? json_object_iter_value(it) : json_array_get(v, i);
+		int d = json_depth(c, limit - 1);
+		if (d > max)
+			max = d;
+		if (it)
+			it = json_object_iter_next((json_t *)v, it);
 	}
-	if (json_is_array(v)) {
-		size_t i;
-		json_t *c;
-		json_array_foreach(v, i, c) {
-			int d = json_depth(c, limit - 1);
-			if (d > max)
-				max = d;
-			if (max > limit)
-				break;
-		}
-		return max + 1;
-	}
-	return 0;
+	return max + 1;
 }
 
 /* Copy at most cap-1 bytes, cutting at a UTF-8 character boundary. */

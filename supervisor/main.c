@@ -80,18 +80,9 @@ static void on_tick(struct ev_loop *loop, int64_t id, void *arg)
 
 static int setup_signals(struct sup *s, char *err, size_t errlen)
 {
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	signal(SIGPIPE, SIG_IGN);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 ||
-	    (s->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
-		snprintf(err, errlen, "signalfd: %s", strerror(errno));
+	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, 0 };
+	if ((s->sig_fd = signals_to_fd(sigs, err, errlen)) < 0)
 		return -1;
-	}
 	return ev_fd_watch(s->loop, s->sig_fd, EV_READ, on_signal, s);
 }
 

@@ -6,12 +6,7 @@
 
 static int print_applied(const json_t *b)
 {
-	size_t i;
-	json_t *n;
-	json_array_foreach(json_object_get(b, "applied"), i, n)
-		printf("%s%s", i ? " " : "applied to: ", json_string_value(n));
-	printf("\n");
-	return CTL_EXIT_OK;
+	return ctl_print_names(b, "applied", "applied to: ");
 }
 
 static int run_log_level(const struct ctl *c, int argc, char **argv)

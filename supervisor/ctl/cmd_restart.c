@@ -5,12 +5,7 @@
 
 static int print_list(const json_t *b)
 {
-	size_t i;
-	json_t *n;
-	json_array_foreach(json_object_get(b, "restarted"), i, n)
-		printf("%s%s", i ? " " : "restarted: ", json_string_value(n));
-	printf("\n");
-	return CTL_EXIT_OK;
+	return ctl_print_names(b, "restarted", "restarted: ");
 }
 
 static int run_restart(const struct ctl *c, int argc, char **argv)

@@ -193,6 +193,16 @@ int ctl_print_json(const json_t *body)
 	return CTL_EXIT_OK;
 }
 
+int ctl_print_names(const json_t *body, const char *key, const char *label)
+{
+	size_t i;
+	json_t *n;
+	json_array_foreach(json_object_get(body, key), i, n)
+		printf("%s%s", i ? " " : label, json_string_value(n));
+	printf("\n");
+	return CTL_EXIT_OK;
+}
+
 /* ---- tables ---- */
 
 #define CTL_TABLE_COLS 16

@@ -39,6 +39,9 @@ void ctl_reply_clear(struct ctl_reply *r);
 int ctl_fail(const struct ctl_reply *r, const char *what);
 /* Print body as pretty JSON (for --json) and return CTL_EXIT_OK. */
 int ctl_print_json(const json_t *body);
+/* Print the array of names body[key] on one line after label ("restarted: a b"), for the
+ * commands whose reply is just such a list; returns CTL_EXIT_OK. */
+int ctl_print_names(const json_t *body, const char *key, const char *label);
 
 /* Simple aligned table output: ctl_table_row(t, "a", "b", NULL) ... ctl_table_print(t). */
 struct ctl_table;

@@ -183,6 +183,55 @@ class Faults(unittest.TestCase):
             drain(self, g, sim)
 
 
+class SlowDeletes(unittest.TestCase):
+    def test_servers_being_deleted_are_not_deleted_again_and_hold_their_slot(self):
+        """Nova keeps a deleted server listed (task_state deleting, old status) for a
+        while, and it still uses the quota.  With deletes taking 3 s while the pool cycles
+        (jobs finish, VMs power off, are deleted and replaced): no server is deleted twice,
+        and the project never holds more than max_runners servers of the pool, counting
+        the ones being deleted."""
+        max_runners = 5
+        with Sim() as sim:
+            sim.post("/knobs", {"delete_ms": 3000})
+            with start(sim, [pool("small", min_idle=3, max_runners=max_runners)]) as g:
+                wait_idle(sim, "t-", 3)
+                peak = [0]
+                stop = threading.Event()
+
+                def watch():
+                    while not stop.is_set():
+                        st = sim.get("/state")
+                        peak[0] = max(peak[0], len([s for s in st["servers"] if s["name"].startswith("t-")]))
+                        stop.wait(0.05)
+                t = threading.Thread(target=watch, daemon=True)
+                t.start()
+                try:
+                    sim.post("/jobs", {"count": 12, "labels": ["self-hosted", "small"]})
+                    seen_deleting = [False]
+
+                    def jobs_done():
+                        rc, out = g.ctl("runners")
+                        if rc == 0 and any(r["state"] == "deleting" for r in out["runners"]):
+                            seen_deleting[0] = True
+                        return sim.get("/counters")["jobs"]["completed"] >= 12
+                    wait_until(jobs_done, 120, "12 jobs completed")
+                    # the scaler shows the servers being deleted as such
+                    self.assertTrue(seen_deleting[0], "ghr-ctl runners never showed a server deleting")
+                    wait_idle(sim, "t-", 3, timeout=30)
+                    settle(1)
+                finally:
+                    stop.set()
+                    t.join(5)
+                c = sim.get("/counters")
+                self.assertEqual(c["events"].get("servers_delete_repeated", 0), 0,
+                                 "a server being deleted was deleted again")
+                self.assertGreaterEqual(c["servers"]["deleted"], 12, c["servers"])
+                self.assertLessEqual(peak[0], max_runners,
+                                     f"{peak[0]} servers (with those being deleted) for max_runners {max_runners}")
+                self.assertEqual(g.log().count("server delete stuck"), 0)
+                drain(self, g, sim)
+
+
 class Spawn(unittest.TestCase):
     def test_parallel_spawns_never_exceed_max_runners(self):
         """Spawns queued behind a busy create slot hold their max_runners slot at once:

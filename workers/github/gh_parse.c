@@ -22,6 +22,30 @@ static json_t *load(const char *body, size_t len, char *err, size_t errlen)
 	return j;
 }
 
+/* Load a reply whose payload sits under one top-level member of a given type (the
+ * "runners" array, the "runner" object, ...): the load, the type check and its error
+ * message are the same for every such reply.  Returns the member, borrowed from *root,
+ * which the caller then owns; on failure NULL, with err set and nothing to free. */
+static json_t *load_member(const char *body, size_t len, const char *key, json_type type,
+                           json_t **root, char *err, size_t errlen)
+{
+	const char *what = type == JSON_ARRAY ? "an array" : "an object";
+	json_t *j = load(body, len, err, errlen);
+	if (!j)
+		return NULL;
+	json_t *v = json_object_get(j, key);
+	if (!v || json_typeof(v) != type) {
+		if (v)
+			snprintf(err, errlen, "%s is not %s, expected %s", key, what, what);
+		else
+			snprintf(err, errlen, "%s is missing, expected %s", key, what);
+		json_decref(j);
+		return NULL;
+	}
+	*root = j;
+	return v;
+}
+
 /* A string field that must be present (and not too long to be believable). */
 static const char *req_str(const json_t *o, const char *key, const char *where,
                            char *err, size_t errlen)
@@ -73,16 +97,10 @@ static json_t *label_names(const json_t *labels, const char *where, char *err, s
 
 json_t *gh_parse_runners_page(const char *body, size_t len, char *err, size_t errlen)
 {
-	json_t *j = load(body, len, err, errlen);
-	if (!j)
+	json_t *j;
+	json_t *runners = load_member(body, len, "runners", JSON_ARRAY, &j, err, errlen);
+	if (!runners)
 		return NULL;
-	json_t *runners = json_object_get(j, "runners");
-	if (!json_is_array(runners)) {
-		snprintf(err, errlen, "runners is %s, expected an array",
-		         runners ? "not an array" : "missing");
-		json_decref(j);
-		return NULL;
-	}
 	json_t *out = json_array();
 	size_t i;
 	json_t *r;
@@ -123,16 +141,14 @@ bad:
 int gh_parse_jit(const char *body, size_t len, int64_t *runner_id, char **jit_config,
                  char *err, size_t errlen)
 {
-	json_t *j = load(body, len, err, errlen);
-	if (!j)
+	json_t *j;
+	json_t *runner = load_member(body, len, "runner", JSON_OBJECT, &j, err, errlen);
+	if (!runner)
 		return -1;
 	int rc = -1;
-	json_t *runner = json_object_get(j, "runner");
 	const char *cfg;
-	if (!json_is_object(runner)) {
-		snprintf(err, errlen, "runner is %s, expected an object", runner ? "not an object" : "missing");
-	} else if (req_id(runner, "id", "runner", runner_id, err, errlen) == 0 &&
-	           (cfg = req_str(j, "encoded_jit_config", "reply", err, errlen))) {
+	if (req_id(runner, "id", "runner", runner_id, err, errlen) == 0 &&
+	    (cfg = req_str(j, "encoded_jit_config", "reply", err, errlen))) {
 		if (!*cfg) {
 			snprintf(err, errlen, "encoded_jit_config is empty");
 		} else if ((*jit_config = strdup(cfg))) {
@@ -270,32 +286,26 @@ done:
 int gh_parse_runner_groups(const char *body, size_t len, const char *name, int64_t *id,
                            char *err, size_t errlen)
 {
-	json_t *j = load(body, len, err, errlen);
-	if (!j)
+	json_t *j;
+	json_t *groups = load_member(body, len, "runner_groups", JSON_ARRAY, &j, err, errlen);
+	if (!groups)
 		return -1;
 	int rc = 1;
-	json_t *groups = json_object_get(j, "runner_groups");
-	if (!json_is_array(groups)) {
-		snprintf(err, errlen, "runner_groups is %s, expected an array",
-		         groups ? "not an array" : "missing");
-		rc = -1;
-	} else {
-		size_t i;
-		json_t *g;
-		char where[40];
-		json_array_foreach(groups, i, g) {
-			snprintf(where, sizeof(where), "runner_groups[%zu]", i);
-			const char *n = req_str(g, "name", where, err, errlen);
-			int64_t gid;
-			if (!n || req_id(g, "id", where, &gid, err, errlen) != 0) {
-				rc = -1;
-				break;
-			}
-			if (strcmp(n, name) == 0) {
-				*id = gid;
-				rc = 0;
-				break;
-			}
+	size_t i;
+	json_t *g;
+	char where[40];
+	json_array_foreach(groups, i, g) {
+		snprintf(where, sizeof(where), "runner_groups[%zu]", i);
+		const char *n = req_str(g, "name", where, err, errlen);
+		int64_t gid;
+		if (!n || req_id(g, "id", where, &gid, err, errlen) != 0) {
+			rc = -1;
+			break;
+		}
+		if (strcmp(n, name) == 0) {
+			*id = gid;
+			rc = 0;
+			break;
 		}
 	}
 	json_decref(j);
@@ -304,16 +314,10 @@ int gh_parse_runner_groups(const char *body, size_t len, const char *name, int64
 
 json_t *gh_parse_rate_limit(const char *body, size_t len, char *err, size_t errlen)
 {
-	json_t *j = load(body, len, err, errlen);
-	if (!j)
+	json_t *j;
+	json_t *res = load_member(body, len, "resources", JSON_OBJECT, &j, err, errlen);
+	if (!res)
 		return NULL;
-	json_t *res = json_object_get(j, "resources");
-	if (!json_is_object(res)) {
-		snprintf(err, errlen, "resources is %s, expected an object",
-		         res ? "not an object" : "missing");
-		json_decref(j);
-		return NULL;
-	}
 	json_t *out = json_object();
 	const char *name;
 	json_t *r;

@@ -78,17 +78,9 @@ static void on_signal(struct ev_loop *loop, int fd, int events, void *arg)
 
 static int setup_signals(struct worker *w, char *err, size_t errlen)
 {
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	signal(SIGPIPE, SIG_IGN);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 ||
-	    (w->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
-		snprintf(err, errlen, "signalfd: %s", strerror(errno));
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, 0 };
+	if ((w->sigfd = signals_to_fd(sigs, err, errlen)) < 0)
 		return -1;
-	}
 	return ev_fd_watch(w->loop, w->sigfd, EV_READ, on_signal, w);
 }
 

@@ -5,7 +5,7 @@
 static const char *const state_names[SC_STATE_COUNT] = {
 	[SC_CREATING] = "creating", [SC_BOOTING] = "booting", [SC_IDLE] = "idle",
 	[SC_BUSY] = "busy", [SC_OFFLINE] = "offline", [SC_FINISHED] = "finished",
-	[SC_FAILED] = "failed", [SC_DANGLING] = "dangling",
+	[SC_FAILED] = "failed", [SC_DANGLING] = "dangling", [SC_DELETING] = "deleting",
 };
 
 const char *sc_state_name(enum sc_state s)
@@ -14,15 +14,15 @@ const char *sc_state_name(enum sc_state s)
 }
 
 /* What a Nova status means for a runner VM: one table. */
-enum vm_kind { VMK_BUILDING, VMK_ACTIVE, VMK_ERROR, VMK_STOPPED };
+enum vm_kind { VMK_BUILDING, VMK_ACTIVE, VMK_ERROR, VMK_STOPPED, VMK_GOING };
 static const struct { const char *status; enum vm_kind kind; } vm_kinds[] = {
 	{ "BUILD", VMK_BUILDING },
 	{ "ACTIVE", VMK_ACTIVE },
 	{ "ERROR", VMK_ERROR },
 	{ "SHUTOFF", VMK_STOPPED },        /* the post-job step powers the VM off */
 	{ "STOPPED", VMK_STOPPED },
-	{ "DELETED", VMK_STOPPED },
-	{ "SOFT_DELETED", VMK_STOPPED },
+	{ "DELETED", VMK_GOING },          /* deleted, not yet gone from the list */
+	{ "SOFT_DELETED", VMK_GOING },
 	{ "SHELVED", VMK_STOPPED },
 	{ "SHELVED_OFFLOADED", VMK_STOPPED },
 };
@@ -39,8 +39,19 @@ static enum vm_kind vm_kind_of(const char *status, int runner_up)
 
 int sc_vm_status_rank(const char *status)
 {
-	static const int rank[] = { [VMK_ACTIVE] = 0, [VMK_BUILDING] = 1, [VMK_STOPPED] = 2, [VMK_ERROR] = 3 };
+	static const int rank[] = { [VMK_ACTIVE] = 0, [VMK_BUILDING] = 1, [VMK_STOPPED] = 2, [VMK_ERROR] = 3,
+	                            [VMK_GOING] = 4 };
 	return rank[vm_kind_of(status, 0)];
+}
+
+int sc_vm_going(const struct sc_vm *vm)
+{
+	return vm->deleting || vm_kind_of(vm->status, 0) == VMK_GOING;
+}
+
+int sc_vm_rank(const struct sc_vm *vm)
+{
+	return vm->deleting ? 4 : sc_vm_status_rank(vm->status);
 }
 
 static void set(struct sc_row *row, enum sc_state st, const char *reason)
@@ -54,6 +65,30 @@ static void create_failed(struct sc_seen *seen)
 {
 	if (!(seen->flags & SC_SEEN_ONLINE))
 		seen->flags |= SC_SEEN_CREATE_FAILED;
+}
+
+/* A VM being deleted (Nova keeps listing it, with its old status, until it is gone --
+ * seconds to minutes; it still uses the quota): never the target of another delete, as
+ * a DELETE every reconcile would only repeat itself.  A delete that is stuck (still listed
+ * creation_timeout after it was first seen going) is sent once more.  Its GitHub runner
+ * is removed by the decision (sc_decide.c). */
+static void classify_going(const struct sc_input *in, const struct sc_seen *prev,
+                           struct sc_row *row, struct sc_seen *seen)
+{
+	unsigned pf = prev ? prev->flags : 0;
+	seen->flags |= SC_SEEN_DELETING;
+	seen->deleting_ms = (pf & SC_SEEN_DELETING) ? prev->deleting_ms : in->now_ms;
+	if (pf & SC_SEEN_DELETING)
+		seen->flags |= pf & SC_SEEN_REDELETED;
+	if (in->now_ms - seen->deleting_ms <= in->creation_timeout_ms)
+		set(row, SC_DELETING, "being deleted");
+	else if (seen->flags & SC_SEEN_REDELETED)
+		set(row, SC_DELETING, "delete stuck, sent again once: left to the operator");
+	else {
+		set(row, SC_DELETING, "delete stuck longer than creation_timeout: deleted again");
+		seen->flags |= SC_SEEN_REDELETED;
+		row->redelete = 1;
+	}
 }
 
 /* ACTIVE VM whose runner is not online: the §9 rules against deleting on one look. */
@@ -171,8 +206,14 @@ void sc_classify(const struct sc_input *in, const char *name, const struct sc_vm
 	int64_t created = vm->created_ms > 0 ? vm->created_ms : seen->first_ms;
 	if (!row->created_ms)
 		row->created_ms = created;
+	if (sc_vm_going(vm)) {
+		classify_going(in, prev, row, seen);
+		return;
+	}
 	int up = gh && (gh->online || gh->busy);
 	switch (vm_kind_of(vm->status, up)) {
+	case VMK_GOING:          /* sc_vm_going() above */
+		return;
 	case VMK_ERROR:
 		set(row, SC_FAILED, "VM in ERROR");
 		create_failed(seen);

@@ -105,6 +105,21 @@ static void delete_row(struct builder *b, const struct sc_row *r, int guarded, c
 	a->reason = reason;
 }
 
+/* The GitHub runner of a VM being deleted goes (as it would have with the VM); the VM is
+ * left to the delete under way.  A busy one is left, as on any VM: its job ends with
+ * the VM, and the runner is then gone or found dangling. */
+static void delete_runner_of_going(struct builder *b, const struct sc_row *r)
+{
+	struct sc_action *a = add_action(b);
+	if (!a)
+		return;
+	a->kind = SC_ACT_DELETE;
+	sc_copy(a->pool, r->pool, SC_POOL_MAX);
+	sc_copy(a->name, r->name, SC_NAME_MAX);
+	a->runner_id = r->gh_id;
+	a->reason = "runner of a server being deleted";
+}
+
 static void lifecycle_events(struct builder *b, const struct sc_input *in, const struct sc_row *r,
                              const struct sc_seen *prev, struct sc_seen *now)
 {
@@ -127,8 +142,10 @@ static void lifecycle_events(struct builder *b, const struct sc_input *in, const
 		sc_copy(e->pool, r->pool, SC_POOL_MAX);
 		sc_copy(e->name, r->name, SC_NAME_MAX);
 	}
-	if ((r->state == SC_FINISHED || r->state == SC_FAILED) && (now->flags & SC_SEEN_BUSY)
-	    && !(now->flags & SC_SEEN_STOPPED) && (e = add_event(b))) {
+	/* A VM deleted under a busy runner without being seen finished first (flush --busy,
+	 * someone else's delete): its job ended abnormally. */
+	if ((r->state == SC_FINISHED || r->state == SC_FAILED || r->state == SC_DELETING)
+	    && (now->flags & SC_SEEN_BUSY) && !(now->flags & SC_SEEN_STOPPED) && (e = add_event(b))) {
 		e->kind = SC_EVT_STOP;
 		e->status = r->state == SC_FINISHED ? "normal" : "abnormal";
 		e->job_s = in->now_ms > now->busy_ms ? (double)(in->now_ms - now->busy_ms) / 1000.0 : 0.0;
@@ -159,10 +176,13 @@ static void decide_pool(struct builder *b, struct sc_count *c)
 	struct sc_plan *p = b->p;
 	int ready = c->n[SC_IDLE] + c->n[SC_CREATING] + c->n[SC_BOOTING];
 	c->alive = ready + c->n[SC_BUSY] + c->n[SC_OFFLINE];
+	c->held += c->alive;          /* + the servers going, counted per row (sc_decide) */
 	int target = c->known ? c->min_idle : 0;
 
 	/* Only idle runners beyond the target are surplus: creating and booting ones (e.g.
-	 * spawned for a queued job) never make a ready idle runner go. */
+	 * spawned for a queued job) never make a ready idle runner go.  Beyond max_runners
+	 * counts live runners only: servers already going (deleting) free their slot on
+	 * their own, and deleting idle runners for them would empty the pool. */
 	int surplus = c->n[SC_IDLE] > target ? c->n[SC_IDLE] - target : 0;
 	int over_max = c->max_runners > 0 && c->alive - surplus > c->max_runners
 		? c->alive - surplus - c->max_runners : 0;
@@ -191,7 +211,9 @@ static void decide_pool(struct builder *b, struct sc_count *c)
 	if (c->known && ready < target) {
 		int want = target - ready;
 		if (c->max_runners > 0) {
-			int room = c->max_runners - c->alive;
+			/* Servers going still use the quota: they hold their slot until gone
+			 * (sc_decide.h says why). */
+			int room = c->max_runners - c->held;
 			if (want > room)
 				want = room > 0 ? room : 0;
 		}
@@ -240,7 +262,7 @@ static const size_t OFF_SN = offsetof(struct sc_seen, name);
  * the smaller id, so the choice never depends on list order -- and the join uses it. */
 static int vm_keep_before(const struct sc_vm *a, const struct sc_vm *b)
 {
-	int ra = sc_vm_status_rank(a->status), rb = sc_vm_status_rank(b->status);
+	int ra = sc_vm_rank(a), rb = sc_vm_rank(b);
 	if (ra != rb)
 		return ra < rb;
 	int64_t ca = a->created_ms > 0 ? a->created_ms : INT64_MAX;
@@ -274,14 +296,15 @@ static const struct sc_vm *vm_group(const char **vmidx, size_t n, const char *na
 
 /* Delete every VM of the group but the one kept.  While the runner of that name is online
  * or busy, a duplicate that could be the one running it (not ERROR, not stopped) is left:
- * which VM runs the job cannot be known, and a job is never killed for tidiness. */
+ * which VM runs the job cannot be known, and a job is never killed for tidiness.  One
+ * already being deleted is never deleted again. */
 static void delete_duplicate_vms(struct builder *b, const char **vmidx, size_t lo, size_t hi,
                                  const struct sc_vm *keep, const struct sc_ghr *gh)
 {
 	int runner_up = gh && (gh->online || gh->busy);
 	for (size_t i = lo; i < hi; i++) {
 		const struct sc_vm *vm = (const struct sc_vm *)(vmidx[i] - OFF_VM);
-		if (vm == keep || (runner_up && sc_vm_status_rank(vm->status) < 2))
+		if (vm == keep || sc_vm_going(vm) || (runner_up && sc_vm_rank(vm) < 2))
 			continue;
 		struct sc_action *a = add_action(b);
 		if (!a)
@@ -338,6 +361,13 @@ int sc_decide(const struct sc_input *in, struct sc_plan *out)
 			goto oom;
 		r->pool_known = c->known;
 		c->n[r->state]++;
+		/* Servers that exist but are going (or go now) hold a max_runners slot until
+		 * Nova has removed them: the kept VM when it is deleting, finished or failed,
+		 * and every other VM of the name. */
+		if (r->vm_id[0] && (r->state == SC_DELETING || r->state == SC_FINISHED || r->state == SC_FAILED))
+			c->held++;
+		if (vhi - vlo > 1)
+			c->held += (int)(vhi - vlo - 1);
 		if ((s->flags & SC_SEEN_CREATE_FAILED) && !(prev && (prev->flags & SC_SEEN_CREATE_FAILED)))
 			c->failed_creates++;
 		lifecycle_events(&b, in, r, prev, s);
@@ -352,6 +382,10 @@ int sc_decide(const struct sc_input *in, struct sc_plan *out)
 			delete_row(&b, r, r->gh_status && strcmp(r->gh_status, "busy") == 0, r->reason);
 		else if (r->state == SC_DANGLING && strcmp(r->reason, "runner without VM, seen twice") == 0)
 			delete_row(&b, r, 1, "runner without VM");
+		else if (r->state == SC_DELETING && r->redelete)
+			delete_row(&b, r, r->gh_status && strcmp(r->gh_status, "busy") == 0, r->reason);
+		else if (r->state == SC_DELETING && r->gh_id && strcmp(r->gh_status, "busy") != 0)
+			delete_runner_of_going(&b, r);
 	}
 	for (size_t i = 0; i < out->ncounts; i++)
 		decide_pool(&b, &out->counts[i]);

@@ -6,7 +6,14 @@
  * Rules, per runner name (VM and GitHub runner joined by name):
  *   VM ERROR                                   -> failed, deleted now (and replaced);
  *                                                 GitHub first when its runner is busy
- *   VM SHUTOFF/STOPPED/DELETED/SHELVED*        -> finished, deleted
+ *   VM SHUTOFF/STOPPED/SHELVED*                -> finished, deleted
+ *   VM being deleted (task_state deleting or soft-deleting, status DELETED or
+ *   SOFT_DELETED)                              -> deleting: never deleted again, except once
+ *                                                 when it is still there creation_timeout
+ *                                                 after it was first seen so (a stuck delete);
+ *                                                 its GitHub runner, if any, is deleted
+ *                                                 unless busy (GitHub first when the stuck
+ *                                                 delete is sent again)
  *   VM BUILD (or unknown status, runner offline):
  *        older than creation_timeout           -> failed
  *        else                                  -> creating
@@ -29,11 +36,18 @@
  * then the smaller id; the others are deleted, except that none that could run the runner
  * is deleted while that runner is online or busy (it may be the one running the job).
  * Per pool: create min_idle - (idle + creating + booting) runners, never above
- * max_runners alive; delete idle runners beyond min_idle (creating and booting ones,
+ * max_runners; delete idle runners beyond min_idle (creating and booting ones,
  * e.g. spawned for a job, never make an idle runner surplus), or beyond max_runners;
  * idle ones only (GitHub delete first: a 422 means it just took a job, and it is left
  * alone).  VMs of a pool no longer configured are this manager's (metadata says so):
  * their pool's target is 0.
+ * max_runners caps the servers a pool has in the cloud, not only its live runners: a
+ * server being deleted (or deleted in this reconcile: finished, failed, a duplicate)
+ * still uses the project's quota (instances, cores, RAM) until Nova has removed it, which
+ * takes seconds to minutes.  Counting it is what keeps a cycling pool's footprint at
+ * max_runners; not counting it let a pool of max_runners 10 hold 45 servers.  So a
+ * creation waits for a slot held by a server that is going.  Scale-down ("beyond
+ * max_runners") counts live runners only: servers already going need no help.
  *
  * Known limit: a runner's memory (seen online, seen busy) is lost when the scaler
  * restarts; the two-observation rules make that safe, at the cost of one interval. */
@@ -48,7 +62,7 @@
 
 enum sc_state {
 	SC_CREATING = 0, SC_BOOTING, SC_IDLE, SC_BUSY, SC_OFFLINE,
-	SC_FINISHED, SC_FAILED, SC_DANGLING, SC_STATE_COUNT
+	SC_FINISHED, SC_FAILED, SC_DANGLING, SC_DELETING, SC_STATE_COUNT
 };
 const char *sc_state_name(enum sc_state s);
 
@@ -58,6 +72,7 @@ struct sc_vm {                  /* one server from os.servers.list */
 	char pool[SC_POOL_MAX];     /* metadata ghr-pool, else parsed from the name */
 	char status[20];            /* Nova status: BUILD, ACTIVE, ERROR, SHUTOFF, ... */
 	int64_t created_ms;         /* epoch ms; 0 when unknown */
+	int deleting;               /* task_state deleting/soft-deleting: a DELETE was accepted */
 };
 
 struct sc_ghr {                 /* one runner from github.runners.list */
@@ -93,6 +108,9 @@ struct sc_pending {
                                    can skip a runner while others are removed) */
 #define SC_SEEN_CREATE_FAILED 128u /* failed before ever being online (VM ERROR or not
                                       ACTIVE within creation_timeout): a failed create */
+#define SC_SEEN_DELETING 256u   /* the VM was being deleted at the previous look, since
+                                   deleting_ms */
+#define SC_SEEN_REDELETED 512u  /* its stuck delete was sent again (once per stuck delete) */
 struct sc_seen {
 	char name[SC_NAME_MAX];
 	unsigned flags;
@@ -101,6 +119,7 @@ struct sc_seen {
 	int64_t online_ms;          /* first seen online (epoch ms) */
 	int64_t busy_ms;            /* first seen busy */
 	int64_t since_ms;           /* SC_SEEN_OFFLINE: first seen offline again */
+	int64_t deleting_ms;        /* SC_SEEN_DELETING: first seen being deleted */
 };
 
 struct sc_input {
@@ -127,6 +146,8 @@ struct sc_row {
 	const char *gh_status;            /* "online", "offline", "busy" or "" */
 	int64_t created_ms;               /* VM creation (or create start), epoch ms */
 	int pool_known;                   /* 0: pool not in the config */
+	int redelete;                     /* deleting, stuck past creation_timeout: its VM is
+	                                     deleted again now (once) */
 };
 
 enum sc_act_kind { SC_ACT_CREATE = 0, SC_ACT_DELETE };
@@ -158,6 +179,8 @@ struct sc_count {
 	int n[SC_STATE_COUNT];
 	int min_idle, max_runners;
 	int alive;                        /* creating+booting+idle+busy+offline */
+	int held;                         /* max_runners slots in use: alive, plus the servers
+	                                     going (deleting, and those deleted now) */
 	int creates, deletes;             /* actions decided */
 	int failed_creates;               /* runners newly failed before ever being online
 	                                     (VM ERROR, creation_timeout): the executor counts
@@ -180,8 +203,12 @@ void sc_classify(const struct sc_input *in, const char *name, const struct sc_vm
                  const struct sc_pending *pending, struct sc_row *row, struct sc_seen *seen_out);
 
 /* How fit a Nova status is to run a runner: 0 ACTIVE, 1 building or transitional,
- * 2 stopped, 3 ERROR.  Lower is better (which duplicate VM is kept). */
+ * 2 stopped, 3 ERROR, 4 being deleted.  Lower is better (which duplicate VM is kept). */
 int sc_vm_status_rank(const char *status);
+/* The same for a listed VM: 4 when it is being deleted (task_state), whatever its status. */
+int sc_vm_rank(const struct sc_vm *vm);
+/* The VM is being deleted: task_state deleting, or status DELETED / SOFT_DELETED. */
+int sc_vm_going(const struct sc_vm *vm);
 
 /* Decide.  Returns 0, or -1 when out of memory (plan left empty). */
 int sc_decide(const struct sc_input *in, struct sc_plan *out);

@@ -11,14 +11,23 @@ static int alive_state(enum sc_state s)
 	return s == SC_CREATING || s == SC_BOOTING || s == SC_IDLE || s == SC_BUSY || s == SC_OFFLINE;
 }
 
+/* A server that is going (being deleted, or deleted by the last reconcile) still uses the
+ * quota: it holds a max_runners slot until gone (sc_decide.h). */
+static int going_server(const struct sc_row *r)
+{
+	return r->vm_id[0] && (r->state == SC_DELETING || r->state == SC_FINISHED || r->state == SC_FAILED);
+}
+
 /* Runners alive in a pool: the view, plus every name being created (queued, in flight,
  * or of unknown outcome), each counted once.  A spawn's slot is reserved when it is
- * queued (sc_exec_submit), so parallel spawns see each other. */
-static int pool_alive(const struct sc *sc, const char *pool)
+ * queued (sc_exec_submit), so parallel spawns see each other.  with_going: also the
+ * servers going (the max_runners slots in use). */
+static int pool_alive(const struct sc *sc, const char *pool, int with_going)
 {
 	int n = (int)sc_pending_count(sc, pool);
 	for (size_t i = 0; i < sc->nrows; i++)
-		if (strcmp(sc->rows[i].pool, pool) == 0 && alive_state(sc->rows[i].state)
+		if (strcmp(sc->rows[i].pool, pool) == 0
+		    && (alive_state(sc->rows[i].state) || (with_going && going_server(&sc->rows[i])))
 		    && !sc_pending_find(sc, sc->rows[i].name))
 			n++;
 	return n;
@@ -55,10 +64,11 @@ static void h_spawn(struct wreq *req)
 	struct sc_pool_rt *p = want_pool(req, sc, 1);
 	if (!p)
 		return;
-	int alive = pool_alive(sc, p->name);
-	if (p->max_runners > 0 && alive >= p->max_runners) {
-		worker_reply_err(req, PROTO_E_UNAVAILABLE, 0, "pool %s is full: %d of max_runners %d alive",
-		                 p->name, alive, p->max_runners);
+	int held = pool_alive(sc, p->name, 1);
+	if (p->max_runners > 0 && held >= p->max_runners) {
+		worker_reply_err(req, PROTO_E_UNAVAILABLE, 0,
+		                 "pool %s is full: %d of max_runners %d servers (alive or being deleted)",
+		                 p->name, held, p->max_runners);
 		return;
 	}
 	int64_t left = sc_exec_backoff_left(sc, p);
@@ -138,7 +148,7 @@ static void h_pools(struct wreq *req)
 			"name", p->name, "flavor", p->flavor, "image", p->image.spec, "image_id", img ? img : "",
 			"network", p->network, "labels", p->labels, "min_idle", sc_pool_min_idle(p),
 			"min_idle_config", p->min_idle_cfg, "max_runners", p->max_runners, "counts", counts,
-			"alive", pool_alive(sc, p->name), "backoff_ms", (json_int_t)sc_exec_backoff_left(sc, p),
+			"alive", pool_alive(sc, p->name, 0), "backoff_ms", (json_int_t)sc_exec_backoff_left(sc, p),
 			"create_failures", (int)p->create_failures, "image_fallback", fallback));
 	}
 	worker_reply_ok(req, json_pack("{s:o}", "pools", arr));

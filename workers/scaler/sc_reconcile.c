@@ -107,6 +107,9 @@ static int add_servers(struct sc *sc, struct sc_recon *r, const json_t *arr)
 		sc_copy(v->id, id, sizeof(v->id));
 		sc_copy(v->name, name, sizeof(v->name));
 		sc_copy(v->status, status ? status : "UNKNOWN", sizeof(v->status));
+		/* Nova lists a deleted server, with its old status, until it is gone. */
+		const char *task = json_string_value(json_object_get(s, "task_state"));
+		v->deleting = task && (strcmp(task, "deleting") == 0 || strcmp(task, "soft-deleting") == 0);
 		if (mpool && sc_name_part_ok(mpool, SC_POOL_MAX - 1))
 			sc_copy(v->pool, mpool, sizeof(v->pool));
 		else if (sc_name_parse(name, sc->manager_id, v->pool, sizeof(v->pool)) != 0)
@@ -375,6 +378,11 @@ static void lists_done(struct sc *sc)
 	sc->seen = plan.seen; sc->nseen = plan.nseen;
 	sc->view_wall_ms = wall_ms();
 	write_events(sc, &plan, (double)(now_ms() - r->t0) / 1000.0);
+	for (size_t i = 0; i < plan.nrows; i++)
+		if (plan.rows[i].redelete)
+			log_warn("server delete stuck: still listed creation_timeout after it was seen being deleted; "
+			         "deleting it once more", "pool=%s name=%s vm=%s status=%s", plan.rows[i].pool,
+			         plan.rows[i].name, plan.rows[i].vm_id, plan.rows[i].vm_status);
 
 	r->acting = 1;
 	for (size_t i = 0; i < plan.nactions && !sc->stopping; i++) {
