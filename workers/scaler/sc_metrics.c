@@ -211,7 +211,7 @@ enum fam {
 static const struct { const char *name, *type, *help; } fams[F_COUNT] = {
 	[F_RUNNERS] = { "ghr_runners", "gauge", "Runners by pool and state at the last reconcile." },
 	[F_MIN_IDLE] = { "ghr_pool_min_idle", "gauge", "Idle runners the pool keeps ready." },
-	[F_MAX_RUNNERS] = { "ghr_pool_max_runners", "gauge", "Cap on runners alive in the pool (0 = none)." },
+	[F_MAX_RUNNERS] = { "ghr_pool_max_runners", "gauge", "Cap on the pool's servers, alive or being deleted (0 = none)." },
 	[F_CREATES] = { "ghr_runner_creates_total", "counter", "Runners created (VM accepted by the cloud)." },
 	[F_CREATE_FAIL] = { "ghr_runner_create_failures_total", "counter", "Runner creates that failed." },
 	[F_DELETES] = { "ghr_runner_deletes_total", "counter", "Runners deleted." },
