@@ -9,20 +9,16 @@
 Prints the figures and appends them as JSON lines to build/bench/results.jsonl.
 Bounded: fixed request counts, every wait has a timeout.
 """
-import importlib.util
 import json
 import os
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-BUILD = os.environ.get("GHR_BUILD") or os.path.join(ROOT, "build")
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
 
-_spec = importlib.util.spec_from_file_location(
-    "gh_itest", os.path.join(ROOT, "tests", "integration", "test_github_worker.py"))
-gh = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(gh)
+from harness import BUILD, SIM_PAT, Sim, WorkerDriver, run_worker  # noqa: E402
+from test_github_worker import github_slice  # noqa: E402
 
 RUNNERS = 1000
 JITS = 200
@@ -36,18 +32,11 @@ def record(results, metric, value, unit, **extra):
                               "" if not extra else "  " + json.dumps(extra, sort_keys=True)))
 
 
-def list_requests(sim):
-    reqs = sim.counters()["requests"]
-    return sum(v for k, v in reqs.items() if "actions/runners" in k and "GET" in k) \
-        if isinstance(reqs, dict) else None
-
-
 def bench_list(sim, results):
     sim.ctl("POST", "/reset", {})
     sim.ctl("POST", "/counters/reset", {})
     sim.seed_runners(RUNNERS, "bench-")
-    w = gh.Worker(gh.github_slice(sim.api, timeout=10000), {"token": gh.PAT}, log_level="info")
-    try:
+    with WorkerDriver("github", github_slice(sim.api, timeout=10000), {"token": SIM_PAT}) as w:
         c0 = sim.counters()
         t0 = time.monotonic()
         first = w.request("github.runners.list", {"prefix": "bench-"}, timeout_ms=30000)
@@ -65,9 +54,6 @@ def bench_list(sim, results):
                c2["rate_limit"]["used_total"] - c1["rate_limit"]["used_total"], "requests",
                target=0, not_modified=c2["rate_limit"]["not_modified"] - c1["rate_limit"]["not_modified"])
         record(results, "list_1000_again_wall_ms", round(wall2, 1), "ms")
-    finally:
-        w.close()
-        w.cleanup()
 
 
 def bench_jit(sim, results, concurrency):
@@ -75,11 +61,9 @@ def bench_jit(sim, results, concurrency):
     sim.ctl("POST", "/counters/reset", {})
     reqs = [{"method": "github.runner.jit", "body": {"name": "bench-jit-%04d" % i, "labels": ["small"]},
              "timeout_ms": 20000} for i in range(JITS)]
-    slice_ = gh.github_slice(sim.api, timeout=10000, concurrency=concurrency)
-    replies, log, rc = gh.run_worker(slice_, {"token": gh.PAT}, reqs, parallel=True, timeout=120)
-    summary = [r["summary"] for r in replies if "summary" in r]
-    assert rc == 0 and summary, log[-2000:]
-    s = summary[0]
+    slice_ = github_slice(sim.api, timeout=10000, concurrency=concurrency)
+    _, s, log, rc = run_worker("github", slice_, {"token": SIM_PAT}, reqs, parallel=True, timeout=120)
+    assert rc == 0 and s, log[-2000:]
     assert s["ok"] == JITS, s
     record(results, "jit_200_parallel_wall_ms", s["wall_ms"], "ms", target_ms=2000,
            latency_ms=LATENCY_MS, concurrency=concurrency, ok=s["ok"])
@@ -90,13 +74,10 @@ def bench_jit(sim, results, concurrency):
 
 def main():
     results = []
-    sim = gh.Sim()
-    try:
+    with Sim() as sim:
         bench_list(sim, results)
         for concurrency in (16, 64):     # 16 is github.concurrency's default
             bench_jit(sim, results, concurrency)
-    finally:
-        sim.stop()
     out_dir = os.path.join(BUILD, "bench")
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "results.jsonl"), "a") as f:

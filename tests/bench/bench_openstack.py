@@ -11,16 +11,15 @@ Bounded: 500 requests, 5,000 seeded servers, every wait has a timeout.
 """
 import json
 import os
-import shutil
 import sys
 import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
 
-import test_openstack_worker as t  # noqa: E402  (the worker/simulator drivers)
+from harness import BUILD, WTEST, Sim  # noqa: E402
+import test_openstack_worker as t  # noqa: E402  (slice, secret and request bodies)
 
 LATENCY_MS = 100
 CREATES = 500
@@ -59,15 +58,14 @@ class RssSampler(threading.Thread):
 def bench_create(sim):
     sim.ctl("POST", "/reset", {"knobs": {"latency_ms": LATENCY_MS, "quota_instances": -1,
                                          "quota_cores": -1, "quota_ram_mb": -1}})
-    w = t.Worker(t.password_secret(sim), parallel=True, timeout_ms=120000)
-    sampler = RssSampler(worker_pid(w))
-    sampler.start()
-    reqs = [("os.server.create", t.create_body("bench-p-%08x" % i)) for i in range(CREATES)]
-    replies, summary = w.run_parallel(reqs)
-    sampler.stop = True
-    sampler.join(2)
-    w.close()
-    shutil.rmtree(w.dir, ignore_errors=True)
+    with t.openstack_worker(t.password_secret(sim), parallel=True, timeout_ms=120000) as w:
+        sampler = RssSampler(worker_pid(w))
+        sampler.start()
+        reqs = [{"method": "os.server.create", "body": t.create_body("bench-p-%08x" % i), "timeout_ms": 60000}
+                for i in range(CREATES)]
+        replies, summary = w.batch(reqs)
+        sampler.stop = True
+        sampler.join(2)
     c = sim.counters()
     made = len(sim.servers())
     out = {"bench": "openstack.create", "n": CREATES, "ok": summary["ok"], "failed": summary["failed"],
@@ -83,26 +81,24 @@ def bench_list(sim):
     sim.ctl("POST", "/seed", {"servers": {"count": LIST_SERVERS, "name_prefix": "bench-l-",
                                           "metadata": {"ghr-manager": t.MANAGER, "ghr-pool": "p",
                                                        "ghr-created": "2026-11-23T00:00:00Z"}}})
-    w = t.Worker(t.password_secret(sim))
-    w.send("os.flavors.list")            # authenticate first: measure the listing alone
-    sim.ctl("POST", "/counters/reset")
-    t0 = time.monotonic()
-    ids, parts, marker, r = set(), 0, None, None
-    while parts < 100:                  # bounded: 5,000 servers come in a few parts
-        body = {"prefix": "bench-", "chunked": True}
-        if marker:
-            body["marker"] = marker
-        r = w.send("os.servers.list", body, timeout_ms=120000)
-        if not r["ok"]:
-            break
-        parts += 1
-        ids.update(s["id"] for s in r["body"]["servers"])
-        marker = r["body"].get("next")
-        if not marker:
-            break
-    wall = (time.monotonic() - t0) * 1000
-    w.close()
-    shutil.rmtree(w.dir, ignore_errors=True)
+    with t.openstack_worker(t.password_secret(sim)) as w:
+        w.request("os.flavors.list")        # authenticate first: measure the listing alone
+        sim.ctl("POST", "/counters/reset")
+        t0 = time.monotonic()
+        ids, parts, marker, r = set(), 0, None, None
+        while parts < 100:                  # bounded: 5,000 servers come in a few parts
+            body = {"prefix": "bench-", "chunked": True}
+            if marker:
+                body["marker"] = marker
+            r = w.request("os.servers.list", body, timeout_ms=120000)
+            if not r["ok"]:
+                break
+            parts += 1
+            ids.update(s["id"] for s in r["body"]["servers"])
+            marker = r["body"].get("next")
+            if not marker:
+                break
+        wall = (time.monotonic() - t0) * 1000
     return {"bench": "openstack.list", "servers": len(ids), "ok": r["ok"] and len(ids) == LIST_SERVERS,
             "bus_parts": parts, "wall_ms": round(wall, 1),
             "nova_requests": sim.requests("nova GET /servers/detail"), "latency_ms": LATENCY_MS,
@@ -110,15 +106,12 @@ def bench_list(sim):
 
 
 def main():
-    if not (os.path.exists(t.WTEST) and os.path.exists(t.WORKER)):
-        print("bench_openstack: needs %s and %s" % (t.WTEST, t.WORKER))
+    if not (os.path.exists(WTEST) and os.path.exists(t.WORKER)):
+        print("bench_openstack: needs %s and %s" % (WTEST, t.WORKER))
         return 1
-    sim = t.Simulator()
-    try:
+    with Sim() as sim:
         results = [bench_create(sim), bench_list(sim)]
-    finally:
-        sim.stop()
-    out_dir = os.path.join(t.BUILD, "bench")
+    out_dir = os.path.join(BUILD, "bench")
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "results.jsonl"), "a") as f:
         for r in results:

@@ -165,8 +165,7 @@ def main():
                 ghrd.kill()
                 ghrd.wait(5)
         if sim:
-            sim.stop()
-            shutil.rmtree(sim.tmp, ignore_errors=True)
+            sim.close()
         shutil.rmtree(tmp, ignore_errors=True)
         print("demo: everything stopped")
     return rc

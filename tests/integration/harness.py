@@ -1,4 +1,5 @@
-"""Integration-test harness: the simulator, ghrd with a temporary config, ghr-ctl.
+"""Integration-test harness: the simulator, ghrd with a temporary config, ghr-ctl, and
+one worker alone under build/tests/wtest (WorkerDriver).
 
     from harness import Sim, Ghrd, wait_until
 
@@ -13,11 +14,13 @@ fails with a message naming what was awaited.  GHR_BUILD points at the build tre
 import copy
 import json
 import os
+import select
 import shutil
 import signal
 import socket
 import struct
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -29,6 +32,7 @@ GHRD = os.path.join(BUILD, "bin", "ghrd")
 CTL = os.path.join(BUILD, "bin", "ghr-ctl")
 LIBEXEC = os.path.join(BUILD, "libexec", "ghr")
 SIM = os.path.join(SRC, "tests", "sim", "ghr-sim")
+WTEST = os.environ.get("GHR_WTEST", os.path.join(BUILD, "tests", "wtest"))
 
 SIM_PAT = "ghp_simtoken0000000000000000000000000000"
 SIM_ORG = "ghr-org"
@@ -103,16 +107,23 @@ def to_yaml(v, indent=0):
 # ---- the simulator ------------------------------------------------------------------
 
 class Sim:
-    """tests/sim/ghr-sim on loopback ports chosen by the kernel."""
+    """tests/sim/ghr-sim on loopback ports chosen by the kernel, started with
+    --exit-with-parent (a crashed test run leaves no simulator behind).
 
-    def __init__(self, config=None, log=False):
+    config: the simulator's JSON config; knobs: {name: value} set at start; log: one
+    line per API request in log().  ctl(method, path, body) calls the control API;
+    get/post/delete and the helpers below are shorthands for it."""
+
+    def __init__(self, config=None, log=False, knobs=None):
         self.tmp = tempfile.mkdtemp(prefix="ghr-sim-")
-        args = [SIM, "--port", "0", "--control-port", "0"]
+        args = [sys.executable, SIM, "--port", "0", "--control-port", "0", "--exit-with-parent"]
         if config:
             path = os.path.join(self.tmp, "sim.json")
             with open(path, "w") as f:
                 json.dump(config, f)
             args += ["--config", path]
+        for k, v in (knobs or {}).items():
+            args += ["--knob", f"{k}={json.dumps(v)}"]
         if log:
             args.append("--log")
         self.log_path = os.path.join(self.tmp, "sim.log")
@@ -126,39 +137,64 @@ class Sim:
         self.keystone_url = self.api + "/identity/v3"
 
     def _read_ready(self, timeout):
-        import selectors
-        sel = selectors.DefaultSelector()
-        sel.register(self.proc.stdout, selectors.EVENT_READ)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if sel.select(timeout=max(0.0, deadline - time.monotonic())):
+            if select.select([self.proc.stdout], [], [], max(0.0, deadline - time.monotonic()))[0]:
                 line = self.proc.stdout.readline()
                 if line.startswith("ghr-sim ready"):
                     return line.strip()
                 if not line:
                     break
         self.stop()
-        raise RuntimeError(f"ghr-sim did not become ready; see {self.log_path}")
+        raise RuntimeError(f"ghr-sim did not become ready; see {self.log_path}:\n{self.log()[-2000:]}")
 
-    def _call(self, method, path, body=None):
+    def ctl(self, method, path, body=None):
+        """One control-API call; the reply's JSON ({} when empty).  An HTTP error fails."""
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(self.control + path, data=data, method=method,
                                      headers={"Content-Type": "application/json"})
         try:
-            with urllib.request.urlopen(req, timeout=10) as r:
+            with urllib.request.urlopen(req, timeout=30) as r:
                 raw = r.read()
         except urllib.error.HTTPError as e:
             raise AssertionError(f"sim {method} {path}: {e.code} {e.read()[:300]!r}")
-        return json.loads(raw) if raw else None
+        return json.loads(raw) if raw else {}
 
     def get(self, path):
-        return self._call("GET", path)
+        return self.ctl("GET", path)
 
     def post(self, path, body=None):
-        return self._call("POST", path, body if body is not None else {})
+        return self.ctl("POST", path, body if body is not None else {})
 
     def delete(self, path):
-        return self._call("DELETE", path)
+        return self.ctl("DELETE", path)
+
+    # shorthands
+
+    def knobs(self, **knobs):
+        """Set knobs (all knobs back); without arguments just read them."""
+        return self.post("/knobs", knobs) if knobs else self.get("/knobs")
+
+    def fault(self, **rule):
+        """Add one fault rule (see tests/sim/README.md, Faults); returns the rules."""
+        return self.post("/faults", rule)
+
+    def counters(self):
+        return self.get("/counters")
+
+    def requests(self, route):
+        """Requests to one route ("nova GET /servers/detail"), whatever their status."""
+        return sum(self.counters()["requests"].get(route, {}).values())
+
+    def servers(self, name=None):
+        """Every server in /state, or those named exactly name."""
+        return [s for s in self.get("/state")["servers"] if name is None or s["name"] == name]
+
+    def runners(self):
+        return self.get("/runners")["runners"]
+
+    def seed_runners(self, count, prefix, scope="org:" + SIM_ORG, **extra):
+        return self.post("/seed", {"runners": dict(count=count, name_prefix=prefix, scope=scope, **extra)})
 
     def clouds_yaml(self, directory, cloud="sim"):
         """Write a clouds.yaml for this simulator's default user; returns its path."""
@@ -172,7 +208,12 @@ class Sim:
                 "region_name": "RegionOne", "interface": "public"}}}) + "\n")
         return path
 
+    def log(self):
+        """The simulator's stderr (with log=True: one line per API request)."""
+        return read_text(self.log_path)
+
     def stop(self):
+        """SIGTERM (SIGKILL after 5 s) and wait; the temporary directory stays (log())."""
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -184,12 +225,17 @@ class Sim:
             self.proc.stdout.close()
         self._log.close()
 
+    def close(self):
+        """stop() and remove the temporary directory (kept with GHR_KEEP_TMP)."""
+        self.stop()
+        if not os.environ.get("GHR_KEEP_TMP"):
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        self.stop()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        self.close()
 
 
 # ---- ghrd -----------------------------------------------------------------------------
@@ -296,18 +342,10 @@ class Ghrd:
         return self.ctl(*args, timeout_ms=timeout_ms)
 
     def log(self):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return f.read()
-        except FileNotFoundError:
-            return ""
+        return read_text(self.log_path)
 
     def stderr(self):
-        try:
-            with open(self.stderr_path, errors="replace") as f:
-                return f.read()
-        except FileNotFoundError:
-            return ""
+        return read_text(self.stderr_path)
 
     def worker_pids(self):
         """pids of every process whose parent is ghrd."""
@@ -364,6 +402,111 @@ class Ghrd:
         if exc[0] is not None and os.environ.get("GHR_TEST_VERBOSE"):
             print(self.log()[-5000:])
         self.close()
+
+
+# ---- one worker under build/tests/wtest ------------------------------------------------
+
+class WorkerDriver:
+    """One worker (libexec/ghr/NAME) run by build/tests/wtest with a config slice and a
+    secret, no ghrd.  request() sends one call and waits for its reply, so that a test
+    can change the simulator between two calls; batch() sends many at once.  The
+    worker's log (wtest's stderr) is log().
+
+        with WorkerDriver("github", slice_, {"token": SIM_PAT}) as w:
+            reply = w.request("github.ratelimit")     # {"ok": true, "body": ...}
+    """
+
+    def __init__(self, name, slice_, secret, log_level="info", parallel=False, timeout_ms=30000,
+                 request_timeout_ms=5000):
+        self.request_timeout_ms = request_timeout_ms
+        self.dir = tempfile.mkdtemp(prefix=f"ghr-{name}-")
+        paths = []
+        for fname, obj in (("slice.json", slice_), ("secret.json", secret)):
+            paths.append(os.path.join(self.dir, fname))
+            with open(paths[-1], "w") as f:
+                json.dump(obj, f)
+        self.log_path = os.path.join(self.dir, "worker.log")
+        self._log = open(self.log_path, "w")
+        args = [WTEST, "--worker", os.path.join(LIBEXEC, name), "--name", name,
+                "--config", paths[0], "--secret", paths[1], "--log-level", log_level,
+                "--timeout", str(timeout_ms)] + (["--parallel"] if parallel else [])
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self._log, text=True)
+
+    def request(self, method, body=None, timeout_ms=None):
+        """One call; its reply ({"ok", "body"} or {"ok": false, "error"})."""
+        timeout_ms = timeout_ms or self.request_timeout_ms
+        self.proc.stdin.write(json.dumps({"method": method, "body": body or {},
+                                          "timeout_ms": timeout_ms}) + "\n")
+        self.proc.stdin.flush()
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout_ms / 1000 + 20)
+        line = self.proc.stdout.readline() if ready else ""
+        if not line:
+            raise AssertionError(f"no reply to {method}; log:\n{self.log()}")
+        return json.loads(line)
+
+    def batch(self, requests, timeout=300):
+        """requests ({"method", "body", "timeout_ms"}) all sent, then stdin closed:
+        (replies, wtest's summary or None).  With parallel=True none waits for another."""
+        text = "".join(json.dumps(r) + "\n" for r in requests)
+        try:
+            out, _ = self.proc.communicate(text, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise
+        lines = [json.loads(x) for x in out.splitlines() if x.strip()]
+        return ([x for x in lines if "summary" not in x],
+                next((x["summary"] for x in lines if "summary" in x), None))
+
+    def log(self):
+        return read_text(self.log_path)
+
+    def close(self, timeout=30):
+        """End the session (stdin closed: wtest stops the worker); wtest's exit status."""
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()
+            except BrokenPipeError:
+                pass
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        for f in (self.proc.stdin, self.proc.stdout):
+            try:
+                f.close()
+            except BrokenPipeError:
+                pass
+        self._log.close()
+        return self.proc.returncode
+
+    def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        self.cleanup()
+
+
+def run_worker(name, slice_, secret, requests, parallel=False, timeout=300, log_level="info"):
+    """WorkerDriver.batch() in one call: (replies, summary, log, exit status)."""
+    with WorkerDriver(name, slice_, secret, log_level=log_level, parallel=parallel) as w:
+        replies, summary = w.batch(requests, timeout)
+        rc = w.close()
+        return replies, summary, w.log(), rc
+
+
+def read_text(path):
+    """A log file's text ("" when it does not exist)."""
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
 
 
 def pid_alive(pid):

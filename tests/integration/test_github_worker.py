@@ -7,72 +7,22 @@ no secret reached the worker's log.
 """
 import json
 import os
-import select
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
-import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.environ.get("GHR_BUILD") or os.path.join(ROOT, "build")
-WTEST = os.path.join(BUILD, "tests", "wtest")
-WORKER = os.path.join(BUILD, "libexec", "ghr", "github")
-SIM = os.path.join(ROOT, "tests", "sim", "ghr-sim")
-PAT = "ghp_simtoken0000000000000000000000000000"
-ORG = "ghr-org"
+from harness import LIBEXEC, SIM_ORG, SIM_PAT, WTEST, Sim, WorkerDriver, run_worker
+
+WORKER = os.path.join(LIBEXEC, "github")
+PAT = SIM_PAT
+ORG = SIM_ORG
 REPO = "ghr-org/ghr-repo"
 ENTERPRISE = "ghr-ent"
 APP_CLIENT_ID = "Iv1.ghrsim0000000001"
 APP_INSTALLATION = 4242
-
-
-class Sim:
-    """ghr-sim on loopback ports chosen by the kernel."""
-
-    def __init__(self):
-        self.proc = subprocess.Popen([sys.executable, SIM, "--port", "0", "--control-port", "0"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        ready, _, _ = select.select([self.proc.stdout], [], [], 15)
-        line = self.proc.stdout.readline() if ready else ""
-        if "ghr-sim ready" not in line:
-            self.stop()
-            raise RuntimeError("simulator did not start: %r" % line)
-        fields = dict(kv.split("=", 1) for kv in line.split()[2:])
-        self.api, self.control = fields["api"], fields["control"]
-
-    def ctl(self, method, path, body=None):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.control + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return json.loads(r.read() or b"{}")
-
-    def fault(self, **spec):
-        spec.setdefault("service", "github")
-        return self.ctl("POST", "/faults", spec)
-
-    def counters(self):
-        return self.ctl("GET", "/counters")
-
-    def runners(self):
-        return self.ctl("GET", "/runners")["runners"]
-
-    def seed_runners(self, count, prefix, scope="org:" + ORG, **extra):
-        spec = dict(count=count, name_prefix=prefix, scope=scope, **extra)
-        return self.ctl("POST", "/seed", {"runners": spec})
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc.stdout.close()
 
 
 def github_slice(api, path=ORG, auth=None, **github):
@@ -81,73 +31,6 @@ def github_slice(api, path=ORG, auth=None, **github):
          "runner_group": "Default"}
     g.update(github)
     return {"github": g, "manager_id": "t"}
-
-
-class Worker:
-    """One github worker under wtest; request() sends one call and waits for its reply."""
-
-    def __init__(self, slice_, secret, log_level="debug"):
-        self.dir = tempfile.mkdtemp(prefix="ghr-gh-")
-        cfg, sec = os.path.join(self.dir, "slice.json"), os.path.join(self.dir, "secret.json")
-        with open(cfg, "w") as f:
-            json.dump(slice_, f)
-        with open(sec, "w") as f:
-            json.dump(secret, f)
-        self.log_path = os.path.join(self.dir, "worker.log")
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen([WTEST, "--worker", WORKER, "--config", cfg, "--secret", sec,
-                                      "--name", "github", "--log-level", log_level],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
-                                     text=True)
-
-    def request(self, method, body=None, timeout_ms=5000):
-        line = json.dumps({"method": method, "body": body or {}, "timeout_ms": timeout_ms})
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout_ms / 1000.0 + 20)
-        out = self.proc.stdout.readline() if ready else ""
-        if not out:
-            raise AssertionError("no reply to %s; log:\n%s" % (method, self.logtext()))
-        return json.loads(out)
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.stdin.close()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc.stdout.close()
-        self.log.close()
-        return self.proc.returncode
-
-    def logtext(self):
-        if not self.log.closed:
-            self.log.flush()
-        with open(self.log_path) as f:
-            return f.read()
-
-    def cleanup(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def run_worker(slice_, secret, requests_, parallel=False, timeout=120):
-    """Batch mode (benchmarks): every request at once with parallel=True."""
-    d = tempfile.mkdtemp(prefix="ghr-gh-")
-    try:
-        cfg, sec = os.path.join(d, "slice.json"), os.path.join(d, "secret.json")
-        with open(cfg, "w") as f:
-            json.dump(slice_, f)
-        with open(sec, "w") as f:
-            json.dump(secret, f)
-        args = [WTEST, "--worker", WORKER, "--config", cfg, "--secret", sec, "--name", "github",
-                "--log-level", "info"] + (["--parallel"] if parallel else [])
-        stdin = "".join(json.dumps(r) + "\n" for r in requests_)
-        p = subprocess.run(args, input=stdin, capture_output=True, text=True, timeout=timeout)
-        return [json.loads(l) for l in p.stdout.splitlines() if l.strip()], p.stderr, p.returncode
-    finally:
-        shutil.rmtree(d, ignore_errors=True)
 
 
 def make_app_key(directory):
@@ -168,7 +51,7 @@ class GithubWorkerTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.sim.stop()
+        cls.sim.close()
 
     def setUp(self):
         self.sim.ctl("POST", "/reset", {})
@@ -179,7 +62,7 @@ class GithubWorkerTest(unittest.TestCase):
     def tearDown(self):
         for w in self.workers:
             w.close()
-            log = w.logtext()
+            log = w.log()
             for s in self.secrets:
                 self.assertNotIn(s, log, "a secret reached the worker log")
             self.assertNotIn("eyJ", log, "a JWT or JIT config reached the worker log")
@@ -190,9 +73,14 @@ class GithubWorkerTest(unittest.TestCase):
             w.cleanup()
 
     def worker(self, path=ORG, auth=None, secret=None, **github):
-        w = Worker(github_slice(self.sim.api, path, auth, **github), secret or {"token": PAT})
+        w = WorkerDriver("github", github_slice(self.sim.api, path, auth, **github), secret or {"token": PAT},
+                         log_level="debug")
         self.workers.append(w)
         return w
+
+    def fault(self, **rule):
+        rule.setdefault("service", "github")
+        return self.sim.fault(**rule)
 
     def assertOk(self, reply):
         self.assertTrue(reply.get("ok"), reply)
@@ -202,11 +90,6 @@ class GithubWorkerTest(unittest.TestCase):
         self.assertFalse(reply.get("ok"), reply)
         self.assertEqual(reply["error"]["code"], code, reply)
         return reply["error"]
-
-    def requests_to(self, fragment):
-        """Simulator requests whose route contains fragment (all statuses)."""
-        reqs = self.sim.counters()["requests"]
-        return sum(v for k, v in reqs.items() if fragment in k) if isinstance(reqs, dict) else 0
 
     # ---- listing ---------------------------------------------------------------------
 
@@ -326,7 +209,7 @@ class GithubWorkerTest(unittest.TestCase):
         self.assertEqual(len(small["runners"]), 40)
         self.assertNotIn("next", small)
         self.assertEqual(len(self.assertOk(w.request("github.runners.list", {"prefix": "other-"}))["runners"]), 40)
-        self.assertNotIn("could not be encoded", w.logtext())
+        self.assertNotIn("could not be encoded", w.log())
         sys.stderr.write("\n[runners.list] %d runners: unavailable in %.2fs; chunked %d parts (%s) in %.2fs; "
                          "again (304s) in %.2fs\n" % (n, t_refused, len(replies),
                                                       "+".join(str(len(r["runners"])) for r in replies),
@@ -394,7 +277,7 @@ class GithubWorkerTest(unittest.TestCase):
             with self.subTest(kind=kind):
                 self.sim.ctl("POST", "/reset", {})
                 self.sim.ctl("POST", "/counters/reset", {})
-                self.sim.fault(kind=kind, method="POST", path="generate-jitconfig", count=1, params=params)
+                self.fault(kind=kind, method="POST", path="generate-jitconfig", count=1, params=params)
                 w = self.worker()
                 err = self.assertErr(w.request("github.runner.jit", {"name": "t-h-1", "labels": ["a"]}),
                                      "unavailable")
@@ -438,9 +321,9 @@ class GithubWorkerTest(unittest.TestCase):
     def test_5xx_and_reset_are_retried(self):
         self.sim.seed_runners(5, "t-i-")
         w = self.worker()
-        self.sim.fault(kind="error", method="GET", path="actions/runners", count=2, params={"status": 502})
+        self.fault(kind="error", method="GET", path="actions/runners", count=2, params={"status": 502})
         self.assertEqual(len(self.assertOk(w.request("github.runners.list", {"prefix": "t-i-"}))["runners"]), 5)
-        self.sim.fault(kind="reset", method="GET", path="actions/runners", count=1)
+        self.fault(kind="reset", method="GET", path="actions/runners", count=1)
         self.assertEqual(len(self.assertOk(w.request("github.runners.list", {"prefix": "t-i-"}))["runners"]), 5)
         inj = self.sim.ctl("GET", "/faults")["injected"]
         self.assertEqual(inj.get("error"), 2)
@@ -448,7 +331,7 @@ class GithubWorkerTest(unittest.TestCase):
 
     def test_persistent_5xx_is_unavailable_after_bounded_retries(self):
         w = self.worker()
-        self.sim.fault(kind="error", method="GET", path="actions/runners", params={"status": 503})
+        self.fault(kind="error", method="GET", path="actions/runners", params={"status": 503})
         err = self.assertErr(w.request("github.runners.list", {}, timeout_ms=10000), "unavailable")
         self.assertIn("503", err["message"])
         self.assertEqual(self.sim.ctl("GET", "/faults")["injected"].get("error"), 4)   # 1 + 3 retries
@@ -456,14 +339,14 @@ class GithubWorkerTest(unittest.TestCase):
     def test_post_is_not_retried_blindly_on_5xx(self):
         w = self.worker()
         self.assertOk(w.request("github.runners.list", {}))      # group lookups etc. out of the way
-        self.sim.fault(kind="error", method="POST", path="generate-jitconfig", params={"status": 500})
+        self.fault(kind="error", method="POST", path="generate-jitconfig", params={"status": 500})
         err = self.assertErr(w.request("github.runner.jit", {"name": "t-j-1", "labels": ["a"]}), "unavailable")
         self.assertIn("no runner t-j-1 was registered", err["message"])
         self.assertEqual(self.sim.ctl("GET", "/faults")["injected"].get("error"), 1)
 
     def test_hang_is_cut_by_the_timeout(self):
         w = self.worker(timeout=500)
-        self.sim.fault(kind="hang", method="GET", path="actions/runners")
+        self.fault(kind="hang", method="GET", path="actions/runners")
         t0 = time.monotonic()
         err = self.assertErr(w.request("github.runners.list", {}, timeout_ms=3000), "unavailable")
         took = time.monotonic() - t0
@@ -474,7 +357,7 @@ class GithubWorkerTest(unittest.TestCase):
 
     def test_invalid_json_is_internal_error(self):
         w = self.worker()
-        self.sim.fault(kind="invalid_json", method="GET", path="actions/runners")
+        self.fault(kind="invalid_json", method="GET", path="actions/runners")
         err = self.assertErr(w.request("github.runners.list", {}), "internal")
         self.assertIn("invalid JSON", err["message"])
 
@@ -517,7 +400,7 @@ class GithubWorkerTest(unittest.TestCase):
 
     def test_secondary_rate_limit_blocks_the_resource(self):
         w = self.worker()
-        self.sim.fault(kind="secondary_rate_limit", method="GET", path="actions/runners", count=1,
+        self.fault(kind="secondary_rate_limit", method="GET", path="actions/runners", count=1,
                        params={"retry_after": 30})
         err = self.assertErr(w.request("github.runners.list", {}), "rate_limited")
         self.assertEqual(err["retry_after_ms"], 30000)
@@ -530,7 +413,7 @@ class GithubWorkerTest(unittest.TestCase):
 
     def test_429_without_retry_after_blocks_the_resource(self):
         w = self.worker()
-        self.sim.fault(kind="error", method="GET", path="actions/runners", count=1, params={"status": 429})
+        self.fault(kind="error", method="GET", path="actions/runners", count=1, params={"status": 429})
         err = self.assertErr(w.request("github.runners.list", {}), "rate_limited")
         self.assertEqual(err["retry_after_ms"], 60000)
         before = self.sim.counters()["requests_total"]
@@ -547,10 +430,10 @@ class GithubWorkerTest(unittest.TestCase):
         self.secrets.append(pat)
         w = self.worker(secret={"token": pat})
         self.assertOk(w.request("github.runners.list", {}))
-        self.sim.fault(kind="error", method="GET", path="actions/runners", count=1, params={"status": 404})
+        self.fault(kind="error", method="GET", path="actions/runners", count=1, params={"status": 404})
         self.assertErr(w.request("github.runners.list", {}), "not_found")
         w.close()
-        self.assertNotIn(pat, w.logtext())
+        self.assertNotIn(pat, w.log())
 
     def test_delete_retried_after_lost_reply_is_ok(self):
         w = self.worker()
@@ -558,7 +441,7 @@ class GithubWorkerTest(unittest.TestCase):
         self.secrets.append(jit["jit_config"])
         rid = jit["runner_id"]
         # GitHub deletes it, then the reply is lost (502): the retry finds it gone (404)
-        self.sim.fault(kind="lost_reply", method="DELETE", path="actions/runners", count=1,
+        self.fault(kind="lost_reply", method="DELETE", path="actions/runners", count=1,
                        params={"then": "error", "status": 502})
         self.assertOk(w.request("github.runner.delete", {"id": rid}))
         self.assertNotIn("t-l-1", [r["name"] for r in self.sim.runners()])
@@ -606,7 +489,7 @@ class GithubWorkerTest(unittest.TestCase):
         self.assertGreaterEqual(self.sim.counters()["events"].get("installation_tokens_issued"), issued + 2)
         self.assertOk(w.request("github.runners.list", {}))
         self.assertEqual(self.sim.counters()["events"].get("github_bad_credentials", 0), bad)
-        self.assertIn("installation token renewed", w.logtext())
+        self.assertIn("installation token renewed", w.log())
 
     def test_app_key_wrong_is_unauthorized(self):
         d = tempfile.mkdtemp(prefix="ghr-app-")
@@ -634,7 +517,8 @@ class GithubWorkerTest(unittest.TestCase):
         ]
         for s in cases:
             with self.subTest(slice=s["github"]):
-                replies, err, rc = run_worker(s, {"token": PAT}, [{"method": "github.ratelimit", "body": {}}])
+                _, _, err, rc = run_worker("github", s, {"token": PAT}, [{"method": "github.ratelimit", "body": {}}],
+                                           timeout=120)
                 self.assertEqual(rc, 78, err)
                 self.assertIn("github", err)
                 self.assertNotIn(PAT, err)

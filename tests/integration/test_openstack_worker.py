@@ -7,22 +7,13 @@ hang, invalid JSON), the create whose reply is lost (exactly one VM in the end),
 quota exhaustion, ERROR servers with their fault, microversion negotiation, images,
 and that neither the password nor a token ever reaches a log line.
 """
-import json
 import os
-import shutil
-import subprocess
-import sys
-import tempfile
 import time
 import unittest
-import urllib.request
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.path.dirname(os.path.dirname(HERE))
-BUILD = os.environ.get("GHR_BUILD", os.path.join(SRC, "build"))
-WORKER = os.path.join(BUILD, "libexec", "ghr", "openstack")
-WTEST = os.environ.get("GHR_WTEST", os.path.join(BUILD, "tests", "wtest"))
-SIM = os.path.join(SRC, "tests", "sim", "ghr-sim")
+from harness import LIBEXEC, WTEST, Sim, WorkerDriver
+
+WORKER = os.path.join(LIBEXEC, "openstack")
 
 PASSWORD = "ghr-secret"                 # the simulator's default user
 APPCRED_ID = "ghrappcred0000000000000000000001"
@@ -44,47 +35,6 @@ def wait_until(pred, timeout=10.0, interval=0.05):
         time.sleep(interval)
 
 
-class Simulator:
-    """ghr-sim on loopback ports chosen by the kernel."""
-
-    def __init__(self):
-        self.proc = subprocess.Popen([sys.executable, SIM, "--port", "0", "--control-port", "0"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        line = self.proc.stdout.readline()
-        if "ready" not in line:
-            self.proc.kill()
-            raise RuntimeError("ghr-sim did not start: %r" % line)
-        fields = dict(f.split("=", 1) for f in line.split() if "=" in f)
-        self.api, self.control = fields["api"], fields["control"]
-
-    def ctl(self, method, path, body=None):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.control + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return json.loads(r.read() or b"{}")
-
-    def counters(self):
-        return self.ctl("GET", "/counters")
-
-    def requests(self, key):
-        """Number of requests to one route ("nova GET /servers/detail"), any status."""
-        return sum(self.counters()["requests"].get(key, {}).values())
-
-    def servers(self, name=None):
-        out = self.ctl("GET", "/state")["servers"]
-        return [s for s in out if name is None or s["name"] == name]
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc.stdout.close()
-
-
 def password_secret(sim, **over):
     auth = {"auth_url": sim.api + "/identity/v3", "username": "ghr", "password": PASSWORD,
             "project_name": "ghr", "user_domain_name": "Default", "project_domain_name": "Default"}
@@ -100,58 +50,17 @@ def appcred_secret(sim, **auth):
     return {"auth_type": "v3applicationcredential", "auth": a, "interface": "public", "verify": True}
 
 
-class Worker:
-    """One openstack worker under wtest; requests are sent one at a time (send) or all
-    at once (run_parallel)."""
+def openstack_slice(config=None):
+    cfg = {"cloud": "sim", "microversion_cap": "2.91", "concurrency": 32, "timeout": 10000,
+           "connect_timeout": 2000}
+    cfg.update(config or {})
+    return {"openstack": cfg, "manager_id": MANAGER}
 
-    def __init__(self, secret, config=None, log_level="info", parallel=False, timeout_ms=30000):
-        self.dir = tempfile.mkdtemp(prefix="ghr-os-")
-        cfg = {"openstack": {"cloud": "sim", "microversion_cap": "2.91", "concurrency": 32,
-                             "timeout": 10000, "connect_timeout": 2000}, "manager_id": MANAGER}
-        cfg["openstack"].update(config or {})
-        paths = {}
-        for name, obj in (("config", cfg), ("secret", secret)):
-            paths[name] = os.path.join(self.dir, name + ".json")
-            with open(paths[name], "w") as f:
-                json.dump(obj, f)
-        self.stderr_path = os.path.join(self.dir, "stderr")
-        self.stderr = open(self.stderr_path, "w")
-        args = [WTEST, "--worker", WORKER, "--name", "openstack", "--config", paths["config"],
-                "--secret", paths["secret"], "--log-level", log_level, "--timeout", str(timeout_ms)]
-        if parallel:
-            args.append("--parallel")
-        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self.stderr, text=True)
 
-    def send(self, method, body=None, timeout_ms=15000):
-        self.proc.stdin.write(json.dumps({"method": method, "body": body or {}, "timeout_ms": timeout_ms}) + "\n")
-        self.proc.stdin.flush()
-        line = self.proc.stdout.readline()
-        if not line:
-            raise AssertionError("wtest ended without a reply; stderr:\n" + self.log())
-        return json.loads(line)
-
-    def run_parallel(self, requests):
-        """requests: [(method, body)]; returns (replies, summary)."""
-        text = "".join(json.dumps({"method": m, "body": b, "timeout_ms": 60000}) + "\n" for m, b in requests)
-        out, _ = self.proc.communicate(text, timeout=300)
-        lines = [json.loads(x) for x in out.splitlines() if x.strip()]
-        return [x for x in lines if "summary" not in x], next(x["summary"] for x in lines if "summary" in x)
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.stdin.close()
-            self.proc.wait(30)
-        for f in (self.proc.stdin, self.proc.stdout):
-            if f and not f.closed:
-                f.close()
-        if not self.stderr.closed:
-            self.stderr.close()
-        return self.proc.returncode
-
-    def log(self):
-        with open(self.stderr_path) as f:
-            return f.read()
+def openstack_worker(secret, config=None, **kw):
+    """A WorkerDriver for the openstack worker: openstack_slice(config), 15 s a request."""
+    kw.setdefault("request_timeout_ms", 15000)
+    return WorkerDriver("openstack", openstack_slice(config), secret, **kw)
 
 
 def create_body(name, **over):
@@ -166,11 +75,11 @@ def create_body(name, **over):
 class OpenstackWorkerTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.sim = Simulator()
+        cls.sim = Sim()
 
     @classmethod
     def tearDownClass(cls):
-        cls.sim.stop()
+        cls.sim.close()
 
     def setUp(self):
         self.sim.ctl("POST", "/reset")
@@ -180,13 +89,13 @@ class OpenstackWorkerTest(unittest.TestCase):
         for w in self.workers:
             w.close()
             log = w.log()
-            shutil.rmtree(w.dir, ignore_errors=True)
+            w.cleanup()
             # under `make check-asan` a memory error or leak fails the test that caused it
             self.assertNotIn("Sanitizer", log)
             self.assertNotIn("runtime error:", log)
 
     def worker(self, secret=None, **kw):
-        w = Worker(secret or password_secret(self.sim), **kw)
+        w = openstack_worker(secret or password_secret(self.sim), **kw)
         self.workers.append(w)
         return w
 
@@ -209,7 +118,7 @@ class OpenstackWorkerTest(unittest.TestCase):
             {"name": "xitest-p-4", "metadata": {"ghr-manager": MANAGER}},
             {"name": "other-5", "metadata": {"ghr-manager": MANAGER}}]})
         w = self.worker()
-        servers = self.ok(w.send("os.servers.list", {"prefix": "itest-"}))["servers"]
+        servers = self.ok(w.request("os.servers.list", {"prefix": "itest-"}))["servers"]
         self.assertEqual(sorted(s["name"] for s in servers), ["itest-p-1", "itest-p-2"])
         for s in servers:
             self.assertEqual(set(s), {"id", "name", "status", "created", "metadata", "addresses", "fault",
@@ -218,14 +127,14 @@ class OpenstackWorkerTest(unittest.TestCase):
 
     def test_appcred_auth_by_id_and_by_name(self):
         w = self.worker(appcred_secret(self.sim, application_credential_id=APPCRED_ID))
-        self.ok(w.send("os.flavors.list"))
+        self.ok(w.request("os.flavors.list"))
         w2 = self.worker(appcred_secret(self.sim, application_credential_name="ghr-appcred",
                                         user_id="2e86def96324488488394a411b22a6e7"))
-        self.ok(w2.send("os.flavors.list"))
+        self.ok(w2.request("os.flavors.list"))
 
     def test_wrong_password_is_unauthorized_and_never_logged(self):
         w = self.worker(password_secret(self.sim, auth={"password": "wrong-password-123"}), log_level="debug")
-        msg = self.err(w.send("os.servers.list", {"prefix": "itest-"}), "unauthorized")
+        msg = self.err(w.request("os.servers.list", {"prefix": "itest-"}), "unauthorized")
         self.assertIn("keystone", msg)
         w.close()
         self.assertNotIn("wrong-password-123", w.log())
@@ -234,16 +143,16 @@ class OpenstackWorkerTest(unittest.TestCase):
         self.sim.ctl("POST", "/knobs", {"keystone_token_lifetime_ms": 1500, "latency_ms": 300})
         w = self.worker()
         for _ in range(6):   # about 2 s of calls: past the renewal point, twice
-            self.ok(w.send("os.quota"))
+            self.ok(w.request("os.quota"))
         ev = self.sim.counters()["events"]
         self.assertGreaterEqual(ev.get("keystone_tokens_issued", 0), 2)
         self.assertEqual(ev.get("keystone_token_refused", 0), 0)
 
     def test_401_reauthenticates_and_retries_once(self):
         w = self.worker()
-        self.ok(w.send("os.quota"))
+        self.ok(w.request("os.quota"))
         self.sim.ctl("POST", "/tokens/expire", {"github": False})
-        self.ok(w.send("os.quota"))
+        self.ok(w.request("os.quota"))
         ev = self.sim.counters()["events"]
         self.assertEqual(ev.get("keystone_tokens_issued"), 2)
         self.assertEqual(ev.get("keystone_token_refused"), 1)
@@ -253,31 +162,31 @@ class OpenstackWorkerTest(unittest.TestCase):
         w = self.worker()
         # the first authentication (at start) meets the fault; a later call succeeds
         wait_until(lambda: self.sim.counters()["faults_injected"].get("down"))
-        self.ok(w.send("os.flavors.list"))
+        self.ok(w.request("os.flavors.list"))
 
     # ---- catalog and microversion ---------------------------------------------------
 
     def test_region_and_interface_choose_the_endpoint(self):
         w = self.worker(password_secret(self.sim, region_name="RegionTwo", interface="internal"), log_level="debug")
-        sid = self.ok(w.send("os.server.create", create_body("itest-r2-1")))["id"]
+        sid = self.ok(w.request("os.server.create", create_body("itest-r2-1")))["id"]
         [s] = self.sim.servers("itest-r2-1")
         self.assertEqual((s["id"], s["region"]), (sid, "RegionTwo"))
         w.close()
         self.assertIn("/r2/int/compute", w.log())
         w3 = self.worker(password_secret(self.sim, region_name="Atlantis"))
-        self.assertIn("no compute endpoint", self.err(w3.send("os.quota"), "internal"))
+        self.assertIn("no compute endpoint", self.err(w3.request("os.quota"), "internal"))
 
     def test_microversion_cap_and_server_maximum(self):
         w = self.worker(config={"microversion_cap": "2.60"})
-        self.ok(w.send("os.quota"))
+        self.ok(w.request("os.quota"))
         w.close()
         self.assertIn("microversion=2.60", w.log())
         w = self.worker(config={"microversion_cap": "2.99"})
-        self.ok(w.send("os.quota"))
+        self.ok(w.request("os.quota"))
         w.close()
         self.assertIn("microversion=2.93", w.log())   # the simulator's maximum
         w = self.worker(config={"microversion_cap": "2.30"})
-        self.ok(w.send("os.server.create", create_body("itest-mv-1", network="auto")))   # no networks key
+        self.ok(w.request("os.server.create", create_body("itest-mv-1", network="auto")))   # no networks key
         w = self.worker(config={"microversion_cap": "2.0"})     # a config error: exit 78
         self.assertEqual(w.close(), 78)
         self.assertIn("openstack.microversion_cap: must be a compute microversion from 2.1", w.log())
@@ -295,27 +204,27 @@ class OpenstackWorkerTest(unittest.TestCase):
             {"name": "Itest-u-3"}]})
         ids = {s["name"]: s["id"] for s in self.sim.servers()}
         w = self.worker()
-        servers = self.ok(w.send("os.servers.list", {"prefix": "itest-"}))["servers"]
+        servers = self.ok(w.request("os.servers.list", {"prefix": "itest-"}))["servers"]
         self.assertEqual([s["name"] for s in servers], ["itest-u-ours"])
-        self.assertEqual(self.err(w.send("os.server.delete", {"id": ids["ITEST-U-1"]}), "forbidden").count("not this manager's"), 1)
+        self.assertEqual(self.err(w.request("os.server.delete", {"id": ids["ITEST-U-1"]}), "forbidden").count("not this manager's"), 1)
         self.assertEqual(self.sim.requests("nova DELETE /servers/{id}"), 0)
         self.assertEqual(len(self.sim.servers()), 4)
 
     def test_create_get_delete_and_conflict(self):
         w = self.worker()
-        sid = self.ok(w.send("os.server.create", create_body("itest-p-a")))["id"]
-        srv = self.ok(w.send("os.server.get", {"id": sid}))["server"]
+        sid = self.ok(w.request("os.server.create", create_body("itest-p-a")))["id"]
+        srv = self.ok(w.request("os.server.get", {"id": sid}))["server"]
         self.assertEqual(srv["name"], "itest-p-a")
         self.assertEqual(srv["metadata"]["ghr-pool"], "p")
-        self.assertIn(sid, self.err(w.send("os.server.create", create_body("itest-p-a")), "conflict"))
-        self.ok(w.send("os.server.delete", {"id": sid}))
+        self.assertIn(sid, self.err(w.request("os.server.create", create_body("itest-p-a")), "conflict"))
+        self.ok(w.request("os.server.delete", {"id": sid}))
         wait_until(lambda: not self.sim.servers("itest-p-a"))
-        self.ok(w.send("os.server.delete", {"id": sid}))           # gone already: success
-        self.err(w.send("os.server.get", {"id": sid}), "not_found")
-        self.err(w.send("os.server.get", {"id": "../../v3/auth"}), "not_found")
+        self.ok(w.request("os.server.delete", {"id": sid}))           # gone already: success
+        self.err(w.request("os.server.get", {"id": sid}), "not_found")
+        self.err(w.request("os.server.get", {"id": "../../v3/auth"}), "not_found")
         # names are resolved once for several creates
         for i in range(3):
-            self.ok(w.send("os.server.create", create_body("itest-p-c%d" % i)))
+            self.ok(w.request("os.server.create", create_body("itest-p-c%d" % i)))
         self.assertEqual(self.sim.requests("nova GET /flavors"), 1)
         self.assertEqual(self.sim.requests("neutron GET /v2.0/networks"), 1)
 
@@ -327,36 +236,36 @@ class OpenstackWorkerTest(unittest.TestCase):
         ids = {s["name"]: s["id"] for s in self.sim.servers()}
         w = self.worker()
         for name in ("itest-d-theirs", "itest-d-nobody"):
-            msg = self.err(w.send("os.server.delete", {"id": ids[name]}), "forbidden")
+            msg = self.err(w.request("os.server.delete", {"id": ids[name]}), "forbidden")
             self.assertIn("not this manager's", msg)
         self.assertEqual(self.sim.requests("nova DELETE /servers/{id}"), 0)
-        self.ok(w.send("os.server.delete", {"id": ids["itest-d-ours"]}))      # unseen: checked with a GET
+        self.ok(w.request("os.server.delete", {"id": ids["itest-d-ours"]}))      # unseen: checked with a GET
         wait_until(lambda: not self.sim.servers("itest-d-ours"))
-        self.ok(w.send("os.server.delete", {"id": ids["itest-d-ours"]}))      # gone: 404 on the GET is success
+        self.ok(w.request("os.server.delete", {"id": ids["itest-d-ours"]}))      # gone: 404 on the GET is success
         self.assertEqual(sorted(s["name"] for s in self.sim.servers()), ["itest-d-nobody", "itest-d-theirs"])
         # a server seen in our listing is deleted without a GET
-        sid = self.ok(w.send("os.server.create", create_body("itest-d-new")))["id"]
-        self.ok(w.send("os.servers.list", {"prefix": "itest-"}))
+        sid = self.ok(w.request("os.server.create", create_body("itest-d-new")))["id"]
+        self.ok(w.request("os.servers.list", {"prefix": "itest-"}))
         gets = self.sim.requests("nova GET /servers/{id}")
-        self.ok(w.send("os.server.delete", {"id": sid}))
+        self.ok(w.request("os.server.delete", {"id": sid}))
         self.assertEqual(self.sim.requests("nova GET /servers/{id}"), gets)
 
     def test_flavors_are_found_on_every_page(self):
         self.sim.ctl("POST", "/knobs", {"nova_max_limit": 1})
         w = self.worker()
-        names = sorted(f["name"] for f in self.ok(w.send("os.flavors.list"))["flavors"])
+        names = sorted(f["name"] for f in self.ok(w.request("os.flavors.list"))["flavors"])
         self.assertEqual(names, ["medium", "small"])
-        self.ok(w.send("os.server.create", create_body("itest-fl-1", flavor="medium")))
+        self.ok(w.request("os.server.create", create_body("itest-fl-1", flavor="medium")))
         [s] = self.sim.servers("itest-fl-1")
         self.assertEqual(s["flavor"], "medium")
 
     def test_image_replaced_under_the_same_name_is_resolved_again(self):
         [old] = self.sim.ctl("POST", "/seed", {"images": [{"name": "itest-img"}]})["images"]
         w = self.worker()
-        self.ok(w.send("os.server.create", create_body("itest-i-1", image="itest-img")))
-        self.ok(w.send("os.image.delete", {"id": old}))
+        self.ok(w.request("os.server.create", create_body("itest-i-1", image="itest-img")))
+        self.ok(w.request("os.image.delete", {"id": old}))
         [new] = self.sim.ctl("POST", "/seed", {"images": [{"name": "itest-img"}]})["images"]
-        self.ok(w.send("os.server.create", create_body("itest-i-2", image="itest-img")))
+        self.ok(w.request("os.server.create", create_body("itest-i-2", image="itest-img")))
         [s] = self.sim.servers("itest-i-2")
         self.assertEqual(s["image"], new)
         # one refused POST with the stale id, then one with the new id
@@ -364,15 +273,15 @@ class OpenstackWorkerTest(unittest.TestCase):
 
     def test_create_refuses_bad_input(self):
         w = self.worker()
-        self.err(w.send("os.server.create", create_body("itest-x", user_data="not base64!")), "bad_request")
-        self.err(w.send("os.server.create", create_body("itest-x", flavor="no-such-flavor")), "bad_request")
-        self.err(w.send("os.server.create", create_body("itest-x", metadata={"k": 1})), "bad_request")
+        self.err(w.request("os.server.create", create_body("itest-x", user_data="not base64!")), "bad_request")
+        self.err(w.request("os.server.create", create_body("itest-x", flavor="no-such-flavor")), "bad_request")
+        self.err(w.request("os.server.create", create_body("itest-x", metadata={"k": 1})), "bad_request")
         self.assertEqual(self.sim.servers(), [])
 
     def test_network_auto_and_none(self):
         w = self.worker()
-        self.ok(w.send("os.server.create", create_body("itest-n-1", network="none")))
-        self.ok(w.send("os.server.create", create_body("itest-n-2", network="auto")))
+        self.ok(w.request("os.server.create", create_body("itest-n-1", network="none")))
+        self.ok(w.request("os.server.create", create_body("itest-n-2", network="auto")))
         self.assertEqual(len(self.sim.servers()), 2)
 
     def lost_reply(self, then, **params):
@@ -388,7 +297,7 @@ class OpenstackWorkerTest(unittest.TestCase):
                 self.lost_reply(then)
                 w = self.worker(config={"timeout": 1000})
                 name = "itest-lost-" + then
-                sid = self.ok(w.send("os.server.create", create_body(name), timeout_ms=20000))["id"]
+                sid = self.ok(w.request("os.server.create", create_body(name), timeout_ms=20000))["id"]
                 got = self.sim.servers(name)
                 self.assertEqual([s["id"] for s in got], [sid])
                 self.assertEqual(self.sim.counters()["events"].get("lost_replies"), 1)
@@ -402,7 +311,7 @@ class OpenstackWorkerTest(unittest.TestCase):
                 self.lost_reply(then, delay_ms=1800 if then == "hang" else 700)
                 w = self.worker(config={"timeout": 1000})
                 name = "itest-late-" + then
-                sid = self.ok(w.send("os.server.create", create_body(name), timeout_ms=20000))["id"]
+                sid = self.ok(w.request("os.server.create", create_body(name), timeout_ms=20000))["id"]
                 self.assertEqual([s["id"] for s in self.sim.servers(name)], [sid])
                 self.assertEqual(self.sim.requests("nova POST /servers"), 1)
                 self.assertGreaterEqual(self.sim.requests("nova GET /servers/detail"), 3)  # check + 2 look-ups
@@ -414,13 +323,13 @@ class OpenstackWorkerTest(unittest.TestCase):
                 self.lost_reply(then, delay_ms=8000)
                 w = self.worker(config={"timeout": 1000})
                 name = "itest-later-" + then
-                msg = self.err(w.send("os.server.create", create_body(name), timeout_ms=20000), "unavailable")
+                msg = self.err(w.request("os.server.create", create_body(name), timeout_ms=20000), "unavailable")
                 self.assertIn("create outcome unknown", msg)
                 self.assertEqual(self.sim.requests("nova POST /servers"), 1)
                 self.assertEqual(len(self.sim.servers(name)), 1)      # made once, shown later
                 # a create retried by the caller finds it once it shows: still one VM
-                wait_until(lambda: self.ok(w.send("os.servers.list", {"prefix": name}))["servers"], timeout=15)
-                self.err(w.send("os.server.create", create_body(name)), "conflict")
+                wait_until(lambda: self.ok(w.request("os.servers.list", {"prefix": name}))["servers"], timeout=15)
+                self.err(w.request("os.server.create", create_body(name)), "conflict")
                 self.assertEqual(len(self.sim.servers(name)), 1)
 
     def test_create_5xx_is_not_sent_again(self):
@@ -428,7 +337,7 @@ class OpenstackWorkerTest(unittest.TestCase):
         self.sim.ctl("POST", "/faults", {"kind": "error", "service": "nova", "method": "POST", "path": "/servers$",
                                          "count": 1, "params": {"status": 503}})
         w = self.worker()
-        msg = self.err(w.send("os.server.create", create_body("itest-5xx")), "unavailable")
+        msg = self.err(w.request("os.server.create", create_body("itest-5xx")), "unavailable")
         self.assertIn("create outcome unknown", msg)
         self.assertEqual(self.sim.servers("itest-5xx"), [])
         self.assertEqual(self.sim.requests("nova POST /servers"), 1)
@@ -437,23 +346,23 @@ class OpenstackWorkerTest(unittest.TestCase):
     def test_quota_exhaustion_is_unavailable_with_the_clouds_message(self):
         self.sim.ctl("POST", "/knobs", {"quota_instances": 2})
         w = self.worker()
-        self.ok(w.send("os.server.create", create_body("itest-q-1")))
-        self.ok(w.send("os.server.create", create_body("itest-q-2")))
-        msg = self.err(w.send("os.server.create", create_body("itest-q-3")), "unavailable")
+        self.ok(w.request("os.server.create", create_body("itest-q-1")))
+        self.ok(w.request("os.server.create", create_body("itest-q-2")))
+        msg = self.err(w.request("os.server.create", create_body("itest-q-3")), "unavailable")
         self.assertIn("Quota exceeded", msg)
-        self.assertEqual(self.ok(w.send("os.quota"))["instances"], 0)
+        self.assertEqual(self.ok(w.request("os.quota"))["instances"], 0)
         self.sim.ctl("POST", "/knobs", {"quota_instances": 10, "quota_status": 413})
         self.sim.ctl("POST", "/faults", {"kind": "quota", "service": "nova", "count": 1})
-        self.err(w.send("os.server.create", create_body("itest-q-4")), "unavailable")
+        self.err(w.request("os.server.create", create_body("itest-q-4")), "unavailable")
 
     def test_error_server_reports_its_fault(self):
         self.sim.ctl("POST", "/knobs", {"boot_ms": 50})
         self.sim.ctl("POST", "/faults", {"kind": "vm_error", "service": "nova", "count": 1,
                                          "params": {"message": "No valid host was found."}})
         w = self.worker()
-        sid = self.ok(w.send("os.server.create", create_body("itest-err")))["id"]
+        sid = self.ok(w.request("os.server.create", create_body("itest-err")))["id"]
         wait_until(lambda: [s for s in self.sim.servers("itest-err") if s["status"] == "ERROR"])
-        [s] = self.ok(w.send("os.servers.list", {"prefix": "itest-"}))["servers"]
+        [s] = self.ok(w.request("os.servers.list", {"prefix": "itest-"}))["servers"]
         self.assertEqual((s["id"], s["status"]), (sid, "ERROR"))
         self.assertEqual(s["fault"]["message"], "No valid host was found.")
 
@@ -462,7 +371,7 @@ class OpenstackWorkerTest(unittest.TestCase):
         self.sim.ctl("POST", "/seed", {"servers": {"count": 25, "name_prefix": "itest-pg-",
                                                    "metadata": {"ghr-manager": MANAGER}}})
         w = self.worker()
-        servers = self.ok(w.send("os.servers.list", {"prefix": "itest-"}))["servers"]
+        servers = self.ok(w.request("os.servers.list", {"prefix": "itest-"}))["servers"]
         self.assertEqual(len({s["id"] for s in servers}), 25)
         self.assertEqual(self.sim.requests("nova GET /servers/detail"), 4)
 
@@ -471,7 +380,7 @@ class OpenstackWorkerTest(unittest.TestCase):
                                                    "metadata": {"ghr-manager": MANAGER, "ghr-pool": "p",
                                                                 "ghr-created": "2026-11-23T00:00:00Z"}}})
         w = self.worker()
-        msg = self.err(w.send("os.servers.list", {"prefix": "itest-"}), "unavailable")
+        msg = self.err(w.request("os.servers.list", {"prefix": "itest-"}), "unavailable")
         self.assertIn("chunked", msg)
         one_listing = self.sim.requests("nova GET /servers/detail")
         self.assertGreater(one_listing, 1)
@@ -480,7 +389,7 @@ class OpenstackWorkerTest(unittest.TestCase):
             body = {"prefix": "itest-", "chunked": True}
             if marker:
                 body["marker"] = marker
-            r = self.ok(w.send("os.servers.list", body))
+            r = self.ok(w.request("os.servers.list", body))
             parts += 1
             ids += [s["id"] for s in r["servers"]]
             marker = r.get("next")
@@ -491,13 +400,13 @@ class OpenstackWorkerTest(unittest.TestCase):
         self.assertEqual(len(set(ids)), 3500)
         # the parts after the first came from the snapshot: two cloud listings in all
         self.assertEqual(self.sim.requests("nova GET /servers/detail"), 2 * one_listing)
-        self.err(w.send("os.servers.list", {"prefix": "itest-", "marker": "no-such-id"}), "conflict")
+        self.err(w.request("os.servers.list", {"prefix": "itest-", "marker": "no-such-id"}), "conflict")
 
     def chunked(self, w, marker=None):
         body = {"prefix": "itest-", "chunked": True}
         if marker:
             body["marker"] = marker
-        r = self.ok(w.send("os.servers.list", body))
+        r = self.ok(w.request("os.servers.list", body))
         return [s["id"] for s in r["servers"]], r.get("next")
 
     def test_two_chunked_listings_at_once_never_mix(self):
@@ -511,7 +420,7 @@ class OpenstackWorkerTest(unittest.TestCase):
         oldest = [s["id"] for s in self.sim.servers() if s["name"].startswith("itest-two-")][:5]
         self.assertNotIn(oldest[0], a_ids)
         for sid in oldest:
-            self.ok(w.send("os.server.delete", {"id": sid}))
+            self.ok(w.request("os.server.delete", {"id": sid}))
         wait_until(lambda: not set(oldest) & {s["id"] for s in self.sim.servers()})
         b_ids, b_next = self.chunked(w)
         self.assertTrue(b_next)
@@ -531,31 +440,31 @@ class OpenstackWorkerTest(unittest.TestCase):
 
     def test_idempotent_calls_retry_transient_faults(self):
         w = self.worker()
-        self.ok(w.send("os.quota"))
+        self.ok(w.request("os.quota"))
         for kind, params in (("error", {"status": 503}), ("reset", {}), ("error", {"status": 502})):
             self.sim.ctl("POST", "/faults", {"kind": kind, "service": "nova", "method": "GET",
                                              "path": "/servers/detail", "count": 2, "params": params})
-            self.ok(w.send("os.servers.list", {"prefix": "itest-"}))
+            self.ok(w.request("os.servers.list", {"prefix": "itest-"}))
         self.sim.ctl("POST", "/faults", {"kind": "error", "service": "nova", "method": "GET",
                                          "path": "/servers/detail", "count": 3, "params": {"status": 500}})
-        self.err(w.send("os.servers.list", {"prefix": "itest-"}), "unavailable")
+        self.err(w.request("os.servers.list", {"prefix": "itest-"}), "unavailable")
 
     def test_hang_is_bounded_by_the_timeout(self):
         self.sim.ctl("POST", "/faults", {"kind": "hang", "service": "nova", "path": "/limits", "params": {"ms": 10000}})
         w = self.worker(config={"timeout": 500})
-        self.ok(w.send("os.flavors.list"))
+        self.ok(w.request("os.flavors.list"))
         t0 = time.monotonic()
-        self.assertIn(w.send("os.quota", timeout_ms=5000)["error"]["code"], ("timeout", "unavailable"))
+        self.assertIn(w.request("os.quota", timeout_ms=5000)["error"]["code"], ("timeout", "unavailable"))
         self.assertLess(time.monotonic() - t0, 4.0)
 
     def test_garbage_from_the_cloud_is_an_error_reply_not_a_crash(self):
         w = self.worker()
         for path in ("/servers/detail", "/flavors/detail", "/limits"):
             self.sim.ctl("POST", "/faults", {"kind": "invalid_json", "service": "nova", "path": path, "count": 1})
-        self.err(w.send("os.servers.list", {"prefix": "itest-"}), "internal")
-        self.err(w.send("os.flavors.list"), "internal")
-        self.err(w.send("os.quota"), "internal")
-        self.ok(w.send("os.quota"))       # still alive and serving
+        self.err(w.request("os.servers.list", {"prefix": "itest-"}), "internal")
+        self.err(w.request("os.flavors.list"), "internal")
+        self.err(w.request("os.quota"), "internal")
+        self.ok(w.request("os.quota"))       # still alive and serving
         self.assertEqual(w.close(), 0)
 
     # ---- images ---------------------------------------------------------------------
@@ -563,19 +472,19 @@ class OpenstackWorkerTest(unittest.TestCase):
     def test_images_snapshot_tag_get_delete(self):
         self.sim.ctl("POST", "/knobs", {"boot_ms": 10, "builder_run_ms": 10})
         w = self.worker()
-        [img] = self.ok(w.send("os.images.list", {"tag": "ghr-runner"}))["images"]
+        [img] = self.ok(w.request("os.images.list", {"tag": "ghr-runner"}))["images"]
         self.assertEqual(img["properties"]["ghr-runner-version"], "2.330.0")
-        self.assertEqual(len(self.ok(w.send("os.images.list", {"name": "ubuntu-22.04"}))["images"]), 1)
-        sid = self.ok(w.send("os.server.create", create_body("itest-builder")))["id"]
+        self.assertEqual(len(self.ok(w.request("os.images.list", {"name": "ubuntu-22.04"}))["images"]), 1)
+        sid = self.ok(w.request("os.server.create", create_body("itest-builder")))["id"]
         wait_until(lambda: [s for s in self.sim.servers("itest-builder") if s["status"] in ("ACTIVE", "SHUTOFF")])
-        iid = self.ok(w.send("os.server.snapshot", {"id": sid, "image_name": "itest-img",
+        iid = self.ok(w.request("os.server.snapshot", {"id": sid, "image_name": "itest-img",
                                                     "properties": {"ghr-runner-version": "9.9.9"}}))["image_id"]
-        self.ok(w.send("os.image.tag", {"id": iid, "tag": "itest-tag"}))
-        got = self.ok(w.send("os.image.get", {"id": iid}))["image"]
+        self.ok(w.request("os.image.tag", {"id": iid, "tag": "itest-tag"}))
+        got = self.ok(w.request("os.image.get", {"id": iid}))["image"]
         self.assertEqual((got["name"], got["tags"]), ("itest-img", ["itest-tag"]))
-        self.ok(w.send("os.image.delete", {"id": iid}))
-        self.ok(w.send("os.image.delete", {"id": iid}))   # gone already: success
-        self.err(w.send("os.image.get", {"id": iid}), "not_found")
+        self.ok(w.request("os.image.delete", {"id": iid}))
+        self.ok(w.request("os.image.delete", {"id": iid}))   # gone already: success
+        self.err(w.request("os.image.get", {"id": iid}), "not_found")
 
     def test_images_of_this_project_win_over_newer_public_ones(self):
         other = "b2c6d3e6f0a34c0fa1c0b7f1d1e2f3a4"
@@ -584,20 +493,20 @@ class OpenstackWorkerTest(unittest.TestCase):
             {"name": "ghr-runner-image", "visibility": "public", "owner": other}]})["images"]
         ours = "5c1d2e3f-4a5b-4c6d-9e8f-7a6b5c4d3e2f"     # the simulator's private ghr-runner-image
         w = self.worker()
-        self.assertEqual([i["id"] for i in self.ok(w.send("os.images.list", {"tag": "ghr-runner"}))["images"]], [ours])
-        self.assertEqual([i["id"] for i in self.ok(w.send("os.images.list", {"name": "ghr-runner-image"}))["images"]],
+        self.assertEqual([i["id"] for i in self.ok(w.request("os.images.list", {"tag": "ghr-runner"}))["images"]], [ours])
+        self.assertEqual([i["id"] for i in self.ok(w.request("os.images.list", {"name": "ghr-runner-image"}))["images"]],
                          [ours])
         # a name none of ours has: public images are fine (a base image)
-        self.assertEqual(len(self.ok(w.send("os.images.list", {"name": "ubuntu-22.04"}))["images"]), 1)
+        self.assertEqual(len(self.ok(w.request("os.images.list", {"name": "ubuntu-22.04"}))["images"]), 1)
         for image in ("tag:ghr-runner", "ghr-runner-image"):
             name = "itest-own-%d" % len(image)
-            self.ok(w.send("os.server.create", create_body(name, image=image)))
+            self.ok(w.request("os.server.create", create_body(name, image=image)))
             [s] = self.sim.servers(name)
             self.assertEqual(s["image"], ours, image)
-        self.ok(w.send("os.server.create", create_body("itest-own-pub", image="ubuntu-22.04")))
+        self.ok(w.request("os.server.create", create_body("itest-own-pub", image="ubuntu-22.04")))
         # a tag only another project uses does not resolve
-        self.ok(w.send("os.image.delete", {"id": ours}))
-        msg = self.err(w.send("os.server.create", create_body("itest-own-x", image="tag:ghr-runner")), "bad_request")
+        self.ok(w.request("os.image.delete", {"id": ours}))
+        msg = self.err(w.request("os.server.create", create_body("itest-own-x", image="tag:ghr-runner")), "bad_request")
         self.assertIn("no active image tagged", msg)
         self.assertNotIn(theirs_tag, [s["image"] for s in self.sim.servers()])
         self.assertNotIn(theirs_name, [s["image"] for s in self.sim.servers()])
@@ -608,9 +517,9 @@ class OpenstackWorkerTest(unittest.TestCase):
         self.sim.ctl("POST", "/faults", {"kind": "error", "service": "nova", "path": "/limits", "count": 1,
                                          "params": {"status": 500}})
         w = self.worker(log_level="debug")
-        self.ok(w.send("os.quota"))
+        self.ok(w.request("os.quota"))
         self.sim.ctl("POST", "/tokens/expire", {"github": False})
-        self.ok(w.send("os.servers.list", {"prefix": "itest-"}))
+        self.ok(w.request("os.servers.list", {"prefix": "itest-"}))
         self.assertEqual(w.close(), 0)
         log = w.log()
         self.assertIn("keystone token obtained", log)

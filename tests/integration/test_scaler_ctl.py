@@ -19,7 +19,7 @@ class ScalerCtl(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.g.close()
-        cls.sim.stop()
+        cls.sim.close()
 
     def test_runners_human_and_json(self):
         rc, out = self.g.ctl("runners", json_out=False)
