@@ -27,10 +27,20 @@ GH = {"Authorization": "Bearer " + PAT, "Accept": "application/vnd.github+json",
 
 
 def call(conn, method, path, body=None, headers=None):
-    conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers or {})
-    r = conn.getresponse()
-    data = r.read()
-    return r.status, r.getheader("X-Subject-Token"), data
+    """One request on a keep-alive connection.  The simulator closes a connection after
+    max_requests_per_conn requests or keepalive_idle_ms, as real servers do; like a real
+    client, reconnect and send again (only a connection closed before any answer)."""
+    payload = json.dumps(body) if body is not None else None
+    for attempt in (0, 1):
+        try:
+            conn.request(method, path, body=payload, headers=headers or {})
+            r = conn.getresponse()
+            data = r.read()
+            return r.status, r.getheader("X-Subject-Token"), data
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            conn.close()
+            if attempt:
+                raise
 
 
 def main():
