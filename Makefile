@@ -154,7 +154,8 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
 		$(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)$(PREFIX)/share/ghr $(DESTDIR)$(PREFIX)/share/doc/ghr/examples \
-		$(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/tmpfiles.d $(DESTDIR)$(PREFIX)/lib/sysusers.d
+		$(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/tmpfiles.d $(DESTDIR)$(PREFIX)/lib/sysusers.d \
+		$(DESTDIR)/etc/logrotate.d
 	install -m 0755 $(BUILD)/bin/ghrd $(DESTDIR)$(PREFIX)/sbin/ghrd
 	install -m 0755 $(BUILD)/bin/ghr-ctl $(DESTDIR)$(PREFIX)/bin/ghr-ctl
 	for w in $(WORKERS); do [ $$w = fake ] || install -m 0755 $(BUILD)/libexec/ghr/$$w $(DESTDIR)$(PREFIX)/libexec/ghr/$$w; done
@@ -167,6 +168,7 @@ install: all
 	sed 's,@SBINDIR@,$(PREFIX)/sbin,g' etc/systemd/ghrd.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/ghrd.service
 	install -m 0644 etc/tmpfiles.d/ghr.conf $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/ghr.conf
 	install -m 0644 etc/sysusers.d/ghr.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/ghr.conf
+	install -m 0644 etc/logrotate.d/ghr $(DESTDIR)/etc/logrotate.d/ghr
 
 clean:
 	rm -rf build build-asan build-fuzz

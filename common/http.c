@@ -79,6 +79,24 @@ static char *xstrdup(const char *s)
 
 /* ---- transfer lifetime ---------------------------------------------------------- */
 
+static void free_wiped_str(const char *p)
+{
+	if (p) {
+		explicit_bzero((char *)p, strlen(p));
+		free((char *)p);
+	}
+}
+
+/* Response headers may hold a credential (Keystone's X-Subject-Token): wiped. */
+static void clear_resp_headers(struct http_xfer *x)
+{
+	for (int i = 0; i < x->n_rh; i++) {
+		free_wiped_str(x->rh[i].name);
+		free_wiped_str(x->rh[i].value);
+	}
+	x->n_rh = 0;
+}
+
 static void xfer_free(struct http_xfer *x)
 {
 	if (!x)
@@ -97,13 +115,10 @@ static void xfer_free(struct http_xfer *x)
 		free(x->body);
 	}
 	if (x->rbuf) {
-		explicit_bzero(x->rbuf, x->rlen);
+		explicit_bzero(x->rbuf, x->rcap);
 		free(x->rbuf);
 	}
-	for (int i = 0; i < x->n_rh; i++) {
-		free((char *)x->rh[i].name);
-		free((char *)x->rh[i].value);
-	}
+	clear_resp_headers(x);
 	free(x->rh);
 	free(x);
 }
@@ -141,9 +156,16 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 			cap *= 2;
 		if (cap > x->c->o.max_body + 1)
 			cap = x->c->o.max_body + 1;
-		char *nb = realloc(x->rbuf, cap);
+		/* Not realloc: the body may be a JIT config or a token, and realloc would hand
+		 * the outgrown block back unwiped (see common/sbuf.h). */
+		char *nb = malloc(cap);
 		if (!nb)
 			return 0;
+		if (x->rbuf) {
+			memcpy(nb, x->rbuf, x->rlen);
+			explicit_bzero(x->rbuf, x->rcap);
+			free(x->rbuf);
+		}
 		x->rbuf = nb;
 		x->rcap = cap;
 	}
@@ -151,15 +173,6 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 	x->rlen += n;
 	x->rbuf[x->rlen] = 0;
 	return n;
-}
-
-static void clear_resp_headers(struct http_xfer *x)
-{
-	for (int i = 0; i < x->n_rh; i++) {
-		free((char *)x->rh[i].name);
-		free((char *)x->rh[i].value);
-	}
-	x->n_rh = 0;
 }
 
 /* One header line per call, "Name: value\r\n"; a status line starts a new response

@@ -21,6 +21,7 @@
 #include "common/evloop.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "common/wipealloc.h"
 #include "supervisor/sup.h"
 
 #define DEFAULT_CONFIG "/etc/ghr/ghr.yaml"
@@ -33,6 +34,18 @@ static void usage(FILE *f)
 	           "  -v         log at debug level\n"
 	           "  -V         print the version and exit\n"
 	           "  -h         this help\n");
+}
+
+/* The workers run in sessions of their own and never see the terminal's or a group's
+ * SIGHUP: after logrotate, they reopen log.file only when ghrd passes the signal on.
+ * They reopen it as the worker user (after the privilege drop), so the file must be
+ * writable by that user — see ghrd(8) and etc/logrotate.d/ghr.  A pid > 0 has not been
+ * reaped yet, so it is still that worker's, running or a zombie. */
+static void forward_hup(struct sup *s)
+{
+	for (size_t i = 0; i < s->n_workers; i++)
+		if (s->workers[i]->pid > 0)
+			kill(s->workers[i]->pid, SIGHUP);
 }
 
 static void on_signal(struct ev_loop *loop, int fd, int events, void *arg)
@@ -59,6 +72,7 @@ static void on_signal(struct ev_loop *loop, int fd, int events, void *arg)
 			json_t *restarted = json_array();
 			log_info("SIGHUP: reloading the configuration", "path=%s", log_q(s->config_path));
 			log_reopen();
+			forward_hup(s);
 			if (sup_reload(s, restarted, err, sizeof(err)) < 0)
 				log_error("reload refused, keeping the running configuration", "error=%s",
 				          log_q(err));
@@ -167,6 +181,9 @@ int main(int argc, char **argv)
 {
 	static struct sup s;
 	const char *config = DEFAULT_CONFIG;
+	/* Before any jansson call: every JSON block freed from now on is wiped (the
+	 * bootstraps carry secrets, replies routed through carry JIT configs). */
+	wipealloc_install();
 	/* Two malloc arenas, not one per thread: libzmq's I/O thread would otherwise get an
 	 * arena of its own holding its large receive buffers (up to a 1 MiB frame each) that
 	 * the main thread's frees never shrink.  The fleet's memory target is tight. */

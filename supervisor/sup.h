@@ -16,6 +16,8 @@
 
 #define SUP_EX_CONFIG 78
 #define SUP_RUN_DIR_MAX 96
+/* Ends an `unavailable` reply for a request ghrd did not forward (documented phrase). */
+#define SUP_NOT_SENT "the request could not be sent"
 #define SUP_RESTART_HISTORY 1024   /* cap of remembered restart times per instance */
 
 enum sup_restart { SUP_PERMANENT, SUP_TRANSIENT };
@@ -30,6 +32,7 @@ struct sup_def {
 	const char *name;
 	const char *exec_name;          /* file name in the libexec directory */
 	int instances;
+	int max_instances;              /* workers.<name>.instances may not exceed it */
 	enum sup_restart restart;
 	int64_t shutdown_timeout_ms;
 	int essential;

@@ -132,6 +132,12 @@ int sup_config_check(const json_t *cfg, char *err, size_t errlen)
 		json_decref(st.args);
 		if (r < 0)
 			return -1;
+		if (st.instances < 0 || st.instances > defs[i].max_instances) {
+			snprintf(err, errlen, "workers.%s.instances: %d is out of range (0 to %d%s)",
+			         defs[i].name, st.instances, defs[i].max_instances,
+			         defs[i].max_instances == 1 ? ": this worker is a singleton" : "");
+			return -1;
+		}
 		if (st.instances == 0)
 			continue;
 		json_t *secret = sup_secret_for(cfg, &defs[i], err, errlen);

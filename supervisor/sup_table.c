@@ -32,15 +32,18 @@ static const char *const openstack_pub[] = { "os.", NULL };
 static const char *const scaler_pub[] = { "scaler.", NULL };
 static const char *const fake_pub[] = { "fake.", NULL };
 
+/* max_instances (the fourth column): github, openstack and the scaler are singletons —
+ * the list snapshots live in one github process, two scalers would both fill min_idle
+ * (double creates), and the openstack in-progress-create guard is per process. */
 static const struct sup_def defs[] = {
-	{ "github", "github", 1, SUP_PERMANENT, 10000, 1, C_GITHUB, github_sections,
+	{ "github", "github", 1, 1, SUP_PERMANENT, 10000, 1, C_GITHUB, github_sections,
 	  sup_secret_github, no_topics, github_pub },
-	{ "openstack", "openstack", 1, SUP_PERMANENT, 10000, 1, C_OPENSTACK, openstack_sections,
+	{ "openstack", "openstack", 1, 1, SUP_PERMANENT, 10000, 1, C_OPENSTACK, openstack_sections,
 	  sup_secret_openstack, no_topics, openstack_pub },
-	{ "scaler", "scaler", 1, SUP_PERMANENT, 15000, 1, C_SCALER, scaler_sections, NULL,
+	{ "scaler", "scaler", 1, 1, SUP_PERMANENT, 15000, 1, C_SCALER, scaler_sections, NULL,
 	  scaler_topics, scaler_pub },
 	/* Test worker: off unless workers.fake.instances is set. */
-	{ "fake", "fake", 0, SUP_PERMANENT, 5000, 0, C_FAKE, no_sections, NULL, fake_topics,
+	{ "fake", "fake", 0, 64, SUP_PERMANENT, 5000, 0, C_FAKE, no_sections, NULL, fake_topics,
 	  fake_pub },
 };
 

@@ -5,7 +5,7 @@
 
 static int print_scaled(const json_t *b)
 {
-	printf("pool %s: min_idle %lld (until restart or reload)\n",
+	printf("pool %s: min_idle %lld (until the scaler restarts)\n",
 	       json_string_value(json_object_get(b, "pool")),
 	       (long long)json_integer_value(json_object_get(b, "min_idle")));
 	return CTL_EXIT_OK;
@@ -23,4 +23,4 @@ static int run_scale(const struct ctl *c, int argc, char **argv)
 	                      "scale", print_scaled);
 }
 
-CTL_COMMAND(scale, "scale", "scale POOL N", "set a pool's min_idle until restart or reload", run_scale)
+CTL_COMMAND(scale, "scale", "scale POOL N", "set a pool's min_idle until the scaler restarts", run_scale)

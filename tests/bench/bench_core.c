@@ -11,6 +11,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/redact.h"
+#include "common/wipealloc.h"
 #include "proto/proto.h"
 
 #define BENCH_SECONDS 0.5
@@ -67,6 +68,9 @@ static char *big_frame(size_t *len)
 
 int main(int argc, char **argv)
 {
+	/* As in ghrd and the workers; GHR_BENCH_NOWIPE=1 measures without it. */
+	if (!getenv("GHR_BENCH_NOWIPE"))
+		wipealloc_install();
 	results = argc > 1 ? fopen(argv[1], "a") : NULL;
 	char err[256];
 	struct proto_msg m;

@@ -181,6 +181,17 @@ class ConfigCheck(unittest.TestCase):
         finally:
             g.close()
 
+    def test_singleton_workers_refuse_more_instances(self):
+        for name in ("github", "openstack", "scaler"):
+            g = Ghrd({"workers": {name: {"instances": 2}}}, start=False)
+            try:
+                p = subprocess.run([GHRD, "-n", "-f", g.config_path], capture_output=True,
+                                   text=True)
+                self.assertEqual(p.returncode, 78, p.stderr)
+                self.assertIn(f"workers.{name}.instances: 2 is out of range (0 to 1", p.stderr)
+            finally:
+                g.close()
+
     def test_missing_token_file_is_a_config_error(self):
         g = Ghrd({"workers": {"github": {"instances": 1}}}, start=False)
         try:
@@ -222,6 +233,10 @@ class Rights(unittest.TestCase):
             self.assertEqual(rc, 1)
             self.assertIn("forbidden", out)
             self.assertIn("sup.restart", out)
+            # live-API listings (rate-limit budget) are for admins only
+            rc, out = self.as_nobody(g, "call", "github.runners.list", "{}")
+            self.assertEqual(rc, 1)
+            self.assertIn("forbidden", out)
             # the bus stays closed to others
             self.assertEqual(os.stat(os.path.join(g.run_dir, "bus")).st_mode & 0o007, 0)
             g.stop()

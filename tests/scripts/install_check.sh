@@ -14,7 +14,8 @@ for f in usr/sbin/ghrd usr/bin/ghr-ctl usr/libexec/ghr/github usr/libexec/ghr/op
          usr/libexec/ghr/scaler usr/share/man/man8/ghrd.8 usr/share/man/man1/ghr-ctl.1 \
          usr/share/man/man5/ghr.yaml.5 usr/share/man/man7/ghr-protocol.7 \
          usr/lib/systemd/system/ghrd.service usr/lib/tmpfiles.d/ghr.conf usr/lib/sysusers.d/ghr.conf \
-         usr/share/doc/ghr/examples/ghr.yaml usr/share/doc/ghr/examples/clouds.yaml; do
+         usr/share/doc/ghr/examples/ghr.yaml usr/share/doc/ghr/examples/clouds.yaml \
+         etc/logrotate.d/ghr; do
 	if [ -e "$dest/$f" ]; then ok; else bad "$f not installed"; fi
 done
 if [ -e "$dest/usr/libexec/ghr/fake" ]; then bad "the test worker was installed"; else ok; fi

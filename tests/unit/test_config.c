@@ -125,7 +125,7 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(json_array_size(cfg_get(c, "runner.proxy.aproxy_exclude")), 0);
 	CU_ASSERT_TRUE(json_is_object(cfg_get(c, "workers")));
 	CU_ASSERT_TRUE(json_is_array(cfg_get(c, "pools")));
-	CU_ASSERT_STRING_EQUAL(cfg_str(c, "metrics.events_log"), "/var/log/github-runner-metrics.log");
+	CU_ASSERT_STRING_EQUAL(cfg_str(c, "metrics.events_log"), "/var/log/ghr/github-runner-metrics.log");
 	/* optional keys without a default stay absent */
 	CU_ASSERT_PTR_NULL(cfg_get(c, "github.auth.app_client_id"));
 	/* every schema key with a default is present */

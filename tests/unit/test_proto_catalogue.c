@@ -72,6 +72,14 @@ static void test_caller_may(void)
 	CU_ASSERT_FALSE(proto_caller_may(del, C_REACTIVE));
 	CU_ASSERT_TRUE(proto_caller_may(del, C_SCALER));
 	CU_ASSERT_FALSE(proto_caller_may(NULL, ~0u));
+	/* live-API listings cost rate-limit budget: admin only, not read */
+	static const char *const costly[] = { "github.runners.list", "os.servers.list",
+	                                      "os.flavors.list", "os.quota" };
+	for (size_t i = 0; i < sizeof(costly) / sizeof(costly[0]); i++) {
+		CU_ASSERT_FALSE(proto_caller_may(proto_method_find(costly[i]), C_READ));
+		CU_ASSERT_TRUE(proto_caller_may(proto_method_find(costly[i]), C_ADMIN));
+	}
+	CU_ASSERT_TRUE(proto_caller_may(proto_method_find("github.ratelimit"), C_READ));
 }
 
 static void expect_field_err(const char *spec, const char *body_text, const char *want)

@@ -3,7 +3,6 @@
  * The only process that talks to GitHub and the only one holding the PAT or the App
  * private key.  Config slice: {"github": {…, durations in ms}, "manager_id": "…"};
  * secret: {"token": "…"} or {"app_private_key": "-----BEGIN …"}. */
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,19 +80,8 @@ void gh_teardown(struct gh *g)
 	g->etag_cache = g->groups = NULL;
 }
 
-/* Every JSON value this process frees is wiped first: replies hold JIT configs and
- * tokens, and jansson would otherwise leave them in freed heap. */
-static void wiping_free(void *p)
-{
-	if (p) {
-		explicit_bzero(p, malloc_usable_size(p));
-		free(p);
-	}
-}
-
 static int gh_init(struct worker *w, const json_t *config, const json_t *secret)
 {
-	json_set_alloc_funcs(malloc, wiping_free);
 	char err[400];
 	struct gh *g = calloc(1, sizeof(*g));
 	if (!g)

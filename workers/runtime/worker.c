@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/redact.h"
 #include "common/util.h"
+#include "common/wipealloc.h"
 #include "workers/runtime/worker_debug.h"
 #include "workers/runtime/worker_int.h"
 
@@ -43,8 +44,9 @@ static void on_boot_fd(struct ev_loop *loop, int fd, int events, void *arg)
 	ev_stop(loop);
 }
 
-/* SIGHUP: logrotate moved the log file (ghrd sends it to the whole tree's files only
- * through its own reopen; an operator may signal a worker directly) — reopen, carry on.
+/* SIGHUP: logrotate moved the log file (ghrd passes its own SIGHUP on to every worker;
+ * an operator may also signal a worker directly) — reopen, carry on.  This runs as the
+ * worker user: the new file must be writable by it.
  * SIGTERM/SIGINT: stop taking work, finish what is being served, exit. */
 void worker_on_signal(struct worker *w, int signo)
 {
@@ -180,6 +182,9 @@ int worker_main(int argc, char **argv, const struct worker_def *def)
 {
 	static struct worker w;   /* one per process; static so hooks may keep pointers */
 	char err[512] = "";
+	/* Before any jansson call (the bootstrap is parsed with it): every JSON block this
+	 * process frees is wiped — secrets, JIT configs, tokens, user_data. */
+	wipealloc_install();
 	/* Undumpable before the secret is read: no core file, no ptrace or /proc/PID/mem by
 	 * another process of the same uid while the bootstrap sits in memory. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);

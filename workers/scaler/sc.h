@@ -137,6 +137,9 @@ void sc_call(struct sc *sc, const char *method, json_t *body, int64_t timeout_ms
  * failed creates of their pool (backoff), and a runner that came online clears it. */
 void sc_exec_note_plan(struct sc *sc, const struct sc_plan *plan);
 /* Backoff left for a pool's creates (ms, 0 none). */
+/* Whether a failed os.server.create was definitely refused (no server can appear: 1)
+ * or its outcome is unknown (0). */
+int sc_create_refused(const struct wcall_result *r);
 int64_t sc_exec_backoff_left(const struct sc *sc, const struct sc_pool_rt *p);
 int sc_exec_idle(const struct sc *sc);
 

@@ -34,9 +34,13 @@ struct create_ctx {
  * name, and let the next reconciles find the VM or, after creation_timeout, clean up). */
 static const enum proto_error create_refused_codes[] = {
 	PROTO_E_BAD_REQUEST, PROTO_E_FORBIDDEN, PROTO_E_UNAUTHORIZED, PROTO_E_NOT_FOUND, PROTO_E_RATE_LIMITED,
+	PROTO_E_SHUTTING_DOWN,  /* ghrd or openstack stopping: the request was never acted on */
 };
-/* `unavailable` is a refusal only when it says the request was refused or never sent;
- * "create outcome unknown", a worker that died mid-request and the like are not. */
+/* `unavailable` is a refusal only when it says the request was refused or never sent
+ * (ghrd says "the request could not be sent" when the target worker is not ready:
+ * ghr-protocol(7)); "create outcome unknown", a worker that died mid-request and the
+ * like are not — and an "outcome unknown" message is never scanned for words, as it may
+ * quote a look-up's own error ("... could not be reached") that says nothing of the create. */
 static const char *const create_refused_words[] = {
 	"quota", "exceeded", "overlimit", "could not be reached", "could not be sent", "bus send failed",
 	"unreachable", "too many requests in flight",
@@ -88,12 +92,14 @@ void sc_call(struct sc *sc, const char *method, json_t *body, int64_t timeout_ms
 	cb(sc->w, &r, arg);
 }
 
-static int create_refused(const struct wcall_result *r)
+int sc_create_refused(const struct wcall_result *r)
 {
 	for (size_t i = 0; i < sizeof(create_refused_codes) / sizeof(create_refused_codes[0]); i++)
 		if (r->error == create_refused_codes[i])
 			return 1;
 	if (r->error != PROTO_E_UNAVAILABLE || !r->message)
+		return 0;
+	if (strcasestr(r->message, "outcome unknown"))
 		return 0;
 	for (size_t i = 0; i < sizeof(create_refused_words) / sizeof(create_refused_words[0]); i++)
 		if (strcasestr(r->message, create_refused_words[i]))
@@ -231,7 +237,7 @@ static void on_server_create(struct worker *w, const struct wcall_result *r, voi
 		return;
 	}
 	set_error(j, r, "os.server.create");
-	if (!create_refused(r)) {
+	if (!sc_create_refused(r)) {
 		free_ctx(c);
 		create_unknown(sc, j);
 		return;

@@ -187,7 +187,7 @@ static void h_scale(struct wreq *req)
 		return;
 	}
 	p->min_idle_override = (int)n;
-	log_info("min_idle changed until restart or reload", "pool=%s min_idle=%d config=%d", p->name,
+	log_info("min_idle changed until the scaler restarts", "pool=%s min_idle=%d config=%d", p->name,
 	         (int)n, p->min_idle_cfg);
 	worker_reply_ok(req, json_pack("{s:s, s:i}", "pool", p->name, "min_idle", (int)n));
 	sc_reconcile(sc, NULL);
