@@ -9,6 +9,7 @@
  * Not thread-safe: each ghr process logs from its one event-loop thread. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +87,15 @@ int log_init(const char *worker, enum log_level level, int json, const char *fil
 		return -1;      /* stay on stderr; the caller reports errno */
 	lg.fd = fd;
 	snprintf(lg.path, sizeof(lg.path), "%s", file);
+	return 0;
+}
+
+int log_share_with_group(unsigned gid)
+{
+	if (!lg.path[0])
+		return 0;
+	if (fchown(lg.fd, (uid_t)-1, (gid_t)gid) < 0 || fchmod(lg.fd, 0660) < 0)
+		return -1;
 	return 0;
 }
 

@@ -23,6 +23,9 @@ enum log_level log_get_level(void);
 int log_level_parse(const char *name, enum log_level *out);   /* 0 ok, -1 unknown */
 const char *log_level_name(enum log_level level);
 int log_reopen(void);                 /* after logrotate (SIGHUP) */
+/* ghrd, as root, shares its log file with the workers, which append to it after
+ * dropping to supervisor.user/group: group gid, mode 0660.  No-op on stderr. */
+int log_share_with_group(unsigned gid);
 
 void log_msg(enum log_level level, const char *msg, const char *kvfmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -6,6 +6,7 @@
  * configuration is invalid or an essential worker reported a configuration error. */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -41,6 +42,20 @@ static void usage(FILE *f)
  * They reopen it as the worker user (after the privilege drop), so the file must be
  * writable by that user — see ghrd(8) and etc/logrotate.d/ghr.  A pid > 0 has not been
  * reaped yet, so it is still that worker's, running or a zombie. */
+/* The workers append to the same log.file after dropping to supervisor.user/group;
+ * ghrd (root, without CAP_DAC_OVERRIDE under the shipped unit) owns the file and gives
+ * it to that group, mode 0660.  Checked at start and after every reopen. */
+static void share_log(struct sup *s)
+{
+	const char *group = cfg_str(s->cfg, "supervisor.group");
+	if (geteuid() != 0 || !group || !*group)
+		return;
+	struct group *g = getgrnam(group);
+	if (!g || log_share_with_group((unsigned)g->gr_gid) < 0)
+		log_warn("cannot give the log file to the workers' group", "group=%s error=%s",
+		         log_q(group), log_q(g ? strerror(errno) : "no such group"));
+}
+
 static void forward_hup(struct sup *s)
 {
 	for (size_t i = 0; i < s->n_workers; i++)
@@ -72,6 +87,7 @@ static void on_signal(struct ev_loop *loop, int fd, int events, void *arg)
 			json_t *restarted = json_array();
 			log_info("SIGHUP: reloading the configuration", "path=%s", log_q(s->config_path));
 			log_reopen();
+			share_log(s);
 			forward_hup(s);
 			if (sup_reload(s, restarted, err, sizeof(err)) < 0)
 				log_error("reload refused, keeping the running configuration", "error=%s",
@@ -223,6 +239,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ghrd: cannot open log file %s\n", cfg_str(s.cfg, "log.file"));
 		return SUP_EX_CONFIG;
 	}
+	share_log(&s);
 	s.start_ms = now_ms();
 	if (setup(&s, err, sizeof(err)) < 0) {
 		log_error("cannot start", "error=%s", log_q(err));
