@@ -17,6 +17,7 @@
 
 #include "common/evloop.h"
 #include "common/http.h"
+#include "common/sbuf.h"
 
 #ifndef GHR_VERSION
 #define GHR_VERSION "0.1"
@@ -38,8 +39,7 @@ struct http_xfer {
 	void *arg;
 	int64_t started_ms;
 	/* response */
-	char *rbuf;
-	size_t rlen, rcap;
+	struct sbuf resp;    /* response body; may hold a JIT config or a token */
 	int too_large;
 	struct http_header *rh;
 	int n_rh;
@@ -114,10 +114,7 @@ static void xfer_free(struct http_xfer *x)
 		explicit_bzero(x->body, x->body_len);
 		free(x->body);
 	}
-	if (x->rbuf) {
-		explicit_bzero(x->rbuf, x->rcap);
-		free(x->rbuf);
-	}
+	sbuf_wipe_free(&x->resp);
 	clear_resp_headers(x);
 	free(x->rh);
 	free(x);
@@ -131,8 +128,8 @@ static void deliver(struct http_xfer *x, int error, const char *error_text)
 		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r.status);
 	r.error = error;
 	r.error_text = error_text ? error_text : "";
-	r.body = x->rbuf ? x->rbuf : (char *)"";
-	r.body_len = x->rbuf ? x->rlen : 0;
+	r.body = x->resp.p ? x->resp.p : (char *)"";
+	r.body_len = x->resp.p ? x->resp.len : 0;
 	r.elapsed_ms = mono_ms() - x->started_ms;
 	r.headers = x->rh;
 	r.n_headers = x->n_rh;
@@ -146,32 +143,15 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 {
 	struct http_xfer *x = ud;
 	size_t n = size * nmemb;
-	if (x->rlen + n > x->c->o.max_body) {
+	if (x->resp.len + n > x->c->o.max_body) {
 		x->too_large = 1;
 		return 0;      /* makes libcurl fail the transfer with CURLE_WRITE_ERROR */
 	}
-	if (x->rlen + n + 1 > x->rcap) {
-		size_t cap = x->rcap ? x->rcap : 4096;
-		while (cap < x->rlen + n + 1)
-			cap *= 2;
-		if (cap > x->c->o.max_body + 1)
-			cap = x->c->o.max_body + 1;
-		/* Not realloc: the body may be a JIT config or a token, and realloc would hand
-		 * the outgrown block back unwiped (see common/sbuf.h). */
-		char *nb = malloc(cap);
-		if (!nb)
-			return 0;
-		if (x->rbuf) {
-			memcpy(nb, x->rbuf, x->rlen);
-			explicit_bzero(x->rbuf, x->rcap);
-			free(x->rbuf);
-		}
-		x->rbuf = nb;
-		x->rcap = cap;
-	}
-	memcpy(x->rbuf + x->rlen, ptr, n);
-	x->rlen += n;
-	x->rbuf[x->rlen] = 0;
+	if (!x->resp.first_cap)
+		x->resp.first_cap = 4096;
+	sbuf_put(&x->resp, ptr, n);     /* grows without realloc: see common/sbuf.h */
+	if (x->resp.oom)
+		return 0;
 	return n;
 }
 
