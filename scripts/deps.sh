@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="build-essential pkg-config libzmq3-dev libjansson-dev libcurl4-openssl-dev \
-libyaml-dev libcunit1-dev libssl-dev libmicrohttpd-dev mandoc shellcheck python3 \
+libyaml-dev libcunit1-dev libssl-dev openssl mandoc shellcheck python3 \
 clang libclang-rt-14-dev procps curl ca-certificates"
 
 missing=""
