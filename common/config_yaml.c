@@ -5,6 +5,7 @@
 #include <string.h>
 #include <yaml.h>
 #include "common/config_yaml.h"
+#include "common/util.h"
 
 struct ystate {
 	yaml_parser_t parser;
@@ -106,15 +107,9 @@ static struct cfg_ynode *new_node(struct ystate *s, enum cfg_ynode_kind kind, co
 
 static int add_item(struct ystate *s, struct cfg_ynode *parent, struct cfg_ynode *child)
 {
-	if (parent->n == parent->cap) {
-		size_t cap = parent->cap ? parent->cap * 2 : 8;
-		struct cfg_ynode **items = realloc(parent->items, cap * sizeof(*items));
-		if (!items) {
-			fail(s, child->line, child->col, "out of memory");
-			return -1;
-		}
-		parent->items = items;
-		parent->cap = cap;
+	if (array_reserve((void **)&parent->items, &parent->cap, parent->n + 1, sizeof(*parent->items)) < 0) {
+		fail(s, child->line, child->col, "out of memory");
+		return -1;
 	}
 	parent->items[parent->n++] = child;
 	return 0;

@@ -73,14 +73,8 @@ static struct ev_watch *find_watch(struct ev_loop *l, int fd, void *zsock)
 
 static struct ev_watch *add_watch(struct ev_loop *l)
 {
-	if (l->nw == l->capw) {
-		size_t cap = l->capw ? l->capw * 2 : 16;
-		struct ev_watch *nw = realloc(l->w, cap * sizeof(*nw));
-		if (!nw)
-			return NULL;
-		l->w = nw;
-		l->capw = cap;
-	}
+	if (array_reserve((void **)&l->w, &l->capw, l->nw + 1, sizeof(*l->w)) < 0)
+		return NULL;
 	struct ev_watch *w = &l->w[l->nw++];
 	memset(w, 0, sizeof(*w));
 	return w;
@@ -128,14 +122,8 @@ void ev_zsock_unwatch(struct ev_loop *l, void *zsock)
 
 int64_t ev_timer_add(struct ev_loop *l, int64_t delay_ms, ev_timer_cb cb, void *arg)
 {
-	if (l->nt == l->capt) {
-		size_t cap = l->capt ? l->capt * 2 : 16;
-		struct ev_timer *nt = realloc(l->t, cap * sizeof(*nt));
-		if (!nt)
-			return -1;
-		l->t = nt;
-		l->capt = cap;
-	}
+	if (array_reserve((void **)&l->t, &l->capt, l->nt + 1, sizeof(*l->t)) < 0)
+		return -1;
 	struct ev_timer *t = &l->t[l->nt++];
 	t->id = l->next_timer_id++;
 	t->when = now_ms() + (delay_ms > 0 ? delay_ms : 0);

@@ -149,6 +149,30 @@ int64_t backoff_ms(unsigned attempt, int64_t base_ms, int64_t cap_ms)
 	return floor_ms + (int64_t)(random_u64() % (uint64_t)(ceiling - floor_ms + 1));
 }
 
+int array_reserve(void **arr, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return 0;
+	size_t ncap = *cap ? *cap : 16;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2) {
+			errno = ENOMEM;
+			return -1;
+		}
+		ncap *= 2;
+	}
+	if (elem && ncap > SIZE_MAX / elem) {
+		errno = ENOMEM;
+		return -1;
+	}
+	void *p = realloc(*arr, ncap * elem);
+	if (!p)
+		return -1;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
 /* Reads at most max bytes; a longer file is refused (EFBIG) rather than truncated. */
 char *read_file(const char *path, size_t max, size_t *len_out)
 {

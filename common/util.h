@@ -19,6 +19,11 @@ uint64_t random_u64(void);
  * attempt n → random in [base*2^(n-1)/2, min(cap, base*2^(n-1))]. */
 int64_t backoff_ms(unsigned attempt, int64_t base_ms, int64_t cap_ms);
 
+/* Room for `need` elements of `elem` bytes in the array *arr whose capacity is *cap
+ * (doubling from 16).  0, or -1 (ENOMEM, also on size overflow) with *arr and *cap
+ * untouched.  The one growable-array step of every process. */
+int array_reserve(void **arr, size_t *cap, size_t need, size_t elem);
+
 /* Read a whole file (at most max bytes) into a malloc'd NUL-terminated buffer. */
 char *read_file(const char *path, size_t max, size_t *len_out);
 /* Write atomically: tmp file in the same directory, fsync, rename. */

@@ -77,7 +77,29 @@ static void test_strlcpy_chk(void)
 	CU_ASSERT_STRING_EQUAL(b, "abc");
 }
 
+static void test_array_reserve(void)
+{
+	int *a = NULL;
+	size_t cap = 0;
+	CU_ASSERT_EQUAL(array_reserve((void **)&a, &cap, 0, sizeof(*a)), 0);
+	CU_ASSERT_PTR_NULL(a);                       /* nothing needed, nothing allocated */
+	CU_ASSERT_EQUAL(array_reserve((void **)&a, &cap, 1, sizeof(*a)), 0);
+	CU_ASSERT_EQUAL(cap, 16);
+	for (int i = 0; i < 16; i++)
+		a[i] = i;
+	CU_ASSERT_EQUAL(array_reserve((void **)&a, &cap, 17, sizeof(*a)), 0);
+	CU_ASSERT_EQUAL(cap, 32);
+	CU_ASSERT_EQUAL(a[15], 15);                  /* kept across the move */
+	int *before = a;
+	CU_ASSERT_EQUAL(array_reserve((void **)&a, &cap, (size_t)-1 / 2, sizeof(*a)), -1);
+	CU_ASSERT_EQUAL(array_reserve((void **)&a, &cap, (size_t)-1, 1), -1);
+	CU_ASSERT_PTR_EQUAL(a, before);              /* untouched on failure */
+	CU_ASSERT_EQUAL(cap, 32);
+	free(a);
+}
+
 UNIT_SUITE(util,
+	UNIT_TEST(test_array_reserve),
 	UNIT_TEST(test_iso8601_forms),
 	UNIT_TEST(test_iso8601_garbage),
 	UNIT_TEST(test_backoff_bounds),

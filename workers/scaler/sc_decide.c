@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "common/util.h"
 #include "workers/scaler/sc_decide.h"
 
 /* ---- sorted views of the inputs, for the join by name ------------------------------- */
@@ -31,47 +32,32 @@ static const void *lookup(const char **idx, size_t n, const char *name, size_t n
 
 /* ---- growing arrays ---------------------------------------------------------------- */
 
-static int grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return 0;
-	size_t ncap = *cap ? *cap * 2 : 16;
-	while (ncap < need)
-		ncap *= 2;
-	void *p = realloc(*arr, ncap * elem);
-	if (!p)
-		return -1;
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
-
 struct builder {
 	struct sc_plan *p;
-	size_t cap_rows, cap_act, cap_seen, cap_evt, cap_cnt;
+	size_t cap_act, cap_evt, cap_cnt;
 	int oom;
 };
 
-static struct sc_action *add_action(struct builder *b)
+/* Append one zeroed element to a plan array; NULL (and b->oom) when out of memory. */
+static void *push(struct builder *b, void **arr, size_t *n, size_t *cap, size_t elem)
 {
-	if (grow((void **)&b->p->actions, &b->cap_act, b->p->nactions + 1, sizeof(struct sc_action))) {
+	if (array_reserve(arr, cap, *n + 1, elem) < 0) {
 		b->oom = 1;
 		return NULL;
 	}
-	struct sc_action *a = &b->p->actions[b->p->nactions++];
-	memset(a, 0, sizeof(*a));
-	return a;
+	void *slot = (char *)*arr + (*n)++ * elem;
+	memset(slot, 0, elem);
+	return slot;
+}
+
+static struct sc_action *add_action(struct builder *b)
+{
+	return push(b, (void **)&b->p->actions, &b->p->nactions, &b->cap_act, sizeof(struct sc_action));
 }
 
 static struct sc_event *add_event(struct builder *b)
 {
-	if (grow((void **)&b->p->events, &b->cap_evt, b->p->nevents + 1, sizeof(struct sc_event))) {
-		b->oom = 1;
-		return NULL;
-	}
-	struct sc_event *e = &b->p->events[b->p->nevents++];
-	memset(e, 0, sizeof(*e));
-	return e;
+	return push(b, (void **)&b->p->events, &b->p->nevents, &b->cap_evt, sizeof(struct sc_event));
 }
 
 static struct sc_count *count_for(struct builder *b, const char *pool)
@@ -79,12 +65,9 @@ static struct sc_count *count_for(struct builder *b, const char *pool)
 	for (size_t i = 0; i < b->p->ncounts; i++)
 		if (strcmp(b->p->counts[i].pool, pool) == 0)
 			return &b->p->counts[i];
-	if (grow((void **)&b->p->counts, &b->cap_cnt, b->p->ncounts + 1, sizeof(struct sc_count))) {
-		b->oom = 1;
+	struct sc_count *c = push(b, (void **)&b->p->counts, &b->p->ncounts, &b->cap_cnt, sizeof(struct sc_count));
+	if (!c)
 		return NULL;
-	}
-	struct sc_count *c = &b->p->counts[b->p->ncounts++];
-	memset(c, 0, sizeof(*c));
 	sc_copy(c->pool, pool, SC_POOL_MAX);
 	return c;          /* unknown pool: target 0, no cap */
 }

@@ -19,14 +19,8 @@
 
 struct sc_pending_rt *sc_pending_add(struct sc *sc, const char *name, const char *pool)
 {
-	if (sc->npending == sc->cap_pending) {
-		size_t cap = sc->cap_pending ? sc->cap_pending * 2 : 16;
-		struct sc_pending_rt *p = realloc(sc->pending, cap * sizeof(*p));
-		if (!p)
-			return NULL;
-		sc->pending = p;
-		sc->cap_pending = cap;
-	}
+	if (array_reserve((void **)&sc->pending, &sc->cap_pending, sc->npending + 1, sizeof(*sc->pending)) < 0)
+		return NULL;
 	struct sc_pending_rt *e = &sc->pending[sc->npending++];
 	memset(e, 0, sizeof(*e));
 	sc_copy(e->p.name, name, sizeof(e->p.name));
