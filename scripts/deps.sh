@@ -21,6 +21,10 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "deps.sh: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
+# Another apt-get (unattended-upgrades, a parallel install) may hold the dpkg and list
+# locks: wait for them (up to DEPS_LOCK_TIMEOUT seconds) rather than fail.
+wait_lock="-o DPkg::Lock::Timeout=${DEPS_LOCK_TIMEOUT:-600}"
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+apt-get $wait_lock update -qq
+# shellcheck disable=SC2086
+apt-get $wait_lock install -y -qq --no-install-recommends $missing >/dev/null

@@ -21,7 +21,7 @@ from ghrsim import config  # noqa: E402
 from ghrsim.app import Simulator  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(HERE))
-API_DIR = os.path.normpath(os.path.join(REPO, "..", "shared", "api"))
+API_DIR = os.path.join(REPO, "tests", "fixtures", "api")
 
 PAT = config.DEFAULTS["github"]["pats"][0]
 PROJECT_ID = config.PROJECT_ID
@@ -175,7 +175,3 @@ def password_auth(user="ghr", password="ghr-secret", project="ghr"):
 def load_api(*parts):
     with open(os.path.join(API_DIR, *parts)) as f:
         return json.load(f)
-
-
-def have_api():
-    return os.path.isdir(API_DIR)

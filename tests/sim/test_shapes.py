@@ -1,4 +1,4 @@
-"""The simulator's replies have the shapes of the real services (shared/api)."""
+"""The simulator's replies have the shapes of the real services (tests/fixtures/api)."""
 import json
 import os
 import unittest
@@ -6,10 +6,8 @@ import unittest
 import simtest as T
 from shapecheck import OpenAPI, shape_diff
 
-NEEDS_API = unittest.skipUnless(T.have_api(), "shared/api not found beside the repo")
 
 
-@NEEDS_API
 class OpenStackShapes(T.SimTestCase):
     def assertShape(self, sample_file, ours, ignore=()):
         diff = shape_diff(T.load_api("openstack", sample_file), ours, ignore=ignore)
@@ -135,7 +133,6 @@ class OpenStackShapes(T.SimTestCase):
         self.assertEqual([n["name"] for n in r.json["networks"]], ["ghr-net"])
 
 
-@NEEDS_API
 class GitHubShapes(T.SimTestCase):
     @classmethod
     def setUpClass(cls):
@@ -233,12 +230,6 @@ class GitHubShapes(T.SimTestCase):
             self.assertEqual(shape_diff(sample["repository"], ours["repository"]), [])
             self.assertTrue(set(sample) <= set(ours), name)
         self.assertEqual(self.oa.check(ours["workflow_job"], self.oa.ref("#/components/schemas/job")), [])
-
-    def test_vendored_samples_equal_shared(self):
-        # tests/sim/data/ holds copies so the simulator runs without shared/; they must not drift.
-        for name in os.listdir(os.path.join(T.HERE, "data")):
-            with open(os.path.join(T.HERE, "data", name)) as f:
-                self.assertEqual(json.load(f), T.load_api("webhooks", name), name)
 
 
 if __name__ == "__main__":

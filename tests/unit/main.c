@@ -27,16 +27,6 @@ const char *unit_srcdir(void)
 	return d && *d ? d : ".";
 }
 
-const char *unit_shared_api(void)
-{
-	static char path[4096];
-	const char *d = getenv("GHR_SHARED_API");
-	if (d && *d)
-		return d;
-	snprintf(path, sizeof(path), "%s/../shared/api", unit_srcdir());
-	return path;
-}
-
 char *unit_read(const char *relpath)
 {
 	char path[4096];

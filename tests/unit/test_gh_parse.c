@@ -1,5 +1,5 @@
 /* github worker parsers, fed the examples of GitHub's own OpenAPI description
- * (../shared/api/github/openapi-runners.json) and garbage. */
+ * (tests/fixtures/api/github/openapi-runners.json) and garbage. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,10 +11,10 @@
 /* components.examples.<name>.value of the OpenAPI file, as JSON text (malloc'd). */
 static char *example(const char *name)
 {
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/github/openapi-runners.json", unit_shared_api());
+	char *text = unit_read("tests/fixtures/api/github/openapi-runners.json");
 	json_error_t e;
-	json_t *doc = json_load_file(path, 0, &e);
+	json_t *doc = json_loads(text, 0, &e);
+	free(text);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
 	json_t *v = json_object_get(json_object_get(json_object_get(json_object_get(doc, "components"),
 	                                                            "examples"), name), "value");

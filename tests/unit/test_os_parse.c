@@ -1,4 +1,4 @@
-/* os_parse: the real captured OpenStack replies (../shared/api/openstack), the
+/* os_parse: the real captured OpenStack replies (tests/fixtures/api/openstack), the
  * request bodies Keystone expects, and garbage of every shape. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +16,7 @@ static char err[512];
 static json_t *sample(const char *name)
 {
 	char path[4096];
-	snprintf(path, sizeof path, "%s/openstack/%s", unit_shared_api(), name);
+	snprintf(path, sizeof path, "tests/fixtures/api/openstack/%s", name);
 	char *text = unit_read(path);
 	json_t *j = json_loads(text, 0, NULL);
 	free(text);

@@ -7,8 +7,8 @@
  *       UNIT_TEST(test_decode_garbage))
  *
  * The runner (tests/unit/main.c) exits with the number of failures, and with 1 when no
- * test ran.  `GHR_SRCDIR` points at the source tree (for fixtures); unit_shared_api()
- * returns the path of ../shared/api beside it. */
+ * test ran.  `GHR_SRCDIR` points at the source tree; fixtures live in it
+ * (tests/fixtures/, the recorded API replies under tests/fixtures/api/). */
 #ifndef GHR_UNIT_H
 #define GHR_UNIT_H
 
@@ -17,7 +17,6 @@
 struct unit_test { const char *name; void (*fn)(void); };
 void unit_register(const char *suite, const struct unit_test *tests);
 const char *unit_srcdir(void);
-const char *unit_shared_api(void);
 /* Read a fixture file relative to the source tree (aborts the test on failure). */
 char *unit_read(const char *relpath);
 

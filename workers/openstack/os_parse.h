@@ -1,4 +1,4 @@
-/* os_parse — pure functions over the OpenStack API shapes (../shared/api/openstack):
+/* os_parse — pure functions over the OpenStack API shapes (tests/fixtures/api/openstack):
  * no I/O, no globals, so each one is unit-tested with the captured samples and fuzzed
  * with garbage.  Every parser treats its input as hostile: a wrong type is an error or
  * a skipped item, never a crash. */

@@ -1,4 +1,4 @@
-"""GitHub REST (mounted at /github), shaped after shared/api/github/openapi-runners.json.
+"""GitHub REST (mounted at /github), shaped after tests/fixtures/api/github/openapi-runners.json.
 
 Runner endpoints exist for three scopes with the same shapes:
   /orgs/{org}/actions/...   /repos/{owner}/{repo}/actions/...   /enterprises/{ent}/actions/...

@@ -1,4 +1,4 @@
-"""Glance v2 images, shaped after shared/api/openstack/glance-*.json.
+"""Glance v2 images, shaped after tests/fixtures/api/openstack/glance-*.json.
 
 Traps kept from the real one: `first`/`next` links are RELATIVE to the image
 endpoint ("/v2/images?marker=..."; the client must prepend the catalog URL),

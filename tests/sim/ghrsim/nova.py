@@ -1,4 +1,4 @@
-"""Nova (compute v2.1), shaped after the captures in shared/api/openstack/nova-*.json.
+"""Nova (compute v2.1), shaped after the captures in tests/fixtures/api/openstack/nova-*.json.
 
 Strict where the real one is strict: microversions (406 outside 2.1..2.93, and
 the absence of the header means 2.1, where "networks": "none" is refused and

@@ -1,7 +1,6 @@
 """Signed workflow_job deliveries, like GitHub's webhook service.
 
-Payloads are the captured samples (tests/sim/data/, copies of
-shared/api/webhooks/, checked equal by a test) with workflow_job replaced by the
+Payloads are the captured samples (tests/fixtures/api/webhooks/) with workflow_job replaced by the
 live job and repository/organization renamed to the job's repository.  Each
 delivery is recorded (for the control API and for GitHub's own
 .../hooks/{id}/deliveries API) and can be redelivered: same guid, same body,
@@ -22,7 +21,8 @@ from urllib.parse import urlsplit
 
 from . import lifecycle, util
 
-DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
+DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                    "fixtures", "api", "webhooks")
 KEEP = 10000
 
 
