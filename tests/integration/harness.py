@@ -11,6 +11,7 @@ Everything runs on loopback and in temporary directories; every wait is bounded 
 fails with a message naming what was awaited.  GHR_BUILD points at the build tree
 (default ./build).  Python standard library only.
 """
+import atexit
 import copy
 import json
 import os
@@ -64,6 +65,24 @@ def wait_until(pred, timeout, what, interval=0.02):
             extra = f" (last error: {last_exc!r})" if last_exc else ""
             raise WaitTimeout(f"timed out after {timeout}s waiting for {what}{extra}")
         time.sleep(interval)
+
+
+_REACHABLE = {}
+
+
+def reachable_copy(path):
+    """A copy of the executable `path` that any user can run, wherever the build tree
+    is (a clone under a 0700 home is out of reach of the user a test switches to):
+    one world-searchable temporary directory per test process, removed at exit."""
+    if "dir" not in _REACHABLE:
+        _REACHABLE["dir"] = tempfile.mkdtemp(prefix="ghr-bin-")
+        os.chmod(_REACHABLE["dir"], 0o755)
+        atexit.register(shutil.rmtree, _REACHABLE["dir"], ignore_errors=True)
+    copy_ = os.path.join(_REACHABLE["dir"], os.path.basename(path))
+    if not os.path.exists(copy_):
+        shutil.copy2(path, copy_)
+        os.chmod(copy_, 0o755)
+    return copy_
 
 
 def deep_merge(base, over):
@@ -430,8 +449,10 @@ class WorkerDriver:
         args = [WTEST, "--worker", os.path.join(LIBEXEC, name), "--name", name,
                 "--config", paths[0], "--secret", paths[1], "--log-level", log_level,
                 "--timeout", str(timeout_ms)] + (["--parallel"] if parallel else [])
+        self.tmp = os.path.join(self.dir, "tmp")     # wtest's TMPDIR, to see what it leaves
+        os.mkdir(self.tmp)
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self._log, text=True)
+                                     stderr=self._log, text=True, env={**os.environ, "TMPDIR": self.tmp})
 
     def request(self, method, body=None, timeout_ms=None):
         """One call; its reply ({"ok", "body"} or {"ok": false, "error"})."""
@@ -444,6 +465,11 @@ class WorkerDriver:
         if not line:
             raise AssertionError(f"no reply to {method}; log:\n{self.log()}")
         return json.loads(line)
+
+    def leftovers(self):
+        """What wtest left in its TMPDIR (paths relative to it): nothing, once it exited."""
+        return sorted(os.path.relpath(os.path.join(d, n), self.tmp)
+                      for d, dirs, files in os.walk(self.tmp) for n in dirs + files)
 
     def batch(self, requests, timeout=300):
         """requests ({"method", "body", "timeout_ms"}) all sent, then stdin closed:

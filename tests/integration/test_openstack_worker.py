@@ -189,6 +189,7 @@ class OpenstackWorkerTest(unittest.TestCase):
         self.ok(w.request("os.server.create", create_body("itest-mv-1", network="auto")))   # no networks key
         w = self.worker(config={"microversion_cap": "2.0"})     # a config error: exit 78
         self.assertEqual(w.close(), 78)
+        self.assertEqual(w.leftovers(), [], "wtest left its bus socket behind")
         self.assertIn("openstack.microversion_cap: must be a compute microversion from 2.1", w.log())
 
     # ---- servers --------------------------------------------------------------------

@@ -11,7 +11,7 @@ import tempfile
 import time
 import unittest
 
-from harness import CTL, GHRD, LIBEXEC, SIM_PAT, Ghrd, Sim, pid_alive, wait_until
+from harness import CTL, GHRD, LIBEXEC, SIM_PAT, Ghrd, Sim, pid_alive, reachable_copy, wait_until
 
 
 def fakes(n=1, args=None):
@@ -215,8 +215,8 @@ class Rights(unittest.TestCase):
             os.setgroups([])
             os.setgid(nobody.pw_gid)
             os.setuid(nobody.pw_uid)
-        p = subprocess.run([CTL, "-r", g.run_dir, "--json"] + list(args), capture_output=True,
-                           text=True, preexec_fn=drop, timeout=20)
+        p = subprocess.run([reachable_copy(CTL), "-r", g.run_dir, "--json"] + list(args),
+                           capture_output=True, text=True, preexec_fn=drop, timeout=20)
         return p.returncode, p.stdout + p.stderr
 
     def ghrd(self, cfg):

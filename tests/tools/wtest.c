@@ -3,7 +3,8 @@
  *   wtest --worker build/libexec/ghr/github --config slice.json [--secret secret.json]
  *         [--name github] [--parallel] [--timeout MS] [--log-level debug] < requests.jsonl
  *
- * It binds a ROUTER on a private ipc endpoint, forks and execs the worker with the
+ * It binds a ROUTER on a private ipc endpoint (a directory under $TMPDIR, removed
+ * however wtest ends, the worker's exit 78 included), forks and execs the worker with the
  * bootstrap JSON on fd 3 (exactly as ghrd does), waits for hello (token checked) and
  * ready, then sends the requests read from stdin, one JSON object per line:
  *   {"method":"github.runner.jit","body":{...},"timeout_ms":5000}
@@ -39,6 +40,7 @@ struct pending {
 };
 
 static void *router;
+static char bus_dir[4096];	/* the private directory of the bus socket, removed at exit */
 static char worker_id[PROTO_NAME_MAX] = "worker";
 static struct pending *pend;
 static int n_pend, n_done, n_ok;
@@ -178,6 +180,18 @@ static int pump(int wait_ms, const char *token, int *hello, int *ready)
 	return 1;
 }
 
+/* Remove the bus socket and its directory, however wtest ends (atexit). */
+static void remove_bus_dir(void)
+{
+	if (!bus_dir[0])
+		return;
+	char sock[4200];
+	snprintf(sock, sizeof(sock), "%s/bus", bus_dir);
+	unlink(sock);
+	rmdir(bus_dir);
+	bus_dir[0] = 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: wtest --worker PATH --config SLICE.json [--secret SECRET.json] "
@@ -213,11 +227,15 @@ int main(int argc, char **argv)
 		usage();
 	signal(SIGPIPE, SIG_IGN);
 
-	char dir[] = "/tmp/ghr-wtest-XXXXXX";
-	if (!mkdtemp(dir))
-		die("mkdtemp: %s", strerror(errno));
-	char endpoint[256];
-	snprintf(endpoint, sizeof(endpoint), "ipc://%s/bus", dir);
+	const char *tmp = getenv("TMPDIR");
+	if (snprintf(bus_dir, sizeof(bus_dir), "%s/ghr-wtest-XXXXXX", tmp && *tmp ? tmp : "/tmp")
+	    >= (int)sizeof(bus_dir) - 64 || !mkdtemp(bus_dir)) {
+		bus_dir[0] = 0;
+		die("cannot make a private directory under %s", tmp && *tmp ? tmp : "/tmp");
+	}
+	atexit(remove_bus_dir);
+	char endpoint[4200];
+	snprintf(endpoint, sizeof(endpoint), "ipc://%s/bus", bus_dir);
 
 	void *ctx = zmq_ctx_new();
 	router = zmq_socket(ctx, ZMQ_ROUTER);
@@ -324,10 +342,6 @@ int main(int argc, char **argv)
 	free(pend);
 	zmq_close(router);
 	zmq_ctx_term(ctx);
-	char sock[300];
-	snprintf(sock, sizeof(sock), "%s/bus", dir);
-	unlink(sock);
-	rmdir(dir);
 	int wst = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	if (wst != 0)
 		fprintf(stderr, "wtest: worker exit status %d\n", wst);
