@@ -263,7 +263,7 @@ json_t *config_load_string(const char *text, const char *name, char *err, size_t
 	return out;
 }
 
-json_t *config_load_file(const char *path, char *err, size_t errlen)
+char *cfg_read_file(const char *path, size_t *lenp, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
@@ -305,6 +305,16 @@ json_t *config_load_file(const char *path, char *err, size_t errlen)
 		free(buf);
 		return NULL;
 	}
+	*lenp = len;
+	return buf;
+}
+
+json_t *config_load_file(const char *path, char *err, size_t errlen)
+{
+	size_t len;
+	char *buf = cfg_read_file(path, &len, err, errlen);
+	if (!buf)
+		return NULL;
 	json_t *cfg = config_load_string(buf, path, err, errlen);
 	free(buf);
 	return cfg;

@@ -47,6 +47,14 @@ const struct cfg_key *cfg_schema(size_t *count);
 json_t *config_load_file(const char *path, char *err, size_t errlen);
 json_t *config_load_string(const char *text, const char *name, char *err, size_t errlen);
 
+/* Where key ("workers.fake.exec", "pools[1].min_idle") is written in file: the line and
+ * column of the deepest part of it that the file has.  Returns 1, or 0 when the file
+ * does not name even its first part. */
+int config_locate(const char *file, const char *key, int *line, int *col);
+/* err is "key: message" found after loading file: make it "file:line:col: key: message"
+ * (or "file: key: message" when the key is only a default).  Other texts stay as they are. */
+void config_locate_error(const char *file, char *err, size_t errlen);
+
 /* Accessors on a validated tree, by dotted path relative to obj ("log.level"). */
 const char *cfg_str(const json_t *obj, const char *path);      /* NULL if unset */
 int64_t cfg_int(const json_t *obj, const char *path);          /* ints and durations (ms) */

@@ -2,6 +2,7 @@
  * up in VM and runner names, the shape of github.path, the github.auth choice, and
  * rules across pools.  Each returns 0, or -1 after cfg_fail(). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "common/config_internal.h"
 
@@ -36,6 +37,11 @@ static int check_slug(struct cfg_vctx *c, const struct cfg_ynode *node, int line
 	cfg_fail(c, line, col, path,
 	         "may only contain a-z, 0-9 and '-' (not at either end), got %s", got);
 	return -1;
+}
+
+static int digit_char(unsigned char ch)
+{
+	return ch >= '0' && ch <= '9';
 }
 
 static int gh_name_char(unsigned char ch)
@@ -137,15 +143,67 @@ static int check_auth(struct cfg_vctx *c, const struct cfg_ynode *node, int line
 	return -1;
 }
 
-/* The mark of pools[i].name, or of pools[i] itself. */
-static void pool_mark(const struct cfg_ynode *root, size_t i, int *line, int *col)
+/* The mark of pools[i].<key>, or of pools[i] itself. */
+static void pool_mark(const struct cfg_ynode *root, size_t i, const char *key, int *line, int *col)
 {
 	const struct cfg_ynode *pools = cfg_yaml_get(root, "pools");
 	const struct cfg_ynode *item = pools && pools->kind == CFG_YSEQ && i < pools->n ? pools->items[i] : NULL;
-	const struct cfg_ynode *name = cfg_yaml_get(item, "name");
+	const struct cfg_ynode *name = cfg_yaml_get(item, key);
 	const struct cfg_ynode *at = name ? name : item ? item : root;
 	*line = at ? at->line : 1;
 	*col = at ? at->col : 1;
+}
+
+/* "2.N" with 1 <= N <= 999: the minor number, or -1. */
+static int microversion_minor(const char *s)
+{
+	if (!s || strncmp(s, "2.", 2) || !s[2] || strlen(s) > 5 || !all_chars(s + 2, digit_char) ||
+	    (s[2] == '0' && s[3]))
+		return -1;
+	int minor = atoi(s + 2);
+	return minor >= 1 ? minor : -1;
+}
+
+static int check_microversion(struct cfg_vctx *c, const struct cfg_ynode *node, int line, int col,
+                              json_t *val, const char *path)
+{
+	if (microversion_minor(json_string_value(val)) >= 0)
+		return 0;
+	char got[64];
+	cfg_yaml_describe(node, got, sizeof(got));
+	cfg_fail(c, line, col, path, "must be a compute microversion from 2.1 (such as 2.91), got %s", got);
+	return -1;
+}
+
+#define NETWORK_KEYWORDS_MINOR 37   /* "networks": "auto" | "none" exist from compute 2.37 */
+
+/* Rules within one pool that no single key can state. */
+static int check_pool(struct cfg_vctx *c, const json_t *root, const json_t *p, size_t i)
+{
+	char ipath[CFG_PATH_MAX];
+	int line, col;
+	json_int_t min_idle = json_integer_value(json_object_get(p, "min_idle"));
+	json_int_t max_runners = json_integer_value(json_object_get(p, "max_runners"));
+	if (max_runners > 0 && min_idle > max_runners) {
+		pool_mark(c->root, i, "min_idle", &line, &col);
+		snprintf(ipath, sizeof(ipath), "pools[%zu].min_idle", i);
+		cfg_fail(c, line, col, ipath,
+		         "%lld idle runners can never be kept under max_runners %lld; lower min_idle or raise max_runners",
+		         (long long)min_idle, (long long)max_runners);
+		return -1;
+	}
+	const char *cap = json_string_value(cfg_get(root, "openstack.microversion_cap"));
+	const char *net = json_string_value(json_object_get(p, "network"));
+	if (net && !strcmp(net, "none") && microversion_minor(cap) < NETWORK_KEYWORDS_MINOR) {
+		pool_mark(c->root, i, "network", &line, &col);
+		snprintf(ipath, sizeof(ipath), "pools[%zu].network", i);
+		cfg_fail(c, line, col, ipath,
+		         "\"none\" needs compute microversion 2.%d or later, but openstack.microversion_cap is %s "
+		         "(Nova would refuse the create); raise the cap or name a network",
+		         NETWORK_KEYWORDS_MINOR, cap);
+		return -1;
+	}
+	return 0;
 }
 
 static int check_root(struct cfg_vctx *c, const struct cfg_ynode *node, int line, int col,
@@ -161,7 +219,7 @@ static int check_root(struct cfg_vctx *c, const struct cfg_ynode *node, int line
 		snprintf(ipath, sizeof(ipath), "pools[%zu].name", i);
 		for (j = 0; j < i; j++) {
 			if (!strcmp(name, json_string_value(json_object_get(json_array_get(pools, j), "name")))) {
-				pool_mark(c->root, i, &line, &col);
+				pool_mark(c->root, i, "name", &line, &col);
 				cfg_fail(c, line, col, ipath, "pool \"%s\" is defined twice (first as pools[%zu])",
 				         name, j);
 				return -1;
@@ -169,12 +227,14 @@ static int check_root(struct cfg_vctx *c, const struct cfg_ynode *node, int line
 		}
 		size_t len = strlen(manager) + 1 + strlen(name) + RUNNER_SUFFIX_LEN;
 		if (len > RUNNER_NAME_MAX) {
-			pool_mark(c->root, i, &line, &col);
+			pool_mark(c->root, i, "name", &line, &col);
 			cfg_fail(c, line, col, ipath,
 			         "runner names \"%s-%s-XXXXXXXX\" would be %zu characters; at most %d are allowed",
 			         manager, name, len, RUNNER_NAME_MAX);
 			return -1;
 		}
+		if (check_pool(c, val, p, i) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -184,6 +244,7 @@ static const struct { const char *path; cfg_check_fn fn; } checks[] = {
 	{ "pools[].name", check_slug },
 	{ "github.path", check_github_path },
 	{ "github.auth", check_auth },
+	{ "openstack.microversion_cap", check_microversion },
 	{ "", check_root },
 };
 

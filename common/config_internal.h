@@ -21,6 +21,9 @@ struct cfg_vctx {
 void cfg_fail(struct cfg_vctx *c, int line, int col, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+/* The whole file (at most 1 MiB, no NUL byte), NUL-terminated, or NULL with err. */
+char *cfg_read_file(const char *path, size_t *len, char *err, size_t errlen);
+
 /* Convert a scalar or list node of a leaf type to JSON (NULL after cfg_fail). */
 json_t *cfg_leaf_value(struct cfg_vctx *c, const struct cfg_key *k, const struct cfg_ynode *n,
                        const char *path);

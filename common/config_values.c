@@ -46,6 +46,14 @@ static void describe(const struct cfg_ynode *n, char *out, size_t len)
 	cfg_yaml_describe(n, out, len);
 }
 
+/* When a quoted scalar would have been accepted without its quotes, say so: YAML makes
+ * "10" and "true" strings, which is rarely what was meant. */
+static const char *quote_hint(const struct cfg_ynode *n, int accepted_plain)
+{
+	return n->kind == CFG_YSCALAR && !n->plain && accepted_plain
+	       ? " (the quotes make it a string: write it without them)" : "";
+}
+
 static size_t utf8_chars(const char *s, size_t len)
 {
 	size_t n = 0;
@@ -138,7 +146,8 @@ static json_t *int_value(struct cfg_vctx *c, const struct cfg_key *k, const stru
 	range_text(k, want, sizeof(want));
 	if (n->kind != CFG_YSCALAR || !n->plain || cfg_yaml_is_null(n) || parse_int(n->text, &v) < 0 ||
 	    !in_range(k, v)) {
-		cfg_fail(c, n->line, n->col, path, "must be %s, got %s", want, got);
+		int would = n->kind == CFG_YSCALAR && parse_int(n->text, &v) == 0 && in_range(k, v);
+		cfg_fail(c, n->line, n->col, path, "must be %s, got %s%s", want, got, quote_hint(n, would));
 		return NULL;
 	}
 	return json_integer(v);
@@ -147,17 +156,20 @@ static json_t *int_value(struct cfg_vctx *c, const struct cfg_key *k, const stru
 static json_t *bool_value(struct cfg_vctx *c, const struct cfg_ynode *n, const char *path)
 {
 	static const char *const yes[] = { "true", "True", "TRUE" }, *const no[] = { "false", "False", "FALSE" };
-	if (n->kind == CFG_YSCALAR && n->plain) {
+	int would = 0;
+	if (n->kind == CFG_YSCALAR) {
 		for (int i = 0; i < 3; i++) {
-			if (!strcmp(n->text, yes[i]))
+			if (!strcmp(n->text, yes[i]) || !strcmp(n->text, no[i]))
+				would = 1;
+			if (n->plain && !strcmp(n->text, yes[i]))
 				return json_true();
-			if (!strcmp(n->text, no[i]))
+			if (n->plain && !strcmp(n->text, no[i]))
 				return json_false();
 		}
 	}
 	char got[64];
 	describe(n, got, sizeof(got));
-	cfg_fail(c, n->line, n->col, path, "must be true or false, got %s", got);
+	cfg_fail(c, n->line, n->col, path, "must be true or false, got %s%s", got, quote_hint(n, would));
 	return NULL;
 }
 

@@ -27,14 +27,25 @@
 
 #define DEFAULT_CONFIG "/etc/ghr/ghr.yaml"
 
+static void print_warning(const char *msg, void *config)
+{
+	fprintf(stderr, "ghrd: %s: warning: %s\n", (const char *)config, msg);
+}
+
+static void log_warning(const char *msg, void *arg)
+{
+	log_warn("configuration", "warning=%s", log_q(msg));
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: ghrd [-f CONFIG] [-n] [-v] [-V] [-h]\n"
-	           "  -f CONFIG  configuration file (default " DEFAULT_CONFIG ")\n"
-	           "  -n         check the configuration and exit (0 valid, 78 invalid)\n"
-	           "  -v         log at debug level\n"
-	           "  -V         print the version and exit\n"
-	           "  -h         this help\n");
+	           "  -f, --config CONFIG  configuration file (default " DEFAULT_CONFIG ")\n"
+	           "  -n, --check          check the configuration and exit (0 valid, 78 invalid)\n"
+	           "  -v, --verbose        log at debug level\n"
+	           "  -V, --version        print the version and exit\n"
+	           "  -h, --help           this help\n"
+	           "See ghrd(8), ghr.yaml(5) and ghr-ctl(1).\n");
 }
 
 /* The workers run in sessions of their own and never see the terminal's or a group's
@@ -206,7 +217,11 @@ int main(int argc, char **argv)
 	mallopt(M_ARENA_MAX, 2);
 	int check_only = 0, c;
 	s.lock_fd = s.sig_fd = -1;
-	while ((c = getopt(argc, argv, "f:nvVh")) != -1) {
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'f' }, { "check", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' }, { "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	while ((c = getopt_long(argc, argv, "f:nvVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': config = optarg; break;
 		case 'n': check_only = 1; break;
@@ -227,6 +242,7 @@ int main(int argc, char **argv)
 		return SUP_EX_CONFIG;
 	}
 	if (check_only) {
+		sup_config_warnings(s.cfg, print_warning, (void *)config);
 		printf("ghrd: %s: configuration OK\n", config);
 		json_decref(s.cfg);
 		return 0;
@@ -249,6 +265,7 @@ int main(int argc, char **argv)
 	}
 	log_info("ghrd started", "version=%s pid=%d run_dir=%s workers=%zu", GHR_VERSION,
 	         (int)getpid(), log_q(s.run_dir), s.n_workers);
+	sup_config_warnings(s.cfg, log_warning, NULL);
 	/* Running the workers as root works, but throws away the privilege separation
 	 * that keeps a compromised worker from reading another's secret: say so. */
 	if (geteuid() == 0 && !*(cfg_str(s.cfg, "supervisor.user") ?: ""))

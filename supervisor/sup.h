@@ -141,6 +141,8 @@ const char *sup_default_libexec(char *buf, size_t len);
 
 /* sup_config.c */
 json_t *sup_config_load(const char *path, char *err, size_t errlen);
+/* Each warning about a config that loads but is likely a mistake ("pools: none ..."). */
+void sup_config_warnings(const json_t *cfg, void (*say)(const char *msg, void *arg), void *arg);
 int sup_settings_for(const json_t *cfg, const struct sup_def *def, struct sup_settings *out,
                      char *err, size_t errlen);
 json_t *sup_slice_for(const json_t *cfg, const struct sup_def *def);

@@ -57,8 +57,17 @@ int sup_settings_for(const json_t *cfg, const struct sup_def *def, struct sup_se
 	json_t *e = json_object_get(o, "essential");
 	out->essential = e ? json_is_true(e) : def->essential;
 	if (out->instances > 0 && access(out->exec, X_OK) < 0) {
-		snprintf(err, errlen, "workers.%s: cannot execute %s: %s", def->name, out->exec,
-		         strerror(errno));
+		/* name the key that chose the executable, so the error can point at it */
+		const char *libexec = cfg_str(cfg, "supervisor.libexec_dir");
+		if (exec && *exec)
+			snprintf(err, errlen, "workers.%s.exec: cannot execute %s: %s", def->name,
+			         out->exec, strerror(errno));
+		else if (libexec && *libexec)
+			snprintf(err, errlen, "supervisor.libexec_dir: cannot execute %s (worker %s): %s",
+			         out->exec, def->name, strerror(errno));
+		else
+			snprintf(err, errlen, "workers.%s: cannot execute %s: %s", def->name, out->exec,
+			         strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -149,10 +158,32 @@ int sup_config_check(const json_t *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/* Configurations that load and run but are most likely not what was meant. */
+static const char *warn_no_pools(const json_t *cfg)
+{
+	const json_t *o = json_object_get(json_object_get(cfg, "workers"), "scaler");
+	const json_t *n = json_object_get(o, "instances");
+	if (json_array_size(json_object_get(cfg, "pools")) == 0 && !(n && json_integer_value(n) == 0))
+		return "pools: none configured; the scaler will keep no runners";
+	return NULL;
+}
+
+static const char *(*const warnings[])(const json_t *) = { warn_no_pools };
+
+void sup_config_warnings(const json_t *cfg, void (*say)(const char *msg, void *arg), void *arg)
+{
+	for (size_t i = 0; i < sizeof(warnings) / sizeof(warnings[0]); i++) {
+		const char *msg = warnings[i](cfg);
+		if (msg)
+			say(msg, arg);
+	}
+}
+
 json_t *sup_config_load(const char *path, char *err, size_t errlen)
 {
 	json_t *cfg = config_load_file(path, err, errlen);
 	if (cfg && sup_config_check(cfg, err, errlen) < 0) {
+		config_locate_error(path, err, errlen);
 		json_decref(cfg);
 		return NULL;
 	}

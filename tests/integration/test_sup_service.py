@@ -3,6 +3,7 @@ config checking (-n), and secrets kept out of argv and the environment."""
 import copy
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -161,6 +162,12 @@ class ConfigCheck(unittest.TestCase):
         finally:
             os.unlink(f.name)
 
+    def assertLocated(self, stderr, text, what, line_has):
+        """stderr is "ghrd: FILE:LINE:COL: what...", and LINE of text holds line_has."""
+        m = re.search(r":(\d+):(\d+): " + re.escape(what), stderr)
+        self.assertIsNotNone(m, stderr)
+        self.assertIn(line_has, text.splitlines()[int(m.group(1)) - 1], stderr)
+
     def test_dash_n(self):
         g = Ghrd(fakes(1), start=False)
         try:
@@ -168,16 +175,39 @@ class ConfigCheck(unittest.TestCase):
             self.assertEqual(p.returncode, 0, p.stderr)
             with open(g.config_path) as f:
                 text = f.read()
-            p = self.run_n(text.replace("fake:", "nosuchworker:"))
+            bad = text.replace("fake:", "nosuchworker:")
+            p = self.run_n(bad)
             self.assertEqual(p.returncode, 78)
-            self.assertIn("workers.nosuchworker: no such worker", p.stderr)
-            p = self.run_n(text.replace(f"{LIBEXEC}", "/nonexistent"))
+            self.assertLocated(p.stderr, bad, "workers.nosuchworker: no such worker", "nosuchworker:")
+            bad = text.replace(f"{LIBEXEC}", "/nonexistent")
+            p = self.run_n(bad)
             self.assertEqual(p.returncode, 78)
             self.assertIn("cannot execute /nonexistent/fake", p.stderr)
+            self.assertLocated(p.stderr, bad, "supervisor.libexec_dir: ", "/nonexistent")
             p = subprocess.run([GHRD, "-n", "-f", "/nonexistent.yaml"], capture_output=True, text=True)
             self.assertEqual(p.returncode, 78)
             p = subprocess.run([GHRD, "-x"], capture_output=True, text=True)
             self.assertEqual(p.returncode, 2)
+            for opt in ("--help", "-h"):
+                p = subprocess.run([GHRD, opt], capture_output=True, text=True)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertIn("--check", p.stdout)
+            p = subprocess.run([GHRD, "--check", "--config", g.config_path], capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+        finally:
+            g.close()
+
+    def test_no_pools_is_a_warning(self):
+        g = Ghrd({"workers": {"scaler": {"instances": 1}}}, start=False)
+        try:
+            p = subprocess.run([GHRD, "-n", "-f", g.config_path], capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertIn("warning: pools: none configured", p.stderr)
+            with open(g.config_path, "a") as f:
+                f.write("pools:\n  - {name: a, flavor: f, image: i, network: n, labels: [x]}\n")
+            p = subprocess.run([GHRD, "-n", "-f", g.config_path], capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertNotIn("warning", p.stderr)
         finally:
             g.close()
 
@@ -198,7 +228,8 @@ class ConfigCheck(unittest.TestCase):
             os.unlink(os.path.join(g.tmp, "github-token"))
             p = subprocess.run([GHRD, "-n", "-f", g.config_path], capture_output=True, text=True)
             self.assertEqual(p.returncode, 78)
-            self.assertIn("github.auth.token_file", p.stderr)
+            with open(g.config_path) as f:
+                self.assertLocated(p.stderr, f.read(), "github.auth.token_file: ", "token_file:")
         finally:
             g.close()
 

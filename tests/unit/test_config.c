@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "common/config.h"
 #include "tests/unit/unit.h"
 
@@ -378,7 +379,68 @@ static void test_schema_consistent(void)
 	}
 }
 
+/* The pool rules refuse only what cannot work: these all load. */
+static void test_pool_rules_allow(void)
+{
+	static const char *const ok[] = {
+		"pools:\n  - {name: a, flavor: f, image: i, network: n, labels: [x], min_idle: 3, max_runners: 3}\n",
+		"pools:\n  - {name: a, flavor: f, image: i, network: n, labels: [x], min_idle: 9, max_runners: 0}\n",
+		"pools:\n  - {name: a, flavor: f, image: i, network: none, labels: [x]}\n",
+		"openstack:\n  cloud: p\n  microversion_cap: '2.37'\n"
+		"pools:\n  - {name: a, flavor: f, image: i, network: none, labels: [x]}\n",
+	};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		const char *text = ok[i];
+		char buf[1024];
+		if (!strncmp(text, "openstack:", 10)) {     /* replaces the base's openstack section */
+			snprintf(buf, sizeof(buf), "manager_id: ci\ngithub:\n  path: canonical\n  auth:\n"
+			         "    token_file: /t\n%s", text);
+			json_t *c = config_load_string(buf, "t.yaml", err, sizeof(err));
+			CU_ASSERT_PTR_NOT_NULL(c);
+			json_decref(c);
+			continue;
+		}
+		json_t *c = load_with(text);
+		if (!c)
+			fprintf(stderr, "\n  %s\n", err);
+		CU_ASSERT_PTR_NOT_NULL(c);
+		json_decref(c);
+	}
+}
+
+/* config_locate_error gives errors found after loading the place of their key. */
+static void test_locate_error(void)
+{
+	char path[] = "/tmp/ghr-locate-XXXXXX";
+	int fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	const char text[] = "manager_id: ci\nworkers:\n  fake:\n    exec: /x\npools:\n  - name: a\n"
+	                    "  - name: b\n    min_idle: 2\n";
+	CU_ASSERT_FATAL(write(fd, text, sizeof(text) - 1) == (ssize_t)sizeof(text) - 1);
+	close(fd);
+	static const struct { const char *in, *want; } cases[] = {
+		{ "workers.fake.exec: cannot execute /x", ":4:5: workers.fake.exec: cannot execute /x" },
+		{ "workers.fake: no such worker", ":3:3: workers.fake: no such worker" },
+		{ "pools[1].min_idle: too many", ":8:5: pools[1].min_idle: too many" },
+		{ "github.auth.token_file: cannot read", ": github.auth.token_file: cannot read" },
+		{ "cannot read /etc/x: denied", "cannot read /etc/x: denied" },
+		{ "/etc/openstack/clouds.yaml:3:1: bad", "/etc/openstack/clouds.yaml:3:1: bad" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char e[512], want[512];
+		snprintf(e, sizeof(e), "%s", cases[i].in);
+		config_locate_error(path, e, sizeof(e));
+		snprintf(want, sizeof(want), "%s%s", cases[i].want[0] == ':' ? path : "", cases[i].want);
+		if (strcmp(e, want))
+			fprintf(stderr, "\n  got  %s\n  want %s\n", e, want);
+		CU_ASSERT_STRING_EQUAL(e, want);
+	}
+	unlink(path);
+}
+
 UNIT_SUITE(config,
+	UNIT_TEST(test_pool_rules_allow),
+	UNIT_TEST(test_locate_error),
 	UNIT_TEST(test_bad_fixtures),
 	UNIT_TEST(test_empty),
 	UNIT_TEST(test_defaults),
