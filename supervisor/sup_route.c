@@ -16,6 +16,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "common/config.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "supervisor/sup.h"
@@ -209,6 +210,20 @@ static void forward(struct sup *s, const struct sup_origin *o, struct proto_msg 
 	}
 }
 
+/* For a control client refused a method that admins may call: who may. */
+static const char *who_may(const struct sup *s, const struct sup_origin *o, const struct proto_method *pm)
+{
+	static char text[160];
+	if (o->kind != SUP_ORIGIN_CTL || !proto_caller_may(pm, C_ADMIN))
+		return "";
+	const char *group = cfg_str(s->cfg, "supervisor.admin_group");
+	if (group && *group)
+		snprintf(text, sizeof(text), " (root and members of group \"%s\" may)", group);
+	else
+		snprintf(text, sizeof(text), " (only root may: supervisor.admin_group is not set)");
+	return text;
+}
+
 void sup_route_request(struct sup *s, const struct sup_origin *o, struct proto_msg *m)
 {
 	char err[256];
@@ -219,8 +234,8 @@ void sup_route_request(struct sup *s, const struct sup_origin *o, struct proto_m
 		return;
 	}
 	if (!proto_caller_may(pm, o->caller)) {
-		sup_reply_error(s, o, m->id, m->from, PROTO_E_FORBIDDEN,
-		                "%s may not call \"%s\"", o->name ? o->name : "this caller", m->method);
+		sup_reply_error(s, o, m->id, m->from, PROTO_E_FORBIDDEN, "%s may not call \"%s\"%s",
+		                o->name ? o->name : "this caller", m->method, who_may(s, o, pm));
 		return;
 	}
 	if (proto_validate_request(m->method, m->body, err, sizeof(err)) < 0) {

@@ -2,16 +2,19 @@
  * with CTL_COMMAND so that adding a command needs no edit elsewhere.
  *
  * Exit codes (ghr-ctl(1)): 0 ok, 1 the command failed (ghrd or a worker answered an
- * error), 2 usage, 69 (EX_UNAVAILABLE) ghrd unreachable or no reply in time. */
+ * error), 2 usage, 3 (status) the fleet is degraded, 69 (EX_UNAVAILABLE) ghrd
+ * unreachable or no reply in time. */
 #ifndef GHR_CTL_H
 #define GHR_CTL_H
 
+#include <stdio.h>
 #include <jansson.h>
 #include "proto/proto.h"
 
 #define CTL_EXIT_OK          0
 #define CTL_EXIT_FAILED      1
 #define CTL_EXIT_USAGE       2
+#define CTL_EXIT_DEGRADED    3    /* status: ghrd runs, but the fleet is degraded */
 #define CTL_EXIT_UNREACHABLE 69
 
 struct ctl {
@@ -56,6 +59,8 @@ struct ctl_command {
 	int (*run)(const struct ctl *c, int argc, char **argv);  /* argv[0] is the command */
 };
 void ctl_register(const struct ctl_command *cmd);
+/* The usage, options, every command and the exit codes (help, --help, no command). */
+void ctl_print_help(FILE *f);
 const struct ctl_command *ctl_find(const char *name);
 const struct ctl_command *const *ctl_commands(size_t *count);   /* sorted by name */
 

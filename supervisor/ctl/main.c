@@ -8,12 +8,6 @@
 
 #define DEFAULT_ENDPOINT "ipc:///run/ghr/control"
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: ghr-ctl [-s ENDPOINT | -r RUN_DIR] [-t MS] [--json] COMMAND [ARGS]\n"
-	           "       ghr-ctl help   (lists the commands)\n");
-}
-
 int main(int argc, char **argv)
 {
 	static char endpoint[4200];
@@ -48,12 +42,12 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'j': c.json = 1; break;
-		case 'h': usage(stdout); return CTL_EXIT_OK;
-		default: usage(stderr); return CTL_EXIT_USAGE;
+		case 'h': ctl_print_help(stdout); return CTL_EXIT_OK;
+		default: ctl_print_help(stderr); return CTL_EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
-		usage(stderr);
+		ctl_print_help(stderr);
 		return CTL_EXIT_USAGE;
 	}
 	const struct ctl_command *cmd = ctl_find(argv[optind]);

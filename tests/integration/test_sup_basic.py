@@ -47,6 +47,20 @@ class Basic(unittest.TestCase):
         self.assertEqual(rc, 0)
         self.assertEqual(v["proto"], 1)
 
+    def test_help_and_version_need_no_ghrd(self):
+        for args, rc_want, stream in ((["--help"], 0, "stdout"), (["help"], 0, "stdout"),
+                                      ([], 2, "stderr")):
+            p = subprocess.run([CTL, "-r", "/nonexistent"] + args, capture_output=True, text=True,
+                               timeout=10)
+            self.assertEqual(p.returncode, rc_want, args)
+            text = getattr(p, stream)
+            for word in ("commands:", "status", "reconcile", "exit status:", "69"):
+                self.assertIn(word, text, args)
+        p = subprocess.run([CTL, "-r", "/nonexistent", "version"], capture_output=True, text=True,
+                           timeout=10)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout, r"^ghr-ctl \d+\.\d+\.\d+\nghrd: not reachable")
+
     def test_echo_routed_to_the_named_instance_and_round_robin(self):
         rc, r = self.g.call("fake.echo", {"j": {"a": [1, 2]}}, to="fake.2")
         self.assertEqual((rc, r), (0, {"j": {"a": [1, 2]}}))

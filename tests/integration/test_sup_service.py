@@ -264,12 +264,24 @@ class Rights(unittest.TestCase):
             self.assertEqual(rc, 1)
             self.assertIn("forbidden", out)
             self.assertIn("sup.restart", out)
+            self.assertIn("only root may: supervisor.admin_group is not set", out)
             # live-API listings (rate-limit budget) are for admins only
             rc, out = self.as_nobody(g, "call", "github.runners.list", "{}")
             self.assertEqual(rc, 1)
             self.assertIn("forbidden", out)
             # the bus stays closed to others
             self.assertEqual(os.stat(os.path.join(g.run_dir, "bus")).st_mode & 0o007, 0)
+            g.stop()
+
+    @unittest.skipUnless(os.geteuid() == 0, "needs root to switch users")
+    def test_forbidden_names_the_group_that_may(self):
+        import grp
+        group = grp.getgrgid(0).gr_name          # a group nobody is not in
+        with self.ghrd(dict(fakes(1), supervisor={"admin_group": group})) as g:
+            rc, out = self.as_nobody(g, "restart", "fake")
+            self.assertEqual(rc, 1, out)
+            self.assertIn('forbidden', out)
+            self.assertIn(f'root and members of group "{group}" may', out)
             g.stop()
 
     @unittest.skipUnless(os.geteuid() == 0, "needs root to switch users")
@@ -287,6 +299,7 @@ class Rights(unittest.TestCase):
             rc, out = self.as_nobody(g, "restart", "fake")
             self.assertEqual(rc, 1, out)
             self.assertIn("forbidden", out)
+            self.assertIn("only root may", out)
             g.stop()
 
 
