@@ -491,6 +491,34 @@ class GithubWorkerTest(unittest.TestCase):
         self.assertEqual(self.sim.counters()["events"].get("github_bad_credentials", 0), bad)
         self.assertIn("installation token renewed", w.log())
 
+    def test_app_token_expiring_by_our_clock_is_not_renewed_in_a_loop(self):
+        # GitHub's expires_at is two hours behind this host's clock: the token is good,
+        # but by the local clock it expired already.  Before, it was renewed every ~760 ms.
+        d = tempfile.mkdtemp(prefix="ghr-app-")
+        try:
+            priv, pub = make_app_key(d)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+        self.sim.ctl("POST", "/github", {"app": {"public_key_pem": pub}})
+        self.sim.ctl("POST", "/knobs", {"installation_token_clock_skew_ms": -7200000})
+        try:
+            auth = {"app_client_id": APP_CLIENT_ID, "app_installation_id": APP_INSTALLATION,
+                    "app_private_key_file": "/etc/ghr/app.pem"}
+            w = self.worker(auth=auth, secret={"app_private_key": priv})
+            self.secrets += [l for l in priv.splitlines() if l and not l.startswith("-----")]
+            end = time.monotonic() + 2.5        # bounded: about three renewals' worth before
+            calls = 0
+            while time.monotonic() < end:
+                self.assertOk(w.request("github.ratelimit", {}))
+                calls += 1
+            self.assertGreater(calls, 3)
+            ev = self.sim.counters()["events"]
+            self.assertEqual(ev.get("installation_tokens_issued"), 1, ev)
+            self.assertEqual(ev.get("github_unsupported_media_type", 0), 0)
+            self.assertIn("clocks disagree", w.log())
+        finally:
+            self.sim.ctl("POST", "/knobs", {"installation_token_clock_skew_ms": 0})
+
     def test_app_key_wrong_is_unauthorized(self):
         d = tempfile.mkdtemp(prefix="ghr-app-")
         try:

@@ -221,9 +221,21 @@ static void test_gh_parse_rate_limit(void)
 	                                                   "limit")), 10000);
 	json_decref(r);
 	free(body);
-	const char *bad = "{\"resources\":{\"core\":{\"limit\":5000,\"remaining\":\"many\",\"used\":1,\"reset\":1}}}";
-	CU_ASSERT_PTR_NULL(gh_parse_rate_limit(bad, strlen(bad), err, sizeof(err)));
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "resources.core.remaining"));
+	CU_ASSERT_STRING_EQUAL(err, "");
+	/* one odd resource (a value of the wrong type, a resource we never heard of with a
+	 * negative value, not an object) costs only itself */
+	const char *odd = "{\"resources\":{\"core\":{\"limit\":5000,\"remaining\":\"many\",\"used\":1,\"reset\":1},"
+	                  "\"brand_new\":{\"limit\":10,\"remaining\":-1,\"used\":0,\"reset\":1},"
+	                  "\"weird\":7,"
+	                  "\"search\":{\"limit\":30,\"remaining\":29,\"used\":1,\"reset\":1691591363}}}";
+	r = gh_parse_rate_limit(odd, strlen(odd), err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(json_object_size(r), 1);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(r, "search"), "remaining")), 29);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "skipped resources."));
+	json_decref(r);
+	const char *none = "{\"rate\":{}}";
+	CU_ASSERT_PTR_NULL(gh_parse_rate_limit(none, strlen(none), err, sizeof(err)));
 }
 
 static void test_gh_parse_install_token(void)

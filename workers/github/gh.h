@@ -58,7 +58,9 @@ int gh_parse_downloads(const char *body, size_t len, const char *os, const char 
 /* Runner groups page: 0 and *id when name is on it, 1 when not, -1 on bad data. */
 int gh_parse_runner_groups(const char *body, size_t len, const char *name, int64_t *id,
                            char *err, size_t errlen);
-/* GET /rate_limit → new {resource: {limit, remaining, used, reset}}. */
+/* GET /rate_limit → new {resource: {limit, remaining, used, reset}}.  A resource with a
+ * missing or negative field is left out (err then names the last one, "" when none
+ * was); NULL only when the body or its "resources" object is unusable. */
 json_t *gh_parse_rate_limit(const char *body, size_t len, char *err, size_t errlen);
 /* POST …/access_tokens → token (malloc'd) and expires_at (epoch ms). */
 int gh_parse_install_token(const char *body, size_t len, char **token, int64_t *expires_ms,
@@ -140,6 +142,7 @@ struct gh_auth {
 	int renewing;
 	int64_t renew_timer;
 	int64_t renewals;         /* installation tokens obtained */
+	int64_t skew_use_ms;      /* >0 while expires_at keeps arriving in the past (see gh_auth.c) */
 };
 
 /* Checks that exactly one of token_file and the app_* keys is configured. */

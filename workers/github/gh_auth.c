@@ -23,6 +23,14 @@
 
 #define GH_RENEW_MARGIN_MAX_MS (5 * 60 * 1000)
 #define GH_RENEW_RETRY_MS 10000
+/* A token whose expires_at is at or before this host's clock (the clocks disagree, or
+ * a mock serves stale times) is used for GH_SKEW_USE_MS, doubling while it lasts up to
+ * GH_SKEW_USE_MAX_MS, instead of being renewed as fast as replies come back.  A token
+ * that GitHub really considers expired still gets renewed on its 401. */
+#define GH_SKEW_USE_MS 60000
+#define GH_SKEW_USE_MAX_MS (10 * 60 * 1000)
+/* No renewal follows the previous one sooner than this, whatever expires_at says. */
+#define GH_RENEW_MIN_MS 1000
 
 static int nonempty(const json_t *o, const char *key)
 {
@@ -240,8 +248,17 @@ static void on_token(const struct http_response *resp, void *arg)
 		return;
 	}
 	int64_t valid_ms = expires_ms - wall_ms();
-	if (valid_ms < 1000)
-		valid_ms = 1000;     /* clocks disagree: use it once, renew on the next call */
+	if (valid_ms <= 0) {
+		a->skew_use_ms = a->skew_use_ms ? a->skew_use_ms * 2 : GH_SKEW_USE_MS;
+		if (a->skew_use_ms > GH_SKEW_USE_MAX_MS)
+			a->skew_use_ms = GH_SKEW_USE_MAX_MS;
+		log_warn("clocks disagree: GitHub's installation token expires_at is not in the future "
+		         "by this host's clock (check NTP)", "expires_in_ms=%lld using_for_ms=%lld",
+		         (long long)valid_ms, (long long)a->skew_use_ms);
+		valid_ms = a->skew_use_ms;
+	} else {
+		a->skew_use_ms = 0;
+	}
 	/* the renewed token takes the old one's place among the masked literals, so that
 	 * renewals never exhaust them */
 	redact_replace_secret(a->token, token);
@@ -252,7 +269,8 @@ static void on_token(const struct http_response *resp, void *arg)
 	a->renewals++;
 	log_info("installation token renewed", "valid_ms=%lld renewals=%lld",
 	         (long long)valid_ms, (long long)a->renewals);
-	schedule_renewal(g, valid_ms - renew_margin(a));
+	int64_t delay = valid_ms - renew_margin(a);
+	schedule_renewal(g, delay < GH_RENEW_MIN_MS ? GH_RENEW_MIN_MS : delay);
 	gh_api_token_ready(g, 1, PROTO_OK, NULL);
 }
 
@@ -275,9 +293,10 @@ void gh_auth_renew(struct gh *g)
 		{ "Accept", "application/vnd.github+json" },
 		{ "X-GitHub-Api-Version", "2022-11-28" },
 		{ "Authorization", authz },
+		{ "Content-Type", "application/json" },   /* not libcurl's default form type */
 	};
-	struct http_request rq = { .method = "POST", .url = url, .headers = h, .n_headers = 3,
-	                           .body = "", .body_len = 0, .timeout_ms = g->timeout_ms };
+	struct http_request rq = { .method = "POST", .url = url, .headers = h, .n_headers = 4,
+	                           .body = "{}", .body_len = 2, .timeout_ms = g->timeout_ms };
 	int rc = http_send(g->http, &rq, on_token, g);
 	explicit_bzero(authz, sizeof(authz));
 	if (rc != 0) {

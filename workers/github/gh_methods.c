@@ -159,6 +159,8 @@ static void on_rate_limit(struct gh *g, const struct gh_result *r, void *arg)
 		worker_reply_err(req, PROTO_E_INTERNAL, 0, "GitHub sent invalid JSON for rate_limit: %s", err);
 		return;
 	}
+	if (err[0])
+		log_warn("odd entry in GitHub's rate_limit, keeping the rest", "detail=%s", log_q(err));
 	gh_rl_merge(&g->rl, res, wall_ms());
 	json_decref(res);
 	reply_ratelimit(g, req);

@@ -318,25 +318,27 @@ json_t *gh_parse_rate_limit(const char *body, size_t len, char *err, size_t errl
 	json_t *res = load_member(body, len, "resources", JSON_OBJECT, &j, err, errlen);
 	if (!res)
 		return NULL;
+	err[0] = 0;
 	json_t *out = json_object();
 	const char *name;
 	json_t *r;
 	json_object_foreach(res, name, r) {
 		static const char *const fields[] = { "limit", "remaining", "used", "reset" };
 		json_t *o = json_object();
-		for (int k = 0; k < 4; k++) {
+		for (int k = 0; o && k < 4; k++) {
 			json_t *v = json_object_get(r, fields[k]);
 			if (!json_is_integer(v) || json_integer_value(v) < 0) {
-				snprintf(err, errlen, "resources.%.40s.%s is not a non-negative integer",
+				/* one odd resource costs only itself */
+				snprintf(err, errlen, "skipped resources.%.40s: %s is not a non-negative integer",
 				         name, fields[k]);
 				json_decref(o);
-				json_decref(out);
-				json_decref(j);
-				return NULL;
+				o = NULL;
+			} else {
+				json_object_set(o, fields[k], v);
 			}
-			json_object_set(o, fields[k], v);
 		}
-		json_object_set_new(out, name, o);
+		if (o)
+			json_object_set_new(out, name, o);
 	}
 	json_decref(j);
 	return out;

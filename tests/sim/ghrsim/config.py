@@ -29,6 +29,8 @@ KNOBS = {
     "runner_lost_ms": (1000, "VM gone -> its GitHub runner shows offline (a busy one fails its job)"),
     "keystone_token_lifetime_ms": (3600000, "Keystone token lifetime"),
     "installation_token_lifetime_ms": (3600000, "GitHub App installation token lifetime"),
+    "installation_token_clock_skew_ms": (0, "added to the expires_at GitHub reports (not to the real validity): "
+                                            "a negative value is a client clock running ahead"),
     "registration_token_lifetime_ms": (3600000, "registration/remove token lifetime"),
     # -- GitHub rate limits
     "rate_limit_core": (5000, "primary rate limit budget (resource core) per identity per window"),

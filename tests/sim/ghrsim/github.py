@@ -549,6 +549,13 @@ def rate_limit(sim, req):
 # ---- GitHub App ------------------------------------------------------------------------------------------
 
 def access_token(sim, req):
+    # The OpenAPI description gives this request body as application/json only; a
+    # validating front refuses any other declared type (libcurl's default form type included).
+    ctype = (req.header("Content-Type") or "").split(";")[0].strip().lower()
+    if ctype and ctype != "application/json":
+        with sim.lock:
+            sim.counters.inc("github_unsupported_media_type")
+        return github_error(415, "Unsupported 'Content-Type' header: %s" % ctype)
     if req.body:
         body, err = _body(req)
         if err:
@@ -563,7 +570,8 @@ def access_token(sim, req):
         exp = util.now() + sim.knobs["installation_token_lifetime_ms"] / 1000.0
         sim.gh_tokens[tok] = {"kind": "installation", "expires": exp, "installation_id": app["installation_id"]}
         sim.counters.inc("installation_tokens_issued")
-    return _json(201, {"token": tok, "expires_at": util.iso(exp),
+    shown = exp + sim.knobs["installation_token_clock_skew_ms"] / 1000.0
+    return _json(201, {"token": tok, "expires_at": util.iso(shown),
                        "permissions": {"administration": "write", "organization_self_hosted_runners": "write",
                                        "actions": "read", "metadata": "read"},
                        "repository_selection": "all"})
