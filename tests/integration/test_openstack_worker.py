@@ -160,9 +160,41 @@ class OpenstackWorkerTest(unittest.TestCase):
     def test_keystone_down_is_unavailable_then_recovers(self):
         self.sim.ctl("POST", "/faults", {"kind": "down", "service": "keystone", "count": 1})
         w = self.worker()
-        # the first authentication (at start) meets the fault; a later call succeeds
+        # the first authentication (at start) meets the fault; calls made during the pause
+        # before the next attempt fail at once, saying why; then one succeeds
         wait_until(lambda: self.sim.counters()["faults_injected"].get("down"))
-        self.ok(w.request("os.flavors.list"))
+        first = w.request("os.flavors.list")
+        if not first["ok"]:
+            self.assertEqual(first["error"]["code"], "unavailable", first)
+            wait_until(lambda: w.request("os.flavors.list")["ok"], 10, 0.2)
+
+    def keystone_requests(self):
+        return self.sim.counters()["requests_by_service"].get("keystone", 0)
+
+    def test_wrong_credentials_back_off(self):
+        w = self.worker(password_secret(self.sim, auth={"password": "wrong-password-456"}))
+        for _ in range(10):
+            self.err(w.request("os.flavors.list"), "unauthorized")
+        # one attempt, not ten: the next waits a pause that doubles while failures go on
+        self.assertLessEqual(self.keystone_requests(), 2)
+
+    def test_401_while_keystone_is_down_keeps_an_unexpired_token(self):
+        # Glance answers 401 when it cannot reach Keystone to check a token it has not
+        # cached.  The token is good: Nova must keep working with it.
+        w = self.worker()
+        self.ok(w.request("os.quota"))
+        self.ok(w.request("os.images.list", {"tag": "x"}))
+        self.sim.ctl("POST", "/faults", {"kind": "down", "service": "keystone"})
+        self.sim.ctl("POST", "/faults", {"kind": "error", "service": "glance", "params": {"status": 401}})
+        before = self.keystone_requests()
+        self.assertFalse(w.request("os.images.list", {"tag": "x"})["ok"])
+        for _ in range(5):
+            self.ok(w.request("os.quota"))
+            w.request("os.images.list", {"tag": "x"})
+        self.assertLessEqual(self.keystone_requests() - before, 2)
+        self.assertEqual(self.sim.counters()["events"].get("keystone_tokens_issued"), 1)
+        self.sim.ctl("DELETE", "/faults")
+        self.ok(w.request("os.images.list", {"tag": "x"}))
 
     # ---- catalog and microversion ---------------------------------------------------
 

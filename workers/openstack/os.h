@@ -46,6 +46,11 @@ struct os_ctx {
 	enum os_auth_state auth_state;
 	char *token;                      /* wiped when replaced */
 	int64_t token_expires_ms, token_renew_ms;   /* wall clock */
+	/* after a failed authentication: no new attempt before auth_retry_ms (monotonic),
+	 * the pause doubling up to OS_AUTH_BACKOFF_MAX_MS while failures go on */
+	int64_t auth_retry_ms, auth_backoff_ms;
+	enum proto_error auth_last_code;
+	char auth_last_error[640];
 	char endpoint[OS_SVC_COUNT][512]; /* version-less base URLs, no trailing slash */
 	char microversion[16];            /* "" until discovered */
 	char project_id[128];             /* the token's project ("" when it does not say) */

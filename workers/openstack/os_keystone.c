@@ -2,7 +2,14 @@
  * it expires (os_token_renew_at) or when a call was answered 401, take the endpoints
  * from its catalog (type, interface, region), and discover the compute microversion
  * once.  Calls that need a token while one is being fetched wait in a FIFO, so a burst
- * of 500 requests costs one authentication, not 500. */
+ * of 500 requests costs one authentication, not 500.
+ *
+ * A failed authentication (wrong credentials, Keystone down) is not tried again before
+ * a pause that doubles while failures go on (1 s to 60 s): meanwhile calls fail at once
+ * with its reason instead of costing a Keystone request each.  And a token that has not
+ * expired is never thrown away for nothing: when renewing it fails, or a service answers
+ * 401 because it cannot reach Keystone to check it (Glance does), the current token
+ * stays in use until it really expires. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +19,10 @@
 #include "common/util.h"
 #include "workers/openstack/os.h"
 #include "workers/openstack/os_parse.h"
+
+#define OS_AUTH_BACKOFF_MS 1000
+#define OS_AUTH_BACKOFF_MAX_MS 60000
+#define OS_TOKEN_SAFETY_MS 10000     /* a token this close to its expiry is not kept */
 
 struct os_waiter {
 	os_ready_cb fn;
@@ -73,13 +84,30 @@ void os_auth_fail_waiters(struct os_ctx *c, enum proto_error code, const char *m
 	run_waiters(c, 0, code, message);
 }
 
+/* The current token, though renewal failed, is still good for a while. */
+static int token_still_good(const struct os_ctx *c)
+{
+	return c->token && c->microversion[0] && wall_ms() + OS_TOKEN_SAFETY_MS < c->token_expires_ms;
+}
+
 static void auth_failed(struct os_ctx *c, enum proto_error code, const char *what, const char *message)
 {
-	log_error("keystone authentication failed", "step=%s error=%s reason=%s", what,
-	          proto_error_name(code), log_q(message));
-	char full[640];
-	snprintf(full, sizeof full, "keystone %s: %s", what, message);
-	os_auth_fail_waiters(c, code, full);
+	c->auth_backoff_ms = c->auth_backoff_ms ? c->auth_backoff_ms * 2 : OS_AUTH_BACKOFF_MS;
+	if (c->auth_backoff_ms > OS_AUTH_BACKOFF_MAX_MS)
+		c->auth_backoff_ms = OS_AUTH_BACKOFF_MAX_MS;
+	c->auth_retry_ms = now_ms() + c->auth_backoff_ms;
+	int keep = token_still_good(c);
+	log_error("keystone authentication failed", "step=%s error=%s reason=%s next_attempt_ms=%lld%s",
+	          what, proto_error_name(code), log_q(message), (long long)c->auth_backoff_ms,
+	          keep ? " keeping=the current token until it expires" : "");
+	snprintf(c->auth_last_error, sizeof c->auth_last_error, "keystone %s: %s", what, message);
+	c->auth_last_code = code;
+	if (keep) {
+		c->auth_state = OS_AUTH_OK;
+		run_waiters(c, 1, PROTO_OK, NULL);
+		return;
+	}
+	os_auth_fail_waiters(c, code, c->auth_last_error);
 }
 
 /* ---- microversion discovery -------------------------------------------------------- */
@@ -191,6 +219,8 @@ static void token_done(const struct http_response *resp, void *arg)
 		c->token_expires_ms = expires;
 		c->token_renew_ms = os_token_renew_at(issued, expires, wall_ms());
 		c->stats.auths++;
+		c->auth_backoff_ms = 0;
+		c->auth_retry_ms = 0;
 		log_info("keystone token obtained", "expires_in_s=%lld compute=%s",
 		         (long long)((expires - wall_ms()) / 1000), c->endpoint[OS_SVC_COMPUTE]);
 		if (!c->microversion[0]) {
@@ -235,13 +265,21 @@ static void start_auth(struct os_ctx *c)
 
 void os_auth_when_ready(struct os_ctx *c, os_ready_cb fn, void *arg)
 {
-	if (c->auth_state == OS_AUTH_OK && wall_ms() >= c->token_renew_ms) {
+	int paused = now_ms() < c->auth_retry_ms;
+	if (c->auth_state == OS_AUTH_OK && wall_ms() >= c->token_renew_ms && !paused) {
 		log_info("keystone token expires soon; renewing", "expires_in_s=%lld",
 		         (long long)((c->token_expires_ms - wall_ms()) / 1000));
 		c->auth_state = OS_AUTH_NONE;
 	}
 	if (c->auth_state == OS_AUTH_OK) {
 		fn(c, 1, PROTO_OK, NULL, arg);
+		return;
+	}
+	if (c->auth_state == OS_AUTH_NONE && paused) {
+		char msg[800];
+		snprintf(msg, sizeof msg, "%s (next attempt in %lld ms)", c->auth_last_error,
+		         (long long)(c->auth_retry_ms - now_ms()));
+		fn(c, 0, c->auth_last_code, msg, arg);
 		return;
 	}
 	struct os_waiter *wt = calloc(1, sizeof *wt);
@@ -260,6 +298,8 @@ void os_auth_when_ready(struct os_ctx *c, os_ready_cb fn, void *arg)
 void os_auth_invalidate(struct os_ctx *c, const char *token)
 {
 	if (c->auth_state == OS_AUTH_OK && c->token && token && strcmp(c->token, token) == 0) {
+		if (now_ms() < c->auth_retry_ms && token_still_good(c))
+			return;    /* Keystone failed us a moment ago: keep the token, ask later */
 		log_warn("token refused (401); authenticating again", "%s", "");
 		c->auth_state = OS_AUTH_NONE;
 	}
