@@ -58,6 +58,20 @@ class Faults(unittest.TestCase):
                            "no ERROR VM left")
                 drain(self, g, sim)
 
+    def test_failed_delete_sent_again_without_waiting_for_creation_timeout(self):
+        # Nova marks the ERROR VM deleting, then answers 500 (it lost Keystone mid-delete):
+        # the VM holds the pool's only slot until our delete is sent again.
+        with Sim() as sim:
+            sim.post("/faults", {"kind": "vm_error", "service": "nova", "count": 1})
+            # three: the openstack worker itself resends a DELETE twice before giving up
+            sim.post("/faults", {"kind": "delete_error", "service": "nova", "count": 3})
+            with start(sim, [pool("small", min_idle=1, max_runners=1)], creation_timeout="10m") as g:
+                wait_idle(sim, "t-", 1, timeout=30)
+                ev = sim.get("/counters")["events"]
+                self.assertEqual(ev.get("servers_delete_failed"), 3, ev)
+                self.assertIn("server delete sent again", g.log())
+                drain(self, g, sim)
+
     def test_runner_never_online_and_stuck_build_replaced(self):
         with Sim() as sim:
             sim.post("/faults", [{"kind": "runner_no_start", "service": "nova", "count": 2},

@@ -463,6 +463,42 @@ static void test_deleting_never_deleted_again(void)
 	sc_plan_free(&p);
 }
 
+/* Our DELETE failed after Nova marked the server deleting: it is sent again at the
+ * first reconcile after a short pause (not after creation_timeout), and again while it
+ * keeps failing, each pause twice the last, capped. */
+static void test_failed_delete_sent_again_after_a_pause(void)
+{
+	for (int due = 0; due <= 1; due++) {
+		struct world w;
+		struct sc_plan p;
+		w_init(&w);
+		w_pool(&w, "small", 1, 1);
+		w_deleting(&w, "small", 1, "ERROR", 30000);      /* far from creation_timeout */
+		sc_seen_delete_failed(&w.seen[0], w.now - 30000);
+		if (!due)
+			w.seen[0].delete_retry_ms = w.now + 1000;
+		run(&w, &p);
+		const struct sc_action *d = delete_of(&p, "small", 1);
+		CU_ASSERT_EQUAL(row(&p, "small", 1)->state, SC_DELETING);
+		CU_ASSERT_EQUAL(d != NULL, due);
+		if (d)
+			CU_ASSERT_STRING_EQUAL(d->vm_id, "vm-small-1");
+		CU_ASSERT_TRUE(seen_flags(&p, "small", 1) & SC_SEEN_DELETE_FAILED);
+		sc_plan_free(&p);
+	}
+	struct sc_seen s;
+	memset(&s, 0, sizeof(s));
+	int64_t last = 0;
+	for (int i = 0; i < 12; i++) {
+		sc_seen_delete_failed(&s, NOW);
+		int64_t pause = s.delete_retry_ms - NOW;
+		CU_ASSERT_TRUE(pause >= SC_DELETE_RETRY_MS && pause <= SC_DELETE_RETRY_MAX_MS);
+		CU_ASSERT_TRUE(i == 0 || pause == SC_DELETE_RETRY_MAX_MS || pause == 2 * last);
+		last = pause;
+	}
+	CU_ASSERT_EQUAL(last, SC_DELETE_RETRY_MAX_MS);
+}
+
 /* Servers being deleted are not ready runners (min_idle is met by idle, creating and
  * booting ones only), but they hold a max_runners slot until gone: they use quota. */
 static void test_deleting_counts_against_max_runners_not_min_idle(void)
@@ -1061,6 +1097,7 @@ UNIT_SUITE(sc_decide,
 	UNIT_TEST(test_error_vm_deleted_and_replaced_same_reconcile),
 	UNIT_TEST(test_unknown_pool_target_zero_busy_left),
 	UNIT_TEST(test_deleting_never_deleted_again),
+	UNIT_TEST(test_failed_delete_sent_again_after_a_pause),
 	UNIT_TEST(test_deleting_counts_against_max_runners_not_min_idle),
 	UNIT_TEST(test_stuck_deleting_deleted_again_once),
 	UNIT_TEST(test_duplicate_vm_names_deleted),

@@ -3,18 +3,28 @@
 #include <stdio.h>
 #include <string.h>
 #include "tests/unit/unit.h"
+#include "workers/openstack/os_parse.h"
 #include "workers/scaler/sc_image.h"
 
 #define T0 1763856000000LL
 
+/* The list as os.images.list gives it: Glance images through the openstack worker's
+ * own normalisation, so that the scaler reads the field names the worker writes. */
 static json_t *images(void)
 {
 	/* deliberately not in date order; one not active */
-	return json_pack("[{s:s,s:s,s:s}, {s:s,s:s,s:s}, {s:s,s:s,s:s}, {s:s,s:s,s:s}]",
+	json_t *glance = json_pack("[{s:s,s:s,s:s}, {s:s,s:s,s:s}, {s:s,s:s,s:s}, {s:s,s:s,s:s}]",
 	                 "id", "old", "status", "active", "created_at", "2025-01-01T00:00:00Z",
 	                 "id", "newest", "status", "active", "created_at", "2025-03-01T00:00:00Z",
 	                 "id", "saving", "status", "saving", "created_at", "2025-04-01T00:00:00Z",
 	                 "id", "middle", "status", "active", "created_at", "2025-02-01T00:00:00Z");
+	json_t *out = json_array();
+	size_t i;
+	json_t *g;
+	json_array_foreach(glance, i, g)
+		json_array_append_new(out, os_image_normalise(g));
+	json_decref(glance);
+	return out;
 }
 
 static void test_tag_newest_active_wins(void)

@@ -72,11 +72,34 @@ static void create_failed(struct sc_seen *seen)
  * a DELETE every reconcile would only repeat itself.  A delete that is stuck (still listed
  * creation_timeout after it was first seen going) is sent once more.  Its GitHub runner
  * is removed by the decision (sc_decide.c). */
+void sc_seen_delete_failed(struct sc_seen *seen, int64_t now_ms)
+{
+	int64_t pause = SC_DELETE_RETRY_MS;
+	for (int i = 0; i < seen->delete_failures && pause < SC_DELETE_RETRY_MAX_MS; i++)
+		pause *= 2;
+	seen->flags |= SC_SEEN_DELETE_FAILED;
+	seen->delete_failures++;
+	seen->delete_retry_ms = now_ms + (pause < SC_DELETE_RETRY_MAX_MS ? pause : SC_DELETE_RETRY_MAX_MS);
+}
+
 static void classify_going(const struct sc_input *in, const struct sc_seen *prev,
                            struct sc_row *row, struct sc_seen *seen)
 {
 	unsigned pf = prev ? prev->flags : 0;
 	seen->flags |= SC_SEEN_DELETING;
+	/* Our DELETE failed (Nova answered 500 after marking it deleting, as when it loses
+	 * Keystone mid-delete): nothing is under way, so waiting for creation_timeout would
+	 * hold the slot for nothing.  Send it again after the pause, every reconcile. */
+	if (pf & SC_SEEN_DELETE_FAILED) {
+		seen->deleting_ms = (pf & SC_SEEN_DELETING) ? prev->deleting_ms : in->now_ms;
+		if (in->now_ms >= prev->delete_retry_ms) {
+			set(row, SC_DELETING, "our delete failed: sent again");
+			row->redelete = 1;
+		} else {
+			set(row, SC_DELETING, "our delete failed: sent again after a pause");
+		}
+		return;
+	}
 	seen->deleting_ms = (pf & SC_SEEN_DELETING) ? prev->deleting_ms : in->now_ms;
 	if (pf & SC_SEEN_DELETING)
 		seen->flags |= pf & SC_SEEN_REDELETED;
@@ -145,7 +168,9 @@ void sc_classify(const struct sc_input *in, const char *name, const struct sc_vm
 		/* Only the lasting facts carry over; the "previous observation" bits are
 		 * re-earned each reconcile. */
 		seen->flags = prev->flags & (SC_SEEN_ONLINE | SC_SEEN_BUSY | SC_SEEN_STOPPED
-		                             | SC_SEEN_CREATE_FAILED);
+		                             | SC_SEEN_CREATE_FAILED | SC_SEEN_DELETE_FAILED);
+		seen->delete_retry_ms = prev->delete_retry_ms;
+		seen->delete_failures = prev->delete_failures;
 		seen->online_ms = prev->online_ms;
 		seen->busy_ms = prev->busy_ms;
 		seen->first_ms = prev->first_ms;

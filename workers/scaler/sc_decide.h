@@ -111,6 +111,9 @@ struct sc_pending {
 #define SC_SEEN_DELETING 256u   /* the VM was being deleted at the previous look, since
                                    deleting_ms */
 #define SC_SEEN_REDELETED 512u  /* its stuck delete was sent again (once per stuck delete) */
+#define SC_SEEN_DELETE_FAILED 1024u /* our DELETE of its VM failed (set by the executor):
+                                       sent again from delete_retry_ms on, while Nova lists
+                                       the VM as being deleted */
 struct sc_seen {
 	char name[SC_NAME_MAX];
 	unsigned flags;
@@ -120,7 +123,16 @@ struct sc_seen {
 	int64_t busy_ms;            /* first seen busy */
 	int64_t since_ms;           /* SC_SEEN_OFFLINE: first seen offline again */
 	int64_t deleting_ms;        /* SC_SEEN_DELETING: first seen being deleted */
+	int64_t delete_retry_ms;    /* SC_SEEN_DELETE_FAILED: send the delete again from then */
+	int delete_failures;        /* SC_SEEN_DELETE_FAILED: failed deletes in a row */
 };
+
+/* The pause before a failed delete is sent again: SC_DELETE_RETRY_MS doubling with each
+ * failure in a row, at most SC_DELETE_RETRY_MAX_MS.  Each reconcile from then sends it. */
+#define SC_DELETE_RETRY_MS 2000
+#define SC_DELETE_RETRY_MAX_MS (5 * 60 * 1000)
+/* Record in *seen that our delete of its VM failed at now_ms (one more in a row). */
+void sc_seen_delete_failed(struct sc_seen *seen, int64_t now_ms);
 
 struct sc_input {
 	const char *manager_id;

@@ -367,15 +367,31 @@ static void delete_step_done(struct sc *sc, struct sc_job *j)
 	finish(sc, j, j->ok, j->ok ? "deleted" : "failed");
 }
 
+/* The memory of this name for the next reconcile (NULL when it has none). */
+static struct sc_seen *seen_of(struct sc *sc, const char *name)
+{
+	for (size_t i = 0; i < sc->nseen; i++)
+		if (strcmp(sc->seen[i].name, name) == 0)
+			return &sc->seen[i];
+	return NULL;
+}
+
 static void on_vm_delete(struct worker *w, const struct wcall_result *r, void *arg)
 {
 	struct sc_job *j = arg;
 	struct sc *sc = sc_get(w);
+	struct sc_seen *seen = seen_of(sc, j->name);
 	if (r->ok || r->error == PROTO_E_NOT_FOUND) {
 		j->ok = 1;
+		if (seen) {
+			seen->flags &= ~SC_SEEN_DELETE_FAILED;
+			seen->delete_failures = 0;
+		}
 	} else {
 		set_error(j, r, "os.server.delete");
 		j->ok = 0;
+		if (seen)       /* sent again by the next reconciles, after a pause */
+			sc_seen_delete_failed(seen, wall_ms());
 	}
 	delete_step_done(sc, j);
 }

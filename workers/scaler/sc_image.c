@@ -50,7 +50,7 @@ void sc_image_set_candidates(struct sc_image *im, const json_t *images)
 		if (!id || strlen(id) >= SC_IMAGE_ID_MAX || (st && strcmp(st, "active") != 0))
 			continue;
 		c[k].id = id;
-		c[k].created = json_string_value(json_object_get(v, "created_at"));
+		c[k].created = json_string_value(json_object_get(v, "created"));   /* os.images.list item */
 		c[k].order = i;
 		k++;
 	}

@@ -380,9 +380,9 @@ static void lists_done(struct sc *sc)
 	write_events(sc, &plan, (double)(now_ms() - r->t0) / 1000.0);
 	for (size_t i = 0; i < plan.nrows; i++)
 		if (plan.rows[i].redelete)
-			log_warn("server delete stuck: still listed creation_timeout after it was seen being deleted; "
-			         "deleting it once more", "pool=%s name=%s vm=%s status=%s", plan.rows[i].pool,
-			         plan.rows[i].name, plan.rows[i].vm_id, plan.rows[i].vm_status);
+			log_warn("server delete sent again", "pool=%s name=%s vm=%s status=%s reason=%s",
+			         plan.rows[i].pool, plan.rows[i].name, plan.rows[i].vm_id,
+			         plan.rows[i].vm_status, log_q(plan.rows[i].reason));
 
 	r->acting = 1;
 	for (size_t i = 0; i < plan.nactions && !sc->stopping; i++) {

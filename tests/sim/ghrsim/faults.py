@@ -15,6 +15,8 @@ Where each kind acts:
     vm_error, stuck_build, runner_no_start, quota
   consumed by Nova's createImage action (match POST .../action):
     snapshot_error
+  consumed by Nova's server DELETE (match DELETE .../servers/<id>):
+    delete_error
   consumed by webhook delivery (service "webhook"):
     drop, duplicate, latency
 """
@@ -44,6 +46,8 @@ KINDS = {
     "stuck_build": "the created server stays BUILD forever",
     "runner_no_start": "the created server boots but its runner never comes online",
     "quota": "server create refused as over quota (params.status 403|413, default knob quota_status; params.resource instances|cores|ram)",
+    "delete_error": "DELETE server: Nova marks it task_state deleting, then answers params.status (500) and "
+                    "the server stays listed as deleting until deleted again (Nova losing Keystone mid-delete)",
     "snapshot_error": "createImage: the snapshot fails, its Glance image goes 'killed' (and the server's task_state back to none)",
     "drop": "webhook: the delivery fails (recorded with status_code 0, 'timed out'); redeliver to get it",
     "duplicate": "webhook: the delivery is sent twice",

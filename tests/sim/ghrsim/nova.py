@@ -687,6 +687,15 @@ def delete_server(sim, req):
         s = _get_server(sim, req, sid)
         if s is None:
             return _not_found(sid)
+        failed = not s.deleting and sim.faults.take(("delete_error",), "nova", req.method, req.path)
+        if failed:
+            # Nova set task_state before the step that failed; nothing deletes it now
+            s.task_state = "deleting"
+            s.updated = util.now()
+            sim.counters.inc("servers_delete_failed")
+            status = failed.params.get("status", 500)
+            return nova_error(status, "Unexpected API Error. Please report this at "
+                              "http://bugs.launchpad.net/nova/ and attach the Nova API log if possible.")
         if s.deleting:
             sim.counters.inc("servers_delete_repeated")     # harmless in Nova too: 204 again
         else:
