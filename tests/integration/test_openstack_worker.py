@@ -261,6 +261,26 @@ class OpenstackWorkerTest(unittest.TestCase):
         self.assertEqual(self.sim.requests("nova GET /flavors"), 1)
         self.assertEqual(self.sim.requests("neutron GET /v2.0/networks"), 1)
 
+    def test_pool_server_settings_reach_nova(self):
+        # key_name, security_groups, availability_zone and a boot volume, as Nova takes them
+        w = self.worker()
+        body = create_body("itest-p-opts", key_name="ghr-debug", security_groups=["ghr-runners", "default"],
+                           availability_zone="az-2", boot_volume_size=30)
+        sid = self.ok(w.request("os.server.create", body))["id"]
+        self.assertEqual(self.sim.counters()["events"].get("volumes_created"), 1)
+        srv = self.ok(w.request("os.server.get", {"id": sid}))["server"]
+        self.assertEqual(srv["name"], "itest-p-opts")
+        self.ok(w.request("os.server.delete", {"id": sid}))
+        wait_until(lambda: self.sim.counters()["events"].get("volumes_deleted") == 1)
+        self.assertEqual(self.sim.counters()["events"].get("volumes_left_behind", 0), 0)
+        # what Nova refuses comes back as a refusal naming it
+        for over, words in (({"security_groups": ["nope"]}, "security_group"),
+                            ({"key_name": "nope"}, "key_name"),
+                            ({"availability_zone": "nope"}, "availability zone")):
+            msg = self.err(w.request("os.server.create", create_body("itest-p-bad", **over)), "bad_request")
+            self.assertIn(words, msg)
+        self.err(w.request("os.server.create", create_body("itest-p-bad", boot_volume_size=-1)), "bad_request")
+
     def test_delete_touches_only_this_managers_servers(self):
         seeded = self.sim.ctl("POST", "/seed", {"servers": [
             {"name": "itest-d-ours", "metadata": {"ghr-manager": MANAGER}},

@@ -34,11 +34,22 @@ class MinIdle(unittest.TestCase):
             drain(self, g, sim)
 
     def test_max_runners_is_a_cap(self):
-        with Sim() as sim, start(sim, [pool("small", min_idle=6, max_runners=3)]) as g:
+        # the pool's server settings go with every create
+        opts = {"key_name": "ghr-debug", "security_groups": ["ghr-runners"], "availability_zone": "az-2",
+                "boot_volume_size": 20}
+        with Sim() as sim, start(sim, [dict(pool("small", min_idle=3, max_runners=3), **opts)]) as g:
+            # a config asking for more idle runners than the cap is refused; at run time
+            # `scale` may still ask for more, and the cap holds
+            rc, out = g.ctl("scale", "small", "6")
+            self.assertEqual(rc, 0, out)
             wait_idle(sim, "t-", 3)
             settle(1.5)
             servers, _ = sim_view(sim)
             self.assertEqual(len(servers), 3)
+            for s in servers:
+                self.assertEqual((s["key_name"], s["security_groups"], s["availability_zone"], s["image"]),
+                                 ("ghr-debug", ["ghr-runners"], "az-2", ""))
+                self.assertEqual([v["delete_on_termination"] for v in s["volumes"]], [True])
             # spawn answers unavailable when the pool is full
             rc, out = g.call("scaler.spawn", {"pool": "small"})
             self.assertEqual(rc, 1, out)

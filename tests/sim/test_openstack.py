@@ -110,6 +110,25 @@ class Nova(T.SimTestCase):
             ({"server": dict(good, networks="some")}, "not valid"),
             ({"server": dict(good, name=" lead")}, "name"),
             ({"server": dict(good, key_name="k")}, "Invalid key_name"),
+            ({"server": dict(good, availability_zone="az-9")}, "availability zone is not available"),
+            ({"server": dict(good, security_groups=[{"name": "nope"}])},
+             "Unable to find security_group with name or id 'nope'"),
+            ({"server": dict(good, security_groups=["default"])}, "is not valid"),
+            ({"server": dict(good, imageRef="", block_device_mapping_v2=[
+                {"boot_index": 0, "uuid": "5c1d2e3f-4a5b-4c6d-9e8f-7a6b5c4d3e2f", "source_type": "image",
+                 "destination_type": "volume", "delete_on_termination": True}])},
+             "Images with destination_type 'volume' need to have a non-zero size specified"),
+            ({"server": dict(good, imageRef="", block_device_mapping_v2=[
+                {"boot_index": 0, "uuid": "5c1d2e3f-4a5b-4c6d-9e8f-7a6b5c4d3e2f", "source_type": "image",
+                 "destination_type": "volume", "volume_size": 0}])}, "volume_size"),
+            ({"server": dict(good, imageRef="", block_device_mapping_v2=[
+                {"boot_index": 0, "uuid": "5c1d2e3f-4a5b-4c6d-9e8f-7a6b5c4d3e2f", "source_type": "image",
+                 "destination_type": "volume", "volume_size": 20, "size": 20}])},
+             "Additional properties are not allowed"),
+            ({"server": dict(good, imageRef="", block_device_mapping_v2=[
+                {"boot_index": 0, "uuid": "0f0e0d0c-0b0a-4909-8807-060504030201", "source_type": "image",
+                 "destination_type": "volume", "volume_size": 20}])}, "failed to get image"),
+            ({"server": dict(good, imageRef="")}, "Block Device Mapping is Invalid"),
             ({"srv": good}, "'server' is a required property"),
         ]
         for body, msg in cases:
@@ -130,6 +149,24 @@ class Nova(T.SimTestCase):
         T.wait_for(lambda: self.server_status(sid) == "ACTIVE")
         self.assertIn("ghr-net", self.nova("GET", "/servers/" + sid).json["server"]["addresses"])
         self.assertEqual(self.nova("POST", "/servers", {"server": dict(good, networks="auto")}).status, 202)
+        # what an operator sets per pool: a keypair, security groups (by name or id), a
+        # zone, and a boot volume made from the image and deleted with the server
+        bfv = dict(good, key_name="ghr-debug", availability_zone="az-2", imageRef="",
+                   security_groups=[{"name": "ghr-runners"}, {"name": "5f1e2d3c-4b5a-4697-8887-a6b5c4d3e2f1"}],
+                   block_device_mapping_v2=[{"boot_index": 0, "uuid": "5c1d2e3f-4a5b-4c6d-9e8f-7a6b5c4d3e2f",
+                                             "source_type": "image", "destination_type": "volume",
+                                             "volume_size": 30, "delete_on_termination": True}])
+        r = self.nova("POST", "/servers", {"server": bfv})
+        self.assertEqual(r.status, 202, r.json)
+        sid = r.json["server"]["id"]
+        T.wait_for(lambda: self.server_status(sid) == "ACTIVE")
+        srv = self.nova("GET", "/servers/" + sid).json["server"]
+        self.assertEqual((srv["key_name"], srv["OS-EXT-AZ:availability_zone"], srv["image"]),
+                         ("ghr-debug", "az-2", ""))
+        self.assertEqual(len(srv["os-extended-volumes:volumes_attached"]), 1)
+        self.assertTrue(srv["os-extended-volumes:volumes_attached"][0]["delete_on_termination"])
+        self.assertEqual(self.nova("DELETE", "/servers/" + sid).status, 204)
+        T.wait_for(lambda: self.cj("GET", "/counters")["events"].get("volumes_deleted") == 1)
 
     def test_build_to_active_and_delete(self):
         self.cj("POST", "/knobs", {"boot_ms": 150})

@@ -101,6 +101,8 @@ static int is_base64(const char *s)
 	return 1;
 }
 
+#define OS_BOOT_VOLUME_MAX_GIB 65536
+
 /* Returns NULL when the request is acceptable, or what is wrong with it. */
 static const char *check_request(const json_t *body)
 {
@@ -110,6 +112,9 @@ static const char *check_request(const json_t *body)
 		return "name: must be 1 to 255 characters";
 	if (!ud || strlen(ud) > OS_USER_DATA_MAX || !is_base64(ud))
 		return "user_data: must be base64 of at most 65535 characters";
+	json_int_t gib = json_integer_value(json_object_get(body, "boot_volume_size"));
+	if (gib < 0 || gib > OS_BOOT_VOLUME_MAX_GIB)
+		return "boot_volume_size: must be 0 to 65536 GiB";
 	const json_t *md = json_object_get(body, "metadata");
 	const char *k;
 	json_t *v;
@@ -146,6 +151,18 @@ static json_t *server_body(const struct create_op *op)
 		json_array_foreach(sgs, i, g)
 			json_array_append_new(list, json_pack("{sO}", "name", (json_t *)g));
 		json_object_set_new(s, "security_groups", list);
+	}
+	const char *az = json_string_value(json_object_get(b, "availability_zone"));
+	if (az && *az)
+		json_object_set_new(s, "availability_zone", json_string(az));
+	json_int_t gib = json_integer_value(json_object_get(b, "boot_volume_size"));
+	if (gib > 0) {
+		/* boot from a new volume made from the image, gone with the server; Nova then
+		 * takes imageRef "" (the image is named in the mapping) */
+		json_object_set_new(s, "imageRef", json_string(""));
+		json_object_set_new(s, "block_device_mapping_v2", json_pack("[{si ss ss ss sI sb}]",
+		        "boot_index", 0, "uuid", op->ids[OS_KIND_IMAGE], "source_type", "image",
+		        "destination_type", "volume", "volume_size", gib, "delete_on_termination", 1));
 	}
 	return json_pack("{so}", "server", s);
 }

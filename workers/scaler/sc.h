@@ -27,6 +27,7 @@ struct sc_pool_rt {
 	char name[SC_POOL_MAX];
 	const char *flavor, *network, *group;    /* borrowed from the config slice */
 	json_t *labels;                          /* owned: pool labels + self-hosted */
+	json_t *server_opts;                     /* owned: security_groups, key_name, ... when set */
 	int min_idle_cfg, min_idle_override;     /* override -1: none (scaler.scale) */
 	int max_runners;
 	unsigned create_failures;                /* in a row */

@@ -259,6 +259,7 @@ static void send_server_create(struct create_ctx *c)
 	                         "network", p->network, "user_data", c->user_data,
 	                         "metadata", "ghr-manager", sc->manager_id, "ghr-pool", p->name,
 	                         "ghr-created", created);
+	json_object_update_new(body, json_deep_copy(p->server_opts));   /* the body is wiped below */
 	/* The body holds the user data (the JIT config): wiped once it is sent. */
 	json_incref(body);
 	sc_call(sc, "os.server.create", body, SC_CREATE_TIMEOUT_MS, on_server_create, c);

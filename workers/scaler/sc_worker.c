@@ -128,6 +128,15 @@ static int load_pool(struct sc *sc, struct sc_pool_rt *p, const json_t *j, size_
 			json_array_append(p->labels, (json_t *)l);
 	}
 	p->group = str(j, "runner_group", NULL);
+	/* Optional server settings, passed to os.server.create as they are when set. */
+	static const char *const server_opts[] = { "security_groups", "key_name", "availability_zone",
+	                                           "boot_volume_size" };
+	p->server_opts = json_object();
+	for (size_t k = 0; k < sizeof(server_opts) / sizeof(server_opts[0]); k++) {
+		json_t *v = json_object_get(j, server_opts[k]);
+		if (v && !json_is_null(v) && !(json_is_integer(v) && json_integer_value(v) == 0))
+			json_object_set(p->server_opts, server_opts[k], v);
+	}
 	p->min_idle_cfg = (int)num(j, "min_idle", 0);
 	p->max_runners = (int)num(j, "max_runners", 0);
 	p->min_idle_override = -1;

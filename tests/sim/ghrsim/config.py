@@ -118,6 +118,12 @@ DEFAULTS = {
     "networks": [
         {"id": "a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d", "name": "ghr-net", "shared": False},
     ],
+    # What POST /servers may name: keypairs (key_name), security groups (by name or id),
+    # availability zones.
+    "keypairs": ["ghr-debug"],
+    "security_groups": [{"id": "5f1e2d3c-4b5a-4697-8887-a6b5c4d3e2f1", "name": "default"},
+                        {"id": "6a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "name": "ghr-runners"}],
+    "availability_zones": ["nova", "az-2"],
     "github": {
         "pats": ["ghp_simtoken0000000000000000000000000000"],
         "orgs": ["ghr-org"],

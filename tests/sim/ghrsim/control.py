@@ -56,7 +56,9 @@ def server_brief(sim, s):
     return {"id": s.id, "name": s.name, "region": s.region, "status": s.status, "task_state": s.task_state,
             "metadata": dict(s.metadata), "created": util.iso(s.created), "age_ms": int((util.now() - s.created) * 1000),
             "jit": s.jit_state, "runner_id": s.runner_id, "fault": s.fault, "flags": sorted(s.flags),
-            "flavor": s.flavor["name"], "image": s.image_id}
+            "flavor": s.flavor["name"], "image": s.image_id, "key_name": s.key_name,
+            "availability_zone": s.availability_zone, "security_groups": list(s.security_groups),
+            "volumes": [dict(v) for v in s.volumes]}
 
 
 def runner_brief(sim, r):

@@ -188,7 +188,11 @@ def server_view(sim, req, s, single=False):
     elif mv >= (2, 90):
         v["OS-EXT-SRV-ATTR:hostname"] = _hostname(s.name)
     v.update({"OS-EXT-STS:task_state": s.task_state, "OS-EXT-STS:vm_state": s.vm_state,
-              "OS-EXT-STS:power_state": s.power_state, "os-extended-volumes:volumes_attached": []})
+              "OS-EXT-STS:power_state": s.power_state,
+              "os-extended-volumes:volumes_attached": [
+                  dict(v) if mv >= (2, 3) else {"id": v["id"]} for v in s.volumes]})
+    if not s.image_id:     # booted from a volume: Nova shows "" for the image
+        v["image"] = ""
     if s.fault is not None and s.status == "ERROR":
         v["fault"] = dict(s.fault)
     if mv >= (2, 9):
@@ -504,16 +508,26 @@ def create_server(sim, req):
     if max_c < min_c:
         return _bad("min_count must be <= max_count")
     az = srv.get("availability_zone")
-    if az is not None and az != "nova":
+    if az is not None and (not isinstance(az, str) or not 1 <= len(az) <= 255):
+        return _invalid("availability_zone", az, "%r is not valid" % (az,))
+    if az is not None and az not in sim.cfg["availability_zones"]:
         return _bad("The requested availability zone is not available")
-    if srv.get("key_name") is not None:
+    key = srv.get("key_name")
+    if key is not None and (not isinstance(key, str) or not 1 <= len(key) <= 255):
+        return _invalid("key_name", key, "%r is not valid" % (key,))
+    if key is not None and key not in sim.cfg["keypairs"]:
         return _bad("Invalid key_name provided.")
     sgs = srv.get("security_groups", [{"name": "default"}])
-    if not isinstance(sgs, list) or not all(isinstance(g, dict) and set(g) <= {"name"} for g in sgs):
+    if not isinstance(sgs, list) or not all(isinstance(g, dict) and set(g) == {"name"} and
+                                            isinstance(g["name"], str) for g in sgs):
         return _invalid("security_groups", sgs, "%r is not valid" % (sgs,))
+    known = sim.cfg["security_groups"]
     for g in sgs:
-        if g.get("name") != "default":
-            return _bad("Unable to find security_group with name or id '%s'" % g.get("name"))
+        if not any(g["name"] in (k["name"], k["id"]) for k in known):
+            return _bad("Unable to find security_group with name or id '%s'" % g["name"])
+    bdm, why = _check_bdm_v2(srv.get("block_device_mapping_v2"))
+    if why:
+        return why
 
     with sim.lock:
         reg = _region(sim, req)
@@ -533,9 +547,14 @@ def create_server(sim, req):
                 return _bad("Image %s is not active." % image_id)
             if im.visibility == "private" and im.owner != req.ctx["token"]["project_id"]:
                 return _bad("Image %s could not be found." % srv["imageRef"])
-        if image_id is None and not srv.get("block_device_mapping_v2"):
+        if image_id is None and not bdm:
             return _bad("Block Device Mapping is Invalid: Boot sequence for the instance and image/block "
                         "device mapping combination is not valid.")
+        for d in bdm:
+            if d.get("source_type") == "image":
+                im = reg.images.get(d.get("uuid"))
+                if im is None or im.status != "active":
+                    return _bad("Block Device Mapping is Invalid: failed to get image %s." % d.get("uuid"))
         nets = srv.get("networks")
         attached = []
         if nets is None or nets == "none":
@@ -571,6 +590,12 @@ def create_server(sim, req):
         for i in range(max_c):
             nm = name if max_c == 1 else "%s-%d" % (name, i + 1)
             s = _new_server(sim, req, reg, nm, flavor, image_id, md, ud, attached, desc, tags)
+            s.key_name = key
+            s.availability_zone = az or "nova"
+            s.security_groups = [g["name"] for g in sgs]
+            s.volumes = [{"id": str(uuid.uuid4()), "delete_on_termination": bool(d.get("delete_on_termination"))}
+                         for d in bdm if d.get("destination_type") == "volume"]
+            sim.counters.inc("volumes_created", len(s.volumes))
             first = first or s
         view = {"id": first.id, "links": _links(sim, req, "servers", first.id),
                 "OS-DCF:diskConfig": "MANUAL", "security_groups": [{"name": g["name"]} for g in sgs],
@@ -582,6 +607,44 @@ def create_server(sim, req):
     if view is None:
         return json_response(202, {"reservation_id": rid})
     return json_response(202, {"server": view}, loc)
+
+
+BDM_V2_KEYS = {"boot_index", "uuid", "source_type", "destination_type", "volume_size", "delete_on_termination",
+               "device_name", "guest_format", "disk_bus", "device_type", "volume_type", "tag", "no_device"}
+
+
+def _check_bdm_v2(bdm):
+    """Nova's block_device_mapping_v2 schema and the checks of its boot-from-volume path:
+    ([mapping, ...], None) or (None, the 400 Nova answers)."""
+    if bdm is None:
+        return [], None
+    if not isinstance(bdm, list):
+        return None, _invalid("block_device_mapping_v2", bdm, "%r is not of type 'array'" % (bdm,))
+    for d in bdm:
+        if not isinstance(d, dict):
+            return None, _invalid("block_device_mapping_v2", bdm, "%r is not of type 'object'" % (d,))
+        extra = sorted(set(d) - BDM_V2_KEYS)
+        if extra:
+            return None, _invalid("block_device_mapping_v2", bdm, "Additional properties are not allowed "
+                                  "(%s was unexpected)" % ", ".join(repr(k) for k in extra))
+        if d.get("source_type", "volume") not in ("volume", "image", "snapshot", "blank"):
+            return None, _invalid("source_type", d.get("source_type"), "%r is not one of "
+                                  "['volume', 'image', 'snapshot', 'blank']" % (d.get("source_type"),))
+        if d.get("destination_type", "volume") not in ("local", "volume"):
+            return None, _invalid("destination_type", d.get("destination_type"),
+                                  "%r is not one of ['local', 'volume']" % (d.get("destination_type"),))
+        size = d.get("volume_size")
+        if size is not None and not ((util.is_int(size) and size >= 1) or
+                                     (isinstance(size, str) and size.isdigit() and int(size) >= 1)):
+            return None, _invalid("volume_size", size, "%r is not valid under any of the given schemas" % (size,))
+        if "delete_on_termination" in d and not isinstance(d["delete_on_termination"], bool):
+            return None, _invalid("delete_on_termination", d["delete_on_termination"],
+                                  "%r is not of type 'boolean'" % (d["delete_on_termination"],))
+        if d.get("source_type") == "image" and d.get("destination_type") == "volume" and not size:
+            return None, _bad("Images with destination_type 'volume' need to have a non-zero size specified")
+        if d.get("source_type") in ("image", "volume", "snapshot") and not _is_uuid_like(str(d.get("uuid", ""))):
+            return None, _bad("Block Device Mapping is Invalid: Missing device UUID.")
+    return bdm, None
 
 
 def _quota_check(sim, reg, pid, flavor, count, fault):
@@ -641,6 +704,7 @@ def _new_server(sim, req, reg, name, flavor, image_id, md, ud, nets, desc, tags)
     s.availability_zone = "nova"
     s.config_drive = ""
     s.security_groups = ["default"]
+    s.volumes = []
     reg.add_server(s)
     reg.use(s.project_id, flavor, +1)
     sim.servers_created += 1
@@ -716,6 +780,8 @@ def remove_server(sim, reg, sid):
     if s is None:
         return
     reg.use(s.project_id, s.flavor, -1)
+    for v in s.volumes:    # a volume kept after its server is a leak to the operator
+        sim.counters.inc("volumes_deleted" if v["delete_on_termination"] else "volumes_left_behind")
     lifecycle.server_removed(sim, s)
 
 

@@ -108,7 +108,7 @@ class Server:
                  "power_state", "created", "updated", "launched_at", "metadata", "image_id", "flavor",
                  "networks", "addresses", "user_data", "key_name", "instance_name", "reservation_id",
                  "host_id", "fault", "description", "tags", "availability_zone", "config_drive",
-                 "security_groups", "flags", "runner_id", "jit_state", "seq", "deleting", "visible_at")
+                 "security_groups", "volumes", "flags", "runner_id", "jit_state", "seq", "deleting", "visible_at")
 
     def __init__(self):
         self.flags = set()        # fault flags taken at create: vm_error, stuck_build, runner_no_start
