@@ -252,7 +252,10 @@ def base_config(tmp, sim=None):
         "log": {"level": "debug", "file": os.path.join(tmp, "ghr.log")},
         "supervisor": {"heartbeat": "100ms", "liveness": 5, "ready_timeout": "10s",
                        "restart_intensity": 5, "restart_period": "60s", "backoff_max": "1s",
-                       "libexec_dir": LIBEXEC},
+                       "libexec_dir": LIBEXEC,
+                       # The suites run as root on machines without the ghr-* users:
+                       # workers stay root unless a test names a user (Privileges).
+                       "user": "", "group": "", "run_workers_as_root": True},
         "github": {"path": SIM_ORG, "auth": {"token_file": token},
                    "api_url": sim.github_url if sim else "http://127.0.0.1:9/github"},
         "openstack": {"cloud": "sim",
