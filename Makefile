@@ -49,7 +49,7 @@ BINS = $(BUILD)/bin/ghrd $(BUILD)/bin/ghr-ctl $(foreach w,$(WORKERS),$(BUILD)/li
        $(foreach t,$(TOOLS),$(BUILD)/tests/$(t))
 
 .PHONY: all deps check check-unit check-sim check-integration check-man check-scripts check-install fuzz-run \
-        check-asan bench demo fuzz install clean
+        check-asan bench chaos demo fuzz install clean
 all: $(BINS)
 
 deps:
@@ -144,6 +144,13 @@ fuzz-run: $(FUZZ_OBJ)
 
 bench: deps all
 	GHR_BUILD=$(CURDIR)/$(BUILD) python3 tests/bench/run.py
+
+# Chaos: workers and ghrd killed -9 at random under a stream of jobs and API faults,
+# then drain and the simulator's consistency report (tests/chaos/chaos.py).
+CHAOS_SECONDS ?= 600
+chaos: deps
+	@$(MAKE) --no-print-directory -j2 all
+	GHR_BUILD=$(CURDIR)/$(BUILD) CHAOS_SECONDS=$(CHAOS_SECONDS) python3 tests/chaos/chaos.py
 
 demo: deps
 	@$(MAKE) --no-print-directory -j2 all

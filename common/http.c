@@ -41,6 +41,7 @@ struct http_xfer {
 	/* response */
 	struct sbuf resp;    /* response body; may hold a JIT config or a token */
 	int too_large;
+	int over_total;      /* refused: the bodies in flight would exceed max_total */
 	struct http_header *rh;
 	int n_rh;
 	char errbuf[CURL_ERROR_SIZE];
@@ -63,6 +64,7 @@ struct http_client {
 	int closing;
 	int watched[HTTP_MAX_WATCHED];
 	int n_watched;
+	size_t body_total;             /* bytes of response bodies held by live transfers */
 };
 
 static int64_t mono_ms(void)
@@ -103,6 +105,7 @@ static void xfer_free(struct http_xfer *x)
 		return;
 	if (x->easy)
 		curl_easy_cleanup(x->easy);
+	x->c->body_total -= x->resp.len;
 	/* header lines may hold an Authorization credential */
 	for (struct curl_slist *h = x->hdrs; h; h = h->next)
 		explicit_bzero(h->data, strlen(h->data));
@@ -147,9 +150,15 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 		x->too_large = 1;
 		return 0;      /* makes libcurl fail the transfer with CURLE_WRITE_ERROR */
 	}
+	if (x->c->body_total + n > x->c->o.max_total) {
+		x->over_total = 1;
+		return 0;
+	}
 	if (!x->resp.first_cap)
 		x->resp.first_cap = 4096;
+	size_t before = x->resp.len;
 	sbuf_put(&x->resp, ptr, n);     /* grows without realloc: see common/sbuf.h */
+	x->c->body_total += x->resp.len - before;
 	if (x->resp.oom)
 		return 0;
 	return n;
@@ -471,6 +480,14 @@ static void finish(struct http_client *c, struct http_xfer *x, CURLcode rc)
 		snprintf(text, sizeof(text), "response body larger than %zu bytes", c->o.max_body);
 	} else if (rc == CURLE_FILESIZE_EXCEEDED) {
 		snprintf(text, sizeof(text), "response body larger than %zu bytes", c->o.max_body);
+	} else if (x->over_total) {
+		err = CURLE_FILESIZE_EXCEEDED;
+		snprintf(text, sizeof(text), "response bodies in flight would exceed %zu bytes in "
+		         "total (this one had %zu)", c->o.max_total, x->resp.len);
+	} else if (rc == CURLE_OUT_OF_MEMORY && !x->resp.oom) {
+		/* libcurl's answer to a response header over its 100 KB line limit */
+		snprintf(text, sizeof(text), "response header too large (%s)",
+		         x->errbuf[0] ? x->errbuf : "over libcurl's limit");
 	} else if (rc != CURLE_OK) {
 		snprintf(text, sizeof(text), "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
 	} else {
@@ -526,6 +543,8 @@ struct http_client *http_client_new(struct ev_loop *loop, const struct http_clie
 		c->o.timeout_ms = 30000;
 	if (c->o.max_body == 0)
 		c->o.max_body = 8u << 20;
+	if (c->o.max_total == 0)
+		c->o.max_total = 2 * c->o.max_body;
 	c->ca_file = opts && opts->ca_file && opts->ca_file[0] ? strdup(opts->ca_file) : NULL;
 	c->user_agent = xstrdup(opts && opts->user_agent && opts->user_agent[0] ?
 	                        opts->user_agent : "ghr/" GHR_VERSION);

@@ -3,8 +3,10 @@
  * Used by the github and openstack workers.  Many requests in flight (bounded by
  * max_in_flight; the rest wait in a FIFO), keep-alive and HTTP/2 where offered, a
  * connect timeout and a total timeout on every request, TLS verification always on
- * (a CA bundle may be given).  The response body is capped (max_body): a larger body is
- * an error, never a huge allocation.  Callbacks run from the event loop. */
+ * (a CA bundle may be given).  The response body is capped (max_body), and so are the
+ * bodies of everything in flight together (max_total): a larger body, or one that would
+ * take the total over, is an error, never a huge allocation.  Callbacks run from the
+ * event loop. */
 #ifndef GHR_HTTP_H
 #define GHR_HTTP_H
 
@@ -19,6 +21,7 @@ struct http_client_opts {
 	long connect_timeout_ms;    /* default 5000 */
 	long timeout_ms;            /* default 30000: total, per request */
 	size_t max_body;            /* default 8 MiB */
+	size_t max_total;           /* bodies of all requests in flight together; default 2 × max_body */
 	const char *ca_file;        /* NULL: system bundle */
 	const char *user_agent;     /* default "ghr/<version>" */
 };

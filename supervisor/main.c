@@ -67,6 +67,16 @@ static void share_log(struct sup *s)
 		         log_q(group), log_q(g ? strerror(errno) : "no such group"));
 }
 
+static void warn_stderr(void *ctx, const char *msg)
+{
+	fprintf(stderr, "ghrd: warning: %s\n", msg);
+}
+
+static void warn_log(void *ctx, const char *msg)
+{
+	log_warn("secret file readable by a worker", "detail=%s", log_q(msg));
+}
+
 static void forward_hup(struct sup *s)
 {
 	for (size_t i = 0; i < s->n_workers; i++)
@@ -138,12 +148,10 @@ static int make_run_dir(struct sup *s, char *err, size_t errlen)
 		return -1;
 	}
 	snprintf(s->run_dir, sizeof(s->run_dir), "%s", dir);
-	snprintf(s->bus_path, sizeof(s->bus_path), "%s/bus", s->run_dir);
 	snprintf(s->control_path, sizeof(s->control_path), "%s/control", s->run_dir);
-	snprintf(s->bus_ep, sizeof(s->bus_ep), "ipc://%s", s->bus_path);
 	snprintf(s->control_ep, sizeof(s->control_ep), "ipc://%s", s->control_path);
-	/* 0751: the workers' group may list it; others may only reach the control socket
-	 * by name (0666, read-only for them, see sup_control.c).  The bus socket is 0660. */
+	/* 0751: others may only reach sockets by name: the control socket (0666, read-only
+	 * for them, see sup_control.c) and each worker its own bus socket (0600, its user's). */
 	if (mkdir(s->run_dir, 0751) == 0) {
 		if (chmod(s->run_dir, 0751) < 0) {   /* whatever the umask */
 			snprintf(err, errlen, "cannot chmod %s: %s", s->run_dir, strerror(errno));
@@ -170,8 +178,7 @@ static int setup(struct sup *s, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (setup_signals(s, err, errlen) < 0 || sup_bus_open(s, err, errlen) < 0 ||
-	    sup_control_open(s, err, errlen) < 0)
+	if (setup_signals(s, err, errlen) < 0 || sup_control_open(s, err, errlen) < 0)
 		return -1;
 	return sup_instances_build(s, s->cfg, err, errlen);
 }
@@ -189,12 +196,12 @@ static void teardown(struct sup *s)
 		sup_pending_clear(s->pending, drop_in_flight, s, NULL);
 	for (size_t i = 0; i < s->n_workers; i++) {
 		sup_boot_close(s, s->workers[i]);
+		sup_bus_close_worker(s, s->workers[i]);
 		json_decref(s->workers[i]->set.args);
 		json_decref(s->workers[i]->slice);
 		free(s->workers[i]);
 	}
 	free(s->workers);
-	sup_bus_close(s);
 	sup_control_close(s);
 	if (s->zctx)
 		zmq_ctx_term(s->zctx);
@@ -243,7 +250,9 @@ int main(int argc, char **argv)
 	}
 	if (check_only) {
 		sup_config_warnings(s.cfg, print_warning, (void *)config);
-		printf("ghrd: %s: configuration OK\n", config);
+		int warnings = sup_secret_files_check(s.cfg, warn_stderr, NULL);
+		printf("ghrd: %s: configuration OK%s\n", config,
+		       warnings ? " (with warnings)" : "");
 		json_decref(s.cfg);
 		return 0;
 	}
@@ -266,11 +275,13 @@ int main(int argc, char **argv)
 	log_info("ghrd started", "version=%s pid=%d run_dir=%s workers=%zu", GHR_VERSION,
 	         (int)getpid(), log_q(s.run_dir), s.n_workers);
 	sup_config_warnings(s.cfg, log_warning, NULL);
-	/* Running the workers as root works, but throws away the privilege separation
-	 * that keeps a compromised worker from reading another's secret: say so. */
-	if (geteuid() == 0 && !*(cfg_str(s.cfg, "supervisor.user") ?: ""))
-		log_warn("workers run as root", "hint=%s",
-		         log_q("set supervisor.user (e.g. ghr, see sysusers.d/ghr.conf)"));
+	/* Running the workers as root (supervisor.run_workers_as_root) throws away the
+	 * privilege separation that keeps a compromised worker from reading another's
+	 * secret: say so, as for a secret file a worker can read. */
+	if (geteuid() == 0 && cfg_bool(s.cfg, "supervisor.run_workers_as_root"))
+		log_warn("workers may run as root", "hint=%s",
+		         log_q("supervisor.run_workers_as_root is true"));
+	sup_secret_files_check(s.cfg, warn_log, NULL);
 	for (size_t i = 0; i < s.n_workers; i++)
 		sup_start(&s, s.workers[i]);
 	if (s.n_workers == 0) {

@@ -39,6 +39,7 @@ struct sup_def {
 	unsigned caller;                /* enum proto_caller bit of its requests */
 	const char *const *sections;    /* config paths copied into its slice */
 	sup_secret_loader secret;       /* NULL: no secret */
+	const char *const *secret_files;   /* config keys naming files its secret comes from */
 	const char *const *topics;      /* event topic prefixes it receives */
 	const char *const *publishes;   /* event topic prefixes it may emit (others refused) */
 };
@@ -81,6 +82,8 @@ struct sup_worker {
 	char *boot_buf;                 /* bootstrap bytes not yet written (holds the secret) */
 	size_t boot_len, boot_off;
 	char token[PROTO_TOKEN_MAX];    /* one-time hello token of this incarnation */
+	void *bus;                      /* this process's own bus socket (sup_bus.c); NULL when none */
+	char bus_path[SUP_RUN_DIR_MAX + 16], bus_ep[SUP_RUN_DIR_MAX + 32];
 	int hello_ok;
 	int64_t started_ms, ready_ms, last_seen_ms;
 	int64_t restarts;               /* restarts after a crash (not operator restarts) */
@@ -98,6 +101,20 @@ struct sup_worker {
 
 struct sup_pending;
 
+/* One log line per interval for a kind of event a peer can cause at will; the others
+ * are counted and reported with the next line (sup_recv.c). */
+#define SUP_LOG_INTERVAL_MS 1000
+struct sup_ratelimit {
+	int64_t last_ms;
+	int64_t suppressed;
+};
+/* 1 when a line may be logged now (*suppressed, if given, gets how many were held back
+ * since the last one), 0 when this one is only counted. */
+int sup_ratelimit_pass(struct sup_ratelimit *r, int64_t now, int64_t *suppressed);
+
+/* A read-only control client asks small questions: its frames are refused above this. */
+#define SUP_CTL_READER_FRAME_MAX (64 * 1024)
+
 /* Control clients' rights by uid, so NSS (getpwuid, getgrouplist) is not asked per frame. */
 #define SUP_CRED_CACHE 16
 #define SUP_CRED_TTL_MS 5000
@@ -111,10 +128,9 @@ struct sup {
 	const char *config_path;
 	json_t *cfg;
 	char run_dir[SUP_RUN_DIR_MAX + 1];  /* AF_UNIX paths are short: 107 bytes */
-	char bus_ep[SUP_RUN_DIR_MAX + 32], control_ep[SUP_RUN_DIR_MAX + 32];
-	char bus_path[SUP_RUN_DIR_MAX + 16], control_path[SUP_RUN_DIR_MAX + 16];
+	char control_ep[SUP_RUN_DIR_MAX + 32], control_path[SUP_RUN_DIR_MAX + 16];
 	struct ev_loop *loop;
-	void *zctx, *bus, *ctl;
+	void *zctx, *ctl;
 	struct sup_worker **workers;
 	size_t n_workers;
 	int lock_fd, sig_fd;
@@ -134,10 +150,31 @@ struct sup {
 	uint64_t next_gen;
 	struct sup_cred_entry cred_cache[SUP_CRED_CACHE];
 	int64_t nss_lookups;            /* how often the cache missed (tests, metrics) */
+	int64_t replies_dropped_full;   /* replies a caller's full queue refused */
+	struct sup_ratelimit rl_reply_full, rl_ctl_bad, rl_bus_bad;
 };
 
 /* sup_table.c */
 const char *sup_default_libexec(char *buf, size_t len);
+
+/* sup_users.c: which uid/gid each worker runs as, and who can read the secret files. */
+#define SUP_WORKER_PLACEHOLDER "{worker}"
+/* supervisor.user / workers.NAME.user with {worker} replaced by the worker's name. */
+void sup_user_expand(const char *pattern, const char *worker, char *out, size_t len);
+/* uid/gid of a user and group name as a worker gets them (empty user: root; empty group:
+ * the user's own group).  -1 with err naming the one that does not exist. */
+int sup_ids_resolve(const char *user, const char *group, uid_t *uid, gid_t *gid,
+                    char *err, size_t errlen);
+/* As root (as_root): every enabled worker's user and group exist, and none would run as
+ * root unless supervisor.run_workers_as_root says so.  Not root: nothing to check. */
+int sup_users_check(const json_t *cfg, int as_root, char *err, size_t errlen);
+/* Whether a file with this owner and mode can be read by a process of uid/gid (no
+ * supplementary groups: a worker keeps only its one group), or re-permitted by it. */
+int sup_file_readable_by(uid_t owner, gid_t group, mode_t mode, uid_t uid, gid_t gid);
+/* One warning per secret file (the table's secret_files) that an enabled worker's user
+ * or group, or everyone, can read.  Returns how many. */
+typedef void (*sup_warn_fn)(void *ctx, const char *msg);
+int sup_secret_files_check(const json_t *cfg, sup_warn_fn warn, void *ctx);
 
 /* sup_config.c */
 json_t *sup_config_load(const char *path, char *err, size_t errlen);
@@ -165,6 +202,11 @@ void sup_boot_close(struct sup *s, struct sup_worker *w);
 void sup_describe_exit(int status, char *out, size_t len);
 size_t sup_history_count(struct sup_worker *w, int64_t now, int64_t period_ms);
 void sup_history_add(struct sup_worker *w, int64_t now);
+#define SUP_BACKOFF_BASE_MS 1000
+/* Delay before the restart that follows `recent` restarts within the period. */
+int64_t sup_backoff_delay(size_t recent, int64_t cap_ms);
+/* Least total backoff a worker crashing at once every time gets before it is failed. */
+int64_t sup_restart_span_min(int64_t intensity, int64_t cap_ms);
 enum sup_after_exit { SUP_AFTER_RESTART, SUP_AFTER_STOP, SUP_AFTER_FAIL_CONFIG };
 enum sup_after_exit sup_after_exit(enum sup_restart policy, int status, int killed_by_us);
 /* sup_supervise.c: actions */
@@ -186,8 +228,11 @@ int sup_instances_build(struct sup *s, const json_t *cfg, char *err, size_t errl
 int sup_reload(struct sup *s, json_t *restarted, char *err, size_t errlen);
 
 /* sup_bus.c */
-int sup_bus_open(struct sup *s, char *err, size_t errlen);
-void sup_bus_close(struct sup *s);
+/* Bind w's own bus socket (before its process is forked) / close it (after the exit). */
+int sup_bus_open_worker(struct sup *s, struct sup_worker *w, char *err, size_t errlen);
+void sup_bus_close_worker(struct sup *s, struct sup_worker *w);
+/* Read what w has queued now, so that a late read never counts as a missed heartbeat. */
+void sup_bus_drain(struct sup *s, struct sup_worker *w);
 int sup_send(void *zsock, const char *identity, size_t id_len, const struct proto_msg *m);
 /* Kernel credentials of an ipc peer (0), or -1 when there are none to trust: the socket
  * is not an ipc endpoint, or the address is not libzmq's "localhost:UID:GID:PID". */
@@ -204,11 +249,12 @@ int sup_recv_routed(void *zsock, void *id_msg, void *frame_msg, int *parts);
 void sup_after_frame(size_t frame_len);
 /* Read up to batch routed messages off a ROUTER that has something queued: each
  * [identity][frame] goes to on_frame (frame_msg is the zmq_msg_t, closed afterwards),
- * each malformed one to on_malformed with its number of parts. */
-typedef void (*sup_frame_fn)(struct sup *s, const void *id, size_t id_len, void *frame_msg);
-typedef void (*sup_malformed_fn)(struct sup *s, int parts);
-void sup_recv_batch(struct sup *s, void *zsock, int batch, sup_frame_fn on_frame,
-                    sup_malformed_fn on_malformed);
+ * each malformed one to on_malformed with its identity and number of parts.  Returns
+ * how many were read. */
+typedef void (*sup_frame_fn)(void *ctx, const void *id, size_t id_len, void *frame_msg);
+typedef void (*sup_malformed_fn)(void *ctx, const void *id, size_t id_len, int parts);
+int sup_recv_batch(void *ctx, void *zsock, int batch, sup_frame_fn on_frame,
+                   sup_malformed_fn on_malformed);
 
 /* sup_route.c */
 /* SUP_ORIGIN_MERGE: ghrd asked a worker on behalf of a caller and merges the answer

@@ -1,19 +1,17 @@
-/* The bus: a ROUTER on ipc://<run_dir>/bus that workers connect to.
+/* The bus: one ROUTER per worker process, on ipc://<run_dir>/w<generation>, that only
+ * that worker's user can connect to (see sup_bus_open_worker).
  *
- * Nothing a worker sends is trusted.  A frame is accepted only from a routing id that is
- * a known instance, from the process ghrd started for it (the kernel's peer pid, via
- * SO_PEERCRED, must be that instance's pid), after a hello that carried the instance's
- * one-time token; `from` must equal the routing id.  Anything else is counted, logged
- * (rate-limited) and dropped.  ROUTER_HANDOVER stays off: a second connection with a
- * routing id already in use is refused by libzmq, so nobody can take a live instance's
- * messages over.  (A restarted instance reconnects within its short reconnect interval
- * in the rare case its predecessor's connection is not yet torn down.)  Frames an exited
- * process left queued (its bye) arrive after its reap: they are recognised by its pid,
- * counted apart as stale and dropped, never held against its replacement.  Events are
- * accepted only under the topic prefixes the worker table lets that worker publish. */
+ * Nothing a worker sends is trusted.  A frame is accepted only on the worker's own
+ * socket, with the worker's name as routing id, from the process ghrd started for it
+ * (the kernel's peer pid, via SO_PEERCRED, must be that instance's pid), after a hello
+ * that carried the instance's one-time token; `from` must equal the routing id.
+ * Anything else is counted, logged (rate-limited) and dropped.  A routing id therefore
+ * belongs to the process ghrd spawned: another worker or a local user cannot even
+ * connect to its socket, so it can neither take the id nor keep a restarted worker out
+ * (a socket shared by all, as before, let any member of the workers' group hold a
+ * name).  Events are accepted only under the topic prefixes the worker table lets that
+ * worker publish. */
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +30,7 @@
 /* Frames queued per peer and direction.  Low on purpose: at up to 1 MiB a frame, a high
  * mark lets one stalled peer pin hundreds of MiB; callers see `unavailable` instead. */
 #define BUS_HWM 1000
-#define WARN_INTERVAL_MS 1000
+#define BUS_DRAIN_MAX (2 * BUS_HWM)
 
 /* The kernel's credentials of the peer (SO_PEERCRED), which libzmq (4.3) puts in an ipc
  * connection's "Peer-Address" as "localhost:uid:gid:pid".  A tcp peer's address is its
@@ -77,21 +75,14 @@ int sup_peer_cred_parse(const char *a, long *uid, long *gid, long *pid)
 
 static void bad_frame(struct sup *s, struct sup_worker *w, const char *id, const char *why)
 {
-	static int64_t last_warn;
-	static int64_t suppressed;
 	if (w)
 		w->bad_frames++;
 	else
 		s->unknown_frames++;
-	int64_t now = now_ms();
-	if (now - last_warn < WARN_INTERVAL_MS) {
-		suppressed++;
-		return;
-	}
-	log_warn("bad frame on the bus dropped", "peer=%s reason=%s suppressed=%lld", log_q(id),
-	         log_q(why), (long long)suppressed);
-	last_warn = now;
-	suppressed = 0;
+	int64_t suppressed;
+	if (sup_ratelimit_pass(&s->rl_bus_bad, now_ms(), &suppressed))
+		log_warn("bad frame on the bus dropped", "peer=%s reason=%s suppressed=%lld",
+		         log_q(id), log_q(why), (long long)suppressed);
 }
 
 enum sup_sender sup_sender_of(const struct sup_worker *w, long peer_pid)
@@ -131,23 +122,26 @@ static void on_ready(struct sup *s, struct sup_worker *w)
 	sup_notify_status(s);
 }
 
-static void on_frame(struct sup *s, const void *id, size_t id_len, void *frame_msg)
+/* A frame on worker w's own socket: its routing id must be w's name, its sender w's
+ * process. */
+static void on_frame(void *ctx, const void *id, size_t id_len, void *frame_msg)
 {
+	struct sup_worker *w = ctx;
+	struct sup *s = w->sup;
 	zmq_msg_t *frame = frame_msg;
 	char name[PROTO_NAME_MAX];
 	if (id_len == 0 || id_len >= sizeof(name)) {
-		bad_frame(s, NULL, "?", "routing id is not an instance name");
+		bad_frame(s, w, "?", "routing id is not an instance name");
 		return;
 	}
 	memcpy(name, id, id_len);
 	name[id_len] = 0;
-	struct sup_worker *w = sup_worker_find(s, name);
-	if (!w) {
-		bad_frame(s, NULL, name, "no such instance");
+	if (strcmp(name, w->name) != 0) {
+		bad_frame(s, w, name, "routing id is not the name of the socket's worker");
 		return;
 	}
 	long uid, gid, pid = -1;
-	if (sup_peer_cred(frame, s->bus_ep, &uid, &gid, &pid) < 0)
+	if (sup_peer_cred(frame, w->bus_ep, &uid, &gid, &pid) < 0)
 		pid = -1;
 	switch (sup_sender_of(w, pid)) {
 	case SUP_SENDER_CURRENT:
@@ -200,9 +194,10 @@ static void on_frame(struct sup *s, const void *id, size_t id_len, void *frame_m
 	proto_msg_clear(&m);
 }
 
-static void on_malformed(struct sup *s, int parts)
+static void on_malformed(void *ctx, const void *id, size_t id_len, int parts)
 {
-	bad_frame(s, NULL, "?", "not a single-frame message");
+	struct sup_worker *w = ctx;
+	bad_frame(w->sup, w, w->name, "not a single-frame message");
 }
 
 /* Read [routing id][payload]; anything else is drained and counted. */
@@ -211,74 +206,82 @@ static void on_readable(struct ev_loop *loop, void *zsock, int events, void *arg
 	sup_recv_batch(arg, zsock, RECV_BATCH, on_frame, on_malformed);
 }
 
-/* Workers that dropped to supervisor.user/group must still reach the bus: the run
- * directory (0750) and the bus socket (0660) belong to their group.  Known limit: a
- * per-worker group (workers.NAME.group) other than that one cannot reach the bus. */
-static int give_to_worker_group(struct sup *s, char *err, size_t errlen)
+/* One bus socket per worker process, <run_dir>/w<generation>, bound before the fork,
+ * owned by the worker's user and mode 0600: only that user (and root) can connect, so no
+ * other worker or local user can take, hold or keep its routing id, and a restarted
+ * worker gets a fresh socket no connection of its predecessor's can linger on. */
+static int give_to_worker(const char *path, const struct sup_worker *w, char *err, size_t errlen)
 {
-	const char *group = cfg_str(s->cfg, "supervisor.group");
-	const char *user = cfg_str(s->cfg, "supervisor.user");
+	if (geteuid() != 0 || !w->set.user[0])
+		return 0;
+	uid_t uid;
 	gid_t gid;
-	if (geteuid() != 0)
-		return 0;
-	if (group && *group) {
-		struct group *gr = getgrnam(group);
-		if (!gr) {
-			snprintf(err, errlen, "supervisor.group: unknown group \"%s\"", group);
-			return -1;
-		}
-		gid = gr->gr_gid;
-	} else if (user && *user) {
-		struct passwd *pw = getpwnam(user);
-		if (!pw) {
-			snprintf(err, errlen, "supervisor.user: unknown user \"%s\"", user);
-			return -1;
-		}
-		gid = pw->pw_gid;
-	} else {
-		return 0;
-	}
-	if (chown(s->run_dir, (uid_t)-1, gid) < 0 || chown(s->bus_path, (uid_t)-1, gid) < 0) {
-		snprintf(err, errlen, "cannot give %s to gid %u: %s", s->run_dir, (unsigned)gid,
+	if (sup_ids_resolve(w->set.user, w->set.group, &uid, &gid, err, errlen) < 0)
+		return -1;
+	if (chown(path, uid, gid) < 0) {
+		snprintf(err, errlen, "cannot give %s to uid %u: %s", path, (unsigned)uid,
 		         strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
-int sup_bus_open(struct sup *s, char *err, size_t errlen)
+#define GEN_DIGITS_MOD 1000000000ULL   /* "/w" + 9 digits fits beside a maximal run_dir */
+
+int sup_bus_open_worker(struct sup *s, struct sup_worker *w, char *err, size_t errlen)
 {
-	s->bus = zmq_socket(s->zctx, ZMQ_ROUTER);
+	sup_bus_close_worker(s, w);
+	snprintf(w->bus_path, sizeof(w->bus_path), "%s/w%llu", s->run_dir,
+	         (unsigned long long)(w->gen % GEN_DIGITS_MOD));
+	snprintf(w->bus_ep, sizeof(w->bus_ep), "ipc://%s", w->bus_path);
+	void *z = zmq_socket(s->zctx, ZMQ_ROUTER);
 	int one = 1, zero = 0, hwm = BUS_HWM;
 	int64_t maxmsg = PROTO_MAX_FRAME + 1024;   /* envelope around a maximal body */
-	if (!s->bus ||
-	    zmq_setsockopt(s->bus, ZMQ_ROUTER_MANDATORY, &one, sizeof(one)) < 0 ||
-	    zmq_setsockopt(s->bus, ZMQ_LINGER, &zero, sizeof(zero)) < 0 ||
-	    zmq_setsockopt(s->bus, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) < 0 ||
-	    zmq_setsockopt(s->bus, ZMQ_SNDHWM, &hwm, sizeof(hwm)) < 0 ||
-	    zmq_setsockopt(s->bus, ZMQ_RCVHWM, &hwm, sizeof(hwm)) < 0) {
+	if (!z ||
+	    zmq_setsockopt(z, ZMQ_ROUTER_MANDATORY, &one, sizeof(one)) < 0 ||
+	    zmq_setsockopt(z, ZMQ_LINGER, &zero, sizeof(zero)) < 0 ||
+	    zmq_setsockopt(z, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) < 0 ||
+	    zmq_setsockopt(z, ZMQ_SNDHWM, &hwm, sizeof(hwm)) < 0 ||
+	    zmq_setsockopt(z, ZMQ_RCVHWM, &hwm, sizeof(hwm)) < 0) {
 		snprintf(err, errlen, "bus socket: %s", zmq_strerror(errno));
+		if (z)
+			zmq_close(z);
 		return -1;
 	}
-	unlink(s->bus_path);   /* stale: the single-instance check has passed */
-	mode_t old = umask(0117);   /* 0660 */
-	int r = zmq_bind(s->bus, s->bus_ep);
+	unlink(w->bus_path);   /* stale: the single-instance check has passed */
+	mode_t old = umask(0177);   /* 0600 from the start: nobody else connects meanwhile */
+	int r = zmq_bind(z, w->bus_ep);
 	umask(old);
 	if (r < 0) {
-		snprintf(err, errlen, "cannot bind %s: %s", s->bus_ep, zmq_strerror(errno));
+		snprintf(err, errlen, "cannot bind %s: %s", w->bus_ep, zmq_strerror(errno));
+		zmq_close(z);
 		return -1;
 	}
-	if (give_to_worker_group(s, err, errlen) < 0)
+	w->bus = z;
+	if (give_to_worker(w->bus_path, w, err, errlen) < 0 ||
+	    ev_zsock_watch(s->loop, z, EV_READ, on_readable, w) < 0) {
+		if (!*err)
+			snprintf(err, errlen, "cannot watch the bus socket");
+		sup_bus_close_worker(s, w);
 		return -1;
-	return ev_zsock_watch(s->loop, s->bus, EV_READ, on_readable, s);
+	}
+	return 0;
 }
 
-void sup_bus_close(struct sup *s)
+void sup_bus_close_worker(struct sup *s, struct sup_worker *w)
 {
-	if (!s->bus)
+	if (!w->bus)
 		return;
-	ev_zsock_unwatch(s->loop, s->bus);
-	zmq_close(s->bus);
-	s->bus = NULL;
-	unlink(s->bus_path);
+	ev_zsock_unwatch(s->loop, w->bus);
+	zmq_close(w->bus);
+	w->bus = NULL;
+	unlink(w->bus_path);
+}
+
+/* Everything a worker has queued, read now (before judging its liveness): ghrd's own
+ * backlog must never count against the worker. */
+void sup_bus_drain(struct sup *s, struct sup_worker *w)
+{
+	if (w->bus)
+		sup_recv_batch(w, w->bus, BUS_DRAIN_MAX, on_frame, on_malformed);
 }

@@ -46,9 +46,10 @@ int sup_settings_for(const json_t *cfg, const struct sup_def *def, struct sup_se
 	json_t *n = json_object_get(o, "instances");
 	out->instances = n ? (int)json_integer_value(n) : def->instances;
 	const char *user = override_str(o, "user"), *group = override_str(o, "group");
-	snprintf(out->user, sizeof(out->user), "%s", user ? user : cfg_str(cfg, "supervisor.user") ?: "");
-	snprintf(out->group, sizeof(out->group), "%s",
-	         group ? group : cfg_str(cfg, "supervisor.group") ?: "");
+	sup_user_expand(user ? user : cfg_str(cfg, "supervisor.user") ?: "", def->name, out->user,
+	                sizeof(out->user));
+	sup_user_expand(group ? group : cfg_str(cfg, "supervisor.group") ?: "", def->name,
+	                out->group, sizeof(out->group));
 	json_t *t = json_object_get(o, "shutdown_timeout");
 	out->shutdown_timeout_ms = t ? json_integer_value(t) : def->shutdown_timeout_ms;
 	const char *restart = override_str(o, "restart");
@@ -110,7 +111,8 @@ json_t *sup_secret_for(const json_t *cfg, const struct sup_def *def, char *err, 
 }
 
 /* Checks beyond the schema: worker names exist, and every enabled worker's executable
- * and secret can be had now (so `ghrd -n` catches a missing token file). */
+ * and secret can be had now (so `ghrd -n` catches a missing token file), and, as root,
+ * every worker's user and group exist and are not root unless allowed. */
 int sup_config_check(const json_t *cfg, char *err, size_t errlen)
 {
 	const char *run_dir = cfg_str(cfg, "run_dir");
@@ -133,6 +135,8 @@ int sup_config_check(const json_t *cfg, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	if (sup_users_check(cfg, geteuid() == 0, err, errlen) < 0)
+		return -1;
 	size_t n;
 	const struct sup_def *defs = sup_defs(&n);
 	for (size_t i = 0; i < n; i++) {
@@ -195,7 +199,7 @@ json_t *sup_bootstrap_json(const struct sup *s, const struct sup_worker *w, cons
 {
 	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:{s:s, s:s, s:s}, s:O, s:O}",
 	                 "v", 1, "name", w->def->name, "instance", w->name, "token", token,
-	                 "bus", s->bus_ep,
+	                 "bus", w->bus_ep,
 	                 "heartbeat_ms", (json_int_t)cfg_int(s->cfg, "supervisor.heartbeat"),
 	                 "user", w->set.user, "group", w->set.group,
 	                 "log", "level", cfg_str(s->cfg, "log.level") ?: "info",
@@ -212,6 +216,7 @@ int sup_digest(const struct sup *s, const struct sup_worker *w, const json_t *se
 	json_t *b = sup_bootstrap_json(s, w, "", (json_t *)secret);
 	if (!b)
 		return -1;
+	json_object_del(b, "bus");   /* a new socket per process: not a setting */
 	json_object_set_new(b, "exec", json_string(w->set.exec));
 	json_object_set(b, "args", w->set.args);
 	json_object_set_new(b, "shutdown_timeout", json_integer(w->set.shutdown_timeout_ms));

@@ -7,7 +7,9 @@
  * (SO_PEERCRED, exposed by libzmq per ipc connection) giving C_READ to everyone and
  * C_ADMIN to uid 0 and the admin group's members.  Group membership is looked up through
  * NSS once per uid and cached a few seconds, not per frame.  Every frame gets an answer,
- * a `bad_request` for one that does not decode, so a client never waits in vain. */
+ * a `bad_request` for one that does not decode, has several parts or is over the limit
+ * (64 KiB for a read-only client, 1 MiB for an admin), so a client never waits in vain;
+ * a frame over 2 MiB closes its connection.  The log says so at most once a second. */
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -24,7 +26,13 @@
 #include "common/util.h"
 #include "supervisor/sup.h"
 
-#define RECV_BATCH 256
+#define CTL_BATCH 8
+/* Frames ghrd lets queue per control connection.  With up to 2 MiB a frame (the
+ * receive limit), memory per connection stays a few MiB whatever a client sends. */
+#define CTL_RCVHWM 4
+/* Frames over PROTO_MAX_FRAME up to this size are received and answered; larger ones
+ * make libzmq close the connection (the answer a client gets for them). */
+#define CTL_MAXMSG (2 * PROTO_MAX_FRAME)
 #define MAX_GROUPS 256
 
 static int in_admin_group(struct sup *s, long uid, long gid)
@@ -99,48 +107,86 @@ static int64_t lenient_id(const void *data, size_t len, char *from, size_t froml
 	return id > 0 ? id : 1;
 }
 
-static void on_malformed(struct sup *s, int parts)
+static void answer_bad(struct sup *s, const struct sup_origin *o, int64_t id, const char *from,
+                       const char *fmt_reason)
 {
 	s->control_bad_frames++;
-	log_info("malformed message on the control socket dropped", "parts=%d", parts);
+	int64_t suppressed;
+	if (sup_ratelimit_pass(&s->rl_ctl_bad, now_ms(), &suppressed))
+		log_info("bad request on the control socket", "reason=%s suppressed=%lld",
+		         log_q(fmt_reason), (long long)suppressed);
+	sup_reply_error(s, o, id, from, PROTO_E_BAD_REQUEST, "%s", fmt_reason);
 }
 
-static void on_request(struct sup *s, const void *id, size_t id_len, void *frame_msg)
+static int origin_for(struct sup_origin *o, const void *id, size_t id_len)
 {
-	zmq_msg_t *frame = frame_msg;
-	struct sup_origin o = { .kind = SUP_ORIGIN_CTL, .caller = C_READ, .name = "control client" };
-	if (id_len > sizeof(o.identity)) {
-		on_malformed(s, 2);     /* a well-formed message, but no identity we can answer */
+	*o = (struct sup_origin){ .kind = SUP_ORIGIN_CTL, .caller = C_READ,
+	                          .name = "control client" };
+	if (id_len > sizeof(o->identity))
+		return -1;
+	memcpy(o->identity, id, id_len);
+	o->identity_len = id_len;
+	return 0;
+}
+
+/* A message of several frames: answered (the client may be waiting), never read on. */
+static void on_malformed(void *ctx, const void *id, size_t id_len, int parts)
+{
+	struct sup *s = ctx;
+	struct sup_origin o;
+	char why[96];
+	snprintf(why, sizeof(why), "a request is one frame; this message had %d", parts - 1);
+	if (parts < 2 || origin_for(&o, id, id_len) < 0) {
+		s->control_bad_frames++;
 		return;
 	}
-	memcpy(o.identity, id, id_len);
-	o.identity_len = id_len;
+	answer_bad(s, &o, 1, "unknown", why);
+}
+
+static void on_request(void *ctx, const void *id, size_t id_len, void *frame_msg)
+{
+	struct sup *s = ctx;
+	zmq_msg_t *frame = frame_msg;
+	struct sup_origin o;
+	if (origin_for(&o, id, id_len) < 0) {
+		s->control_bad_frames++;   /* a well-formed message, but no identity to answer */
+		return;
+	}
 	long uid, gid, pid;
 	if (sup_peer_cred(frame, s->control_ep, &uid, &gid, &pid) == 0)
 		o.caller = sup_caller_bits(s, uid, gid);
-	struct proto_msg m;
+	size_t size = zmq_msg_size(frame);
 	char err[256];
-	if (proto_decode(zmq_msg_data(frame), zmq_msg_size(frame), &m, err, sizeof(err)) < 0) {
+	size_t limit = (o.caller & C_ADMIN) ? PROTO_MAX_FRAME : SUP_CTL_READER_FRAME_MAX;
+	if (size > limit) {
+		snprintf(err, sizeof(err), "frame of %zu bytes is over the %zu-byte limit%s", size,
+		         limit, limit < PROTO_MAX_FRAME ? " of a read-only client" : "");
+		answer_bad(s, &o, 1, "unknown", err);   /* not decoded: that is the point */
+		return;
+	}
+	struct proto_msg m;
+	if (proto_decode(zmq_msg_data(frame), size, &m, err, sizeof(err)) < 0) {
 		char from[PROTO_NAME_MAX];
-		int64_t rid = lenient_id(zmq_msg_data(frame), zmq_msg_size(frame), from, sizeof(from));
-		s->control_bad_frames++;
-		log_info("bad request on the control socket", "reason=%s", log_q(err));
-		sup_reply_error(s, &o, rid, from, PROTO_E_BAD_REQUEST, "%s", err);
+		int64_t rid = lenient_id(zmq_msg_data(frame), size, from, sizeof(from));
+		answer_bad(s, &o, rid, from, err);
 		return;
 	}
 	if (m.kind != PROTO_REQ) {
-		s->control_bad_frames++;
-		sup_reply_error(s, &o, m.id, m.from, PROTO_E_BAD_REQUEST,
-		                "only requests are accepted here, not %s", proto_kind_name(m.kind));
+		snprintf(err, sizeof(err), "only requests are accepted here, not %s",
+		         proto_kind_name(m.kind));
+		answer_bad(s, &o, m.id, m.from, err);
 	} else {
 		sup_route_request(s, &o, &m);
 	}
 	proto_msg_clear(&m);
 }
 
+/* Bounded work per wakeup: a few frames, then back to the loop, which serves every
+ * worker's bus socket each turn; a flood of control frames costs the bus one short
+ * batch per turn, never a backlog. */
 static void on_readable(struct ev_loop *loop, void *zsock, int events, void *arg)
 {
-	sup_recv_batch(arg, zsock, RECV_BATCH, on_request, on_malformed);
+	sup_recv_batch(arg, zsock, CTL_BATCH, on_request, on_malformed);
 }
 
 int sup_control_open(struct sup *s, char *err, size_t errlen)
@@ -148,11 +194,12 @@ int sup_control_open(struct sup *s, char *err, size_t errlen)
 	if (sup_admin_gid(s->cfg, &s->admin_gid, err, errlen) < 0)
 		return -1;
 	s->ctl = zmq_socket(s->zctx, ZMQ_ROUTER);
-	int one = 1, zero = 0;
-	int64_t maxmsg = PROTO_MAX_FRAME + 1024;
+	int one = 1, zero = 0, rcvhwm = CTL_RCVHWM;
+	int64_t maxmsg = CTL_MAXMSG;
 	if (!s->ctl ||
 	    zmq_setsockopt(s->ctl, ZMQ_ROUTER_MANDATORY, &one, sizeof(one)) < 0 ||
 	    zmq_setsockopt(s->ctl, ZMQ_LINGER, &zero, sizeof(zero)) < 0 ||
+	    zmq_setsockopt(s->ctl, ZMQ_RCVHWM, &rcvhwm, sizeof(rcvhwm)) < 0 ||
 	    zmq_setsockopt(s->ctl, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) < 0) {
 		snprintf(err, errlen, "control socket: %s", zmq_strerror(errno));
 		return -1;

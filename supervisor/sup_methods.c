@@ -34,14 +34,15 @@ json_t *sup_worker_rows(const struct sup *s)
 
 static void m_status(struct sup *s, const struct sup_origin *o, const struct proto_msg *m)
 {
-	json_t *b = json_pack("{s:s, s:I, s:I, s:s, s:b, s:o, s:I, s:I, s:I}",
+	json_t *b = json_pack("{s:s, s:I, s:I, s:s, s:b, s:o, s:I, s:I, s:I, s:I}",
 	                      "version", GHR_VERSION, "uptime_ms", (json_int_t)(now_ms() - s->start_ms),
 	                      "pid", (json_int_t)getpid(),
 	                      "state", s->shutting_down ? "stopping" : "running",
 	                      "ready", sup_all_ready(s), "workers", sup_worker_rows(s),
 	                      "unknown_frames", (json_int_t)s->unknown_frames,
 	                      "control_bad_frames", (json_int_t)s->control_bad_frames,
-	                      "pending", (json_int_t)sup_pending_count(s->pending));
+	                      "pending", (json_int_t)sup_pending_count(s->pending),
+	                      "replies_dropped_full", (json_int_t)s->replies_dropped_full);
 	sup_reply_ok(s, o, m->id, m->from, b);
 }
 
@@ -57,6 +58,8 @@ static void m_workers(struct sup *s, const struct sup_origin *o, const struct pr
 		                    json_string(w->set.restart == SUP_TRANSIENT ? "transient" : "permanent"));
 		json_object_set_new(r, "shutdown_timeout_ms", json_integer(w->set.shutdown_timeout_ms));
 		json_object_set_new(r, "user", json_string(w->set.user));
+		json_object_set_new(r, "group", json_string(w->set.group));
+		json_object_set_new(r, "bus", json_string(w->bus ? w->bus_path : ""));
 	}
 	sup_reply_ok(s, o, m->id, m->from, json_pack("{s:o}", "workers", rows));
 }

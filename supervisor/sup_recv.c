@@ -35,27 +35,29 @@ int sup_recv_routed(void *zsock, void *id_msg, void *frame_msg, int *parts)
  * busy peer cannot starve the loop), a well-formed one to the socket's own handler, a
  * malformed one counted by its other handler, and a trim after a large frame.  Only the
  * handlers differ, so the loop lives here once. */
-void sup_recv_batch(struct sup *s, void *zsock, int batch, sup_frame_fn on_frame,
-                    sup_malformed_fn on_malformed)
+int sup_recv_batch(void *ctx, void *zsock, int batch, sup_frame_fn on_frame,
+                   sup_malformed_fn on_malformed)
 {
-	for (int i = 0; i < batch; i++) {
+	int i;
+	for (i = 0; i < batch; i++) {
 		zmq_msg_t id, frame;
 		int parts;
 		int r = sup_recv_routed(zsock, &id, &frame, &parts);
 		if (r < 0) {
 			zmq_msg_close(&id);
 			zmq_msg_close(&frame);
-			return;
+			break;
 		}
 		size_t len = zmq_msg_size(&frame);
 		if (r > 0)
-			on_frame(s, zmq_msg_data(&id), zmq_msg_size(&id), &frame);
+			on_frame(ctx, zmq_msg_data(&id), zmq_msg_size(&id), &frame);
 		else
-			on_malformed(s, parts);
+			on_malformed(ctx, zmq_msg_data(&id), zmq_msg_size(&id), parts);
 		zmq_msg_close(&frame);
 		zmq_msg_close(&id);
 		sup_after_frame(len);
 	}
+	return i;
 }
 
 /* A frame near the 1 MiB limit leaves buffers of that size behind in glibc's arenas
@@ -65,4 +67,17 @@ void sup_after_frame(size_t frame_len)
 {
 	if (frame_len > TRIM_ABOVE)
 		malloc_trim(0);
+}
+
+int sup_ratelimit_pass(struct sup_ratelimit *r, int64_t now, int64_t *suppressed)
+{
+	if (r->last_ms && now - r->last_ms < SUP_LOG_INTERVAL_MS) {
+		r->suppressed++;
+		return 0;
+	}
+	if (suppressed)
+		*suppressed = r->suppressed;
+	r->last_ms = now;
+	r->suppressed = 0;
+	return 1;
 }

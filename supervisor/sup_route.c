@@ -45,16 +45,16 @@ int sup_send(void *zsock, const char *identity, size_t id_len, const struct prot
 	return r;
 }
 
-/* The worker that asked is still the process that asked, and may be talked to. */
-static int worker_origin_alive(const struct sup *s, const struct sup_origin *o)
+/* The worker process that asked, when it still runs (else NULL). */
+static struct sup_worker *worker_origin_alive(const struct sup *s, const struct sup_origin *o)
 {
 	char name[PROTO_NAME_MAX];
 	if (o->identity_len == 0 || o->identity_len >= sizeof(name))
-		return 0;
+		return NULL;
 	memcpy(name, o->identity, o->identity_len);
 	name[o->identity_len] = 0;
-	const struct sup_worker *w = sup_worker_find(s, name);
-	return w && w->pid > 0 && w->gen == o->gen && w->hello_ok;
+	struct sup_worker *w = sup_worker_find(s, name);
+	return w && w->pid > 0 && w->gen == o->gen && w->hello_ok && w->bus ? w : NULL;
 }
 
 /* Encodes once; a reply that does not encode (a body that grew past the frame limit
@@ -73,7 +73,12 @@ static int send_to_origin(struct sup *s, const struct sup_origin *o, const struc
 		return 0;
 	}
 	const char *who = o->name ? o->name : "caller";
-	if (o->kind == SUP_ORIGIN_WORKER && !worker_origin_alive(s, o)) {
+	void *sock = s->ctl;
+	if (o->kind == SUP_ORIGIN_WORKER) {
+		struct sup_worker *asker = worker_origin_alive(s, o);
+		sock = asker ? asker->bus : NULL;
+	}
+	if (!sock) {
 		log_debug("reply dropped: the asking process is gone", "to=%s id=%lld", log_q(who),
 		          (long long)m->id);
 		return -1;
@@ -99,12 +104,18 @@ static int send_to_origin(struct sup *s, const struct sup_origin *o, const struc
 		         log_q(why));
 		return -1;
 	}
-	void *sock = o->kind == SUP_ORIGIN_CTL ? s->ctl : s->bus;
 	int r = send_text(sock, o->identity, o->identity_len, text, len);
 	free(text);
-	if (r < 0)
+	if (r < 0 && errno == EAGAIN) {   /* connected, but its queue is full: not "gone" */
+		s->replies_dropped_full++;
+		if (sup_ratelimit_pass(&s->rl_reply_full, now_ms(), NULL))
+			log_warn("reply dropped: the caller does not read its replies (queue full)",
+			         "to=%s dropped_total=%lld", log_q(who),
+			         (long long)s->replies_dropped_full);
+	} else if (r < 0) {
 		log_debug("reply not delivered (caller gone)", "to=%s error=%s", log_q(who),
 		          log_q(zmq_strerror(errno)));
+	}
 	return r;
 }
 
@@ -202,7 +213,7 @@ static void forward(struct sup *s, const struct sup_origin *o, struct proto_msg 
 	snprintf(f.to, sizeof(f.to), "%s", t->name);
 	if (o->kind == SUP_ORIGIN_CTL)
 		snprintf(f.from, sizeof(f.from), "control");   /* callers cannot pose as a worker */
-	if (sup_send(s->bus, t->name, strlen(t->name), &f) < 0) {
+	if (!t->bus || sup_send(t->bus, t->name, strlen(t->name), &f) < 0) {
 		struct sup_pending_entry gone;
 		sup_pending_take(s->pending, e.id, &gone);
 		sup_reply_error(s, o, m->id, m->from, PROTO_E_UNAVAILABLE, "worker %s unreachable: %s",
@@ -297,7 +308,7 @@ void sup_route_event(struct sup *s, struct sup_worker *from, const struct proto_
 			continue;
 		for (const char *const *t = w->def->topics; *t; t++)
 			if (strncmp(m->topic, *t, strlen(*t)) == 0) {
-				if (sup_send(s->bus, w->name, strlen(w->name), m) < 0)
+				if (!w->bus || sup_send(w->bus, w->name, strlen(w->name), m) < 0)
 					log_debug("event not delivered", "worker=%s topic=%s", w->name, m->topic);
 				break;
 			}

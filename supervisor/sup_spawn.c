@@ -181,9 +181,13 @@ static void child(int fd, pid_t parent, int maxfd, char *const argv[], char *con
 int sup_spawn(struct sup *s, struct sup_worker *w, char *err, size_t errlen)
 {
 	size_t len = 0;
-	char *boot = build_bootstrap(s, w, &len, err, errlen);
-	if (!boot)
+	if (sup_bus_open_worker(s, w, err, errlen) < 0)
 		return -1;
+	char *boot = build_bootstrap(s, w, &len, err, errlen);
+	if (!boot) {
+		sup_bus_close_worker(s, w);
+		return -1;
+	}
 	char *argv[MAX_ARGS + 2], *envp[MAX_ENV];
 	build_argv(w, argv);
 	build_env(envp);
@@ -192,6 +196,7 @@ int sup_spawn(struct sup *s, struct sup_worker *w, char *err, size_t errlen)
 		snprintf(err, errlen, "socketpair: %s", strerror(errno));
 		explicit_bzero(boot, len);
 		free(boot);
+		sup_bus_close_worker(s, w);
 		return -1;
 	}
 	pid_t parent = getpid();
@@ -205,6 +210,7 @@ int sup_spawn(struct sup *s, struct sup_worker *w, char *err, size_t errlen)
 		close(sv[0]);
 		explicit_bzero(boot, len);
 		free(boot);
+		sup_bus_close_worker(s, w);
 		return -1;
 	}
 	fcntl(sv[0], F_SETFL, O_NONBLOCK);

@@ -13,7 +13,6 @@
 #include "common/util.h"
 #include "supervisor/sup.h"
 
-#define BACKOFF_BASE_MS 100
 
 /* ---- pure decisions ---------------------------------------------------------------- */
 
@@ -61,6 +60,30 @@ void sup_history_add(struct sup_worker *w, int64_t now)
 	w->hist_head = (w->hist_head + 1) % SUP_RESTART_HISTORY;
 	if (w->hist_n < SUP_RESTART_HISTORY)
 		w->hist_n++;
+}
+
+/* The restart rule (ghrd(8)): the n-th restart within restart_period waits
+ * backoff(n) — none for the first, then 1 s doubling up to backoff_max, each with
+ * jitter in its upper half — and the crash that would need restart number
+ * restart_intensity + 1 within the period marks the worker failed.  With the defaults
+ * (10 restarts in 15 min, backoff_max 60 s) a worker that fails at once every time is
+ * retried for at least two minutes (121.5 s of backoff, at most 243 s) before ghrd
+ * gives up on it: long enough to ride out a short cloud or network outage. */
+int64_t sup_backoff_delay(size_t recent, int64_t cap_ms)
+{
+	return backoff_ms((unsigned)recent, SUP_BACKOFF_BASE_MS, cap_ms);
+}
+
+int64_t sup_restart_span_min(int64_t intensity, int64_t cap_ms)
+{
+	int64_t total = 0, ceiling = SUP_BACKOFF_BASE_MS;
+	for (int64_t n = 1; n < intensity; n++) {
+		int64_t c = cap_ms > 0 && ceiling > cap_ms ? cap_ms : ceiling;
+		total += c / 2;
+		if (ceiling < cap_ms)
+			ceiling *= 2;
+	}
+	return total;
 }
 
 /* ---- lookups --------------------------------------------------------------------- */
@@ -235,8 +258,7 @@ static void crashed(struct sup *s, struct sup_worker *w)
 	}
 	sup_history_add(w, now);
 	w->restarts++;
-	int64_t delay = backoff_ms((unsigned)recent, BACKOFF_BASE_MS,
-	                           cfg_int(s->cfg, "supervisor.backoff_max"));
+	int64_t delay = sup_backoff_delay(recent, cfg_int(s->cfg, "supervisor.backoff_max"));
 	log_info("restarting worker", "worker=%s last_exit=%s delay_ms=%lld", w->name,
 	         log_q(w->last_exit), (long long)delay);
 	if (delay <= 0) {
@@ -257,6 +279,7 @@ static void remove_worker(struct sup *s, struct sup_worker *w)
 		break;
 	}
 	cancel_timer(s, w);
+	sup_bus_close_worker(s, w);
 	json_decref(w->set.args);
 	json_decref(w->slice);
 	free(w);
@@ -268,6 +291,7 @@ void sup_on_child(struct sup *s, pid_t pid, int status)
 	if (!w)
 		return;
 	sup_boot_close(s, w);
+	sup_bus_close_worker(s, w);   /* what it left queued dies with it */
 	w->prev_pid = pid;
 	w->pid = 0;
 	w->hello_ok = 0;
@@ -312,7 +336,8 @@ void sup_on_child(struct sup *s, pid_t pid, int status)
 }
 
 /* Liveness: a worker not ready in time, or silent for `liveness` heartbeats, is killed
- * (and so restarted as after a crash). */
+ * (and so restarted as after a crash).  Before the kill, everything the worker has
+ * queued is read: only a worker that really sent nothing is held silent. */
 void sup_tick(struct sup *s)
 {
 	int64_t now = now_ms();
@@ -328,7 +353,12 @@ void sup_tick(struct sup *s)
 			snprintf(why, sizeof(why), "killed: not ready within %lld ms", (long long)ready_max);
 			sup_kill(s, w, why);
 		} else if (w->state == SUP_W_READY && now - w->last_seen_ms > silent_max) {
-			sup_kill(s, w, "killed: missed heartbeats");
+			/* Judge the worker, not ghrd's backlog: a heartbeat sent in time may
+			 * still sit unread in its socket. */
+			sup_bus_drain(s, w);
+			if (w->pid > 0 && !w->kill_reason_set && w->state == SUP_W_READY &&
+			    now_ms() - w->last_seen_ms > silent_max)
+				sup_kill(s, w, "killed: missed heartbeats");
 		}
 	}
 }

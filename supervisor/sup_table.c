@@ -1,5 +1,9 @@
 /* The worker table: the one place that says which workers exist, how they are run,
  * what part of the config and which secret each receives, and what events reach it.
+ * Each worker runs as its own user: supervisor.user's default "ghr-{worker}" derives it
+ * from the row's name (sysusers.d/ghr.conf creates one per row, including rows still to
+ * come), so a new row needs no code for that.
+ *
  * Order matters: workers start in table order and stop in reverse order, so those that
  * serve others (github, openstack) come before their callers (scaler).
  *
@@ -21,6 +25,14 @@ static const char *const scaler_sections[] = {
 };
 static const char *const no_sections[] = { NULL };
 
+/* Config keys naming the files a worker's secret is read from: `ghrd -n` warns when one
+ * of them is readable by any worker's user or group (they must be root's only). */
+static const char *const github_secret_files[] = {
+	"github.auth.token_file", "github.auth.app_private_key_file", NULL
+};
+static const char *const openstack_secret_files[] = { "openstack.clouds_yaml", NULL };
+static const char *const no_files[] = { NULL };
+
 static const char *const scaler_topics[] = { "os.", "github.", "image.", NULL };
 static const char *const fake_topics[] = { "fake.", NULL };
 static const char *const no_topics[] = { NULL };
@@ -37,14 +49,14 @@ static const char *const fake_pub[] = { "fake.", NULL };
  * (double creates), and the openstack in-progress-create guard is per process. */
 static const struct sup_def defs[] = {
 	{ "github", "github", 1, 1, SUP_PERMANENT, 10000, 1, C_GITHUB, github_sections,
-	  sup_secret_github, no_topics, github_pub },
+	  sup_secret_github, github_secret_files, no_topics, github_pub },
 	{ "openstack", "openstack", 1, 1, SUP_PERMANENT, 10000, 1, C_OPENSTACK, openstack_sections,
-	  sup_secret_openstack, no_topics, openstack_pub },
+	  sup_secret_openstack, openstack_secret_files, no_topics, openstack_pub },
 	{ "scaler", "scaler", 1, 1, SUP_PERMANENT, 15000, 1, C_SCALER, scaler_sections, NULL,
-	  scaler_topics, scaler_pub },
+	  no_files, scaler_topics, scaler_pub },
 	/* Test worker: off unless workers.fake.instances is set. */
-	{ "fake", "fake", 0, 64, SUP_PERMANENT, 5000, 0, C_FAKE, no_sections, NULL, fake_topics,
-	  fake_pub },
+	{ "fake", "fake", 0, 64, SUP_PERMANENT, 5000, 0, C_FAKE, no_sections, NULL, no_files,
+	  fake_topics, fake_pub },
 };
 
 const struct sup_def *sup_defs(size_t *count)

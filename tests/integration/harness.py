@@ -13,8 +13,10 @@ fails with a message naming what was awaited.  GHR_BUILD points at the build tre
 """
 import atexit
 import copy
+import grp
 import json
 import os
+import pwd
 import select
 import shutil
 import signal
@@ -271,7 +273,10 @@ def base_config(tmp, sim=None):
         "log": {"level": "debug", "file": os.path.join(tmp, "ghr.log")},
         "supervisor": {"heartbeat": "100ms", "liveness": 5, "ready_timeout": "10s",
                        "restart_intensity": 5, "restart_period": "60s", "backoff_max": "1s",
-                       "libexec_dir": LIBEXEC},
+                       "libexec_dir": LIBEXEC,
+                       # The suites run as root on machines without the ghr-* users:
+                       # workers stay root unless a test names a user (Privileges).
+                       "user": "", "group": "", "run_workers_as_root": True},
         "github": {"path": SIM_ORG, "auth": {"token_file": token},
                    "api_url": sim.github_url if sim else "http://127.0.0.1:9/github"},
         "openstack": {"cloud": "sim",
@@ -607,3 +612,76 @@ class Zmtp:
 
     def close(self):
         self.s.close()
+
+
+# ---- hostile local users ----------------------------------------------------------------
+
+def as_user(user, group, fn):
+    """Run fn() in a forked child with the uid of user and the gid of group (no
+    supplementary groups); returns its JSON-able result or raises its error here."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        try:
+            os.setgroups([])
+            os.setgid(grp.getgrnam(group).gr_gid)
+            os.setuid(pwd.getpwnam(user).pw_uid)
+            out = {"ok": fn()}
+        except BaseException as e:  # reported to the parent, never raised in the child
+            out = {"error": f"{type(e).__name__}: {e}"}
+        os.write(w, json.dumps(out).encode())
+        os._exit(0)
+    os.close(w)
+    data = b""
+    while True:
+        chunk = os.read(r, 65536)
+        if not chunk:
+            break
+        data += chunk
+    os.close(r)
+    os.waitpid(pid, 0)
+    res = json.loads(data)
+    if "error" in res:
+        raise AssertionError(res["error"])
+    return res["ok"]
+
+
+def control_flood(ctl_path, seconds, connections=2, frame_kb=900, on_tick=None):
+    """Send frame_kb-KB sup.status requests on `connections` control connections as fast
+    as ghrd takes them for `seconds` (on_tick() is called between rounds), then read
+    every answer.  Returns {sent, answers, sample (first error message)}."""
+    frame = (b'{"v":1,"kind":"req","id":1,"from":"x","to":"ghrd","method":"sup.status",'
+             b'"body":{"pad":"' + b"a" * (frame_kb * 1024) + b'"}}')
+    zs = [Zmtp(ctl_path, timeout=5) for _ in range(connections)]
+    sent = 0
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        for z in zs:
+            try:
+                z.send(frame)
+                sent += 1
+            except OSError:
+                pass
+        if on_tick:
+            on_tick()
+    answers = []
+    for z in zs:
+        z.s.settimeout(2)
+        try:
+            while True:
+                answers.append(json.loads(z.recv()[0]))
+        except OSError:
+            pass
+        z.close()
+    sample = answers[0].get("error", {}).get("message", "") if answers else ""
+    return {"sent": sent, "answers": len(answers), "sample": sample}
+
+
+def rss_kb(pid, field="VmRSS"):
+    """A memory figure of a process from /proc/PID/status, in KiB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0

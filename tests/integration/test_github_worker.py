@@ -359,7 +359,7 @@ class GithubWorkerTest(unittest.TestCase):
         w = self.worker()
         self.fault(kind="invalid_json", method="GET", path="actions/runners")
         err = self.assertErr(w.request("github.runners.list", {}), "internal")
-        self.assertIn("invalid JSON", err["message"])
+        self.assertIn("truncated JSON", err["message"])
 
     def test_primary_rate_limit_stops_calls_until_reset(self):
         self.sim.ctl("POST", "/ratelimit", {"remaining": 0})

@@ -44,7 +44,7 @@ class LogRotate(unittest.TestCase):
                "log": {"file": path}, "workers": {"fake": {"instances": 1}}}
         g = Ghrd(cfg, start=False)
         self.addCleanup(g.close)
-        os.chmod(g.tmp, 0o755)           # the workers must reach RUN_DIR/bus as nobody
+        os.chmod(g.tmp, 0o755)           # the workers must reach their RUN_DIR/w* as nobody
         g.start()
         wait_until(lambda: "worker=fake" in read_text(path), 10, "the worker's lines in ghrd's log file")
         st = os.stat(path)

@@ -269,8 +269,9 @@ class Rights(unittest.TestCase):
             rc, out = self.as_nobody(g, "call", "github.runners.list", "{}")
             self.assertEqual(rc, 1)
             self.assertIn("forbidden", out)
-            # the bus stays closed to others
-            self.assertEqual(os.stat(os.path.join(g.run_dir, "bus")).st_mode & 0o007, 0)
+            # each worker's bus socket stays closed to others
+            bus = g.call("sup.workers")[1]["workers"][0]["bus"]
+            self.assertEqual(os.stat(bus).st_mode & 0o077, 0)
             g.stop()
 
     @unittest.skipUnless(os.geteuid() == 0, "needs root to switch users")
@@ -311,7 +312,7 @@ class Privileges(unittest.TestCase):
         group = grp.getgrgid(nobody.pw_gid).gr_name
         g = Ghrd(dict(fakes(2), supervisor={"user": "nobody", "group": group}), start=False)
         try:
-            os.chmod(g.tmp, 0o755)   # the workers must reach RUN_DIR/bus as nobody
+            os.chmod(g.tmp, 0o755)   # the workers must reach their RUN_DIR/w* as nobody
             g.start()
             for w in g.status()["workers"]:
                 with open(f"/proc/{w['pid']}/status") as f:
@@ -321,7 +322,9 @@ class Privileges(unittest.TestCase):
                 self.assertEqual(st["NoNewPrivs"].strip(), "1")
                 self.assertEqual(st["Groups"].strip(), str(nobody.pw_gid))
             self.assertEqual(oct(os.stat(g.run_dir).st_mode & 0o777), "0o751")
-            self.assertEqual(os.stat(os.path.join(g.run_dir, "bus")).st_gid, nobody.pw_gid)
+            for row in g.call("sup.workers")[1]["workers"]:   # its own socket, its user's
+                st = os.stat(row["bus"])
+                self.assertEqual((st.st_uid, st.st_mode & 0o777), (nobody.pw_uid, 0o600))
             for w in g.status()["workers"]:   # undumpable: its /proc files belong to root
                 self.assertEqual(os.stat(f"/proc/{w['pid']}/status").st_uid, 0, w["name"])
             self.assertEqual(g.call("fake.echo", {"j": 5}), (0, {"j": 5}))
@@ -340,7 +343,7 @@ class Privileges(unittest.TestCase):
                                                                 "liveness": 100})
         g = Ghrd(cfg, start=False)
         try:
-            os.chmod(g.tmp, 0o755)   # the workers must reach RUN_DIR/bus as nobody
+            os.chmod(g.tmp, 0o755)   # the workers must reach their RUN_DIR/w* as nobody
             g.start()
             pid = g.worker("fake")["pid"]
             wait_until(lambda: 'msg="hanging (test mode)"' in g.log(), 5, "the worker hung")

@@ -25,11 +25,34 @@ if grep -q "@SBINDIR@" "$dest/usr/lib/systemd/system/ghrd.service"; then bad "@S
 cfg="$dest/ok.yaml"
 tok="$dest/token"
 printf 'ghp_installcheck000000000000000000000000\n' > "$tok"
+chmod 0600 "$tok"
 cat > "$cfg" <<YAML
 manager_id: inst
 github: {path: ghr-org, auth: {token_file: $tok}}
 openstack: {cloud: none, clouds_yaml: $dest/clouds.yaml}
 YAML
+# The shipped defaults: every worker its own user.  As root on a machine without those
+# users, ghrd -n says which one is missing (78); with existing ones it passes.
+if [ "$(id -u)" -eq 0 ] && ! getent passwd ghr-github >/dev/null; then
+	out=$("$dest/usr/sbin/ghrd" -n -f "$cfg" 2>&1); rc=$?
+	if [ $rc -eq 78 ] && echo "$out" | grep -q 'user "ghr-github" does not exist'; then ok
+	else bad "ghrd -n without the ghr users exited $rc ($out), want 78 naming ghr-github"; fi
+fi
+if [ "$(id -u)" -eq 0 ]; then
+	printf 'supervisor: {user: nobody, group: nogroup}\n' >> "$cfg"
+fi
+# sysusers.d/ghr.conf creates a user for every installed worker (and parses cleanly).
+if command -v systemd-sysusers >/dev/null; then
+	mkdir -p "$dest/etc"
+	if systemd-sysusers --root="$dest" "$dest/usr/lib/sysusers.d/ghr.conf" >/dev/null 2>&1; then ok
+	else bad "systemd-sysusers refused sysusers.d/ghr.conf"; fi
+	for w in "$dest"/usr/libexec/ghr/*; do
+		u="ghr-$(basename "$w")"
+		if grep -q "^$u:" "$dest/etc/passwd"; then ok; else bad "sysusers.d/ghr.conf creates no user $u"; fi
+	done
+else
+	echo "install: systemd-sysusers not installed: sysusers.d/ghr.conf not exercised"
+fi
 cat > "$dest/clouds.yaml" <<YAML
 clouds:
   none:

@@ -130,6 +130,14 @@ static int serve_one(struct http_testsrv *s, int fd, char *req, size_t len)
 				break;
 		return -1;
 	}
+	if (strcmp(path, "/trickle") == 0) {   /* 40 KiB, a pause, then the end */
+		static char chunk[40 * 1024];
+		memset(chunk, 't', sizeof(chunk));
+		const char *h = "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n";
+		if (send_all(fd, h, strlen(h)) == 0 && send_all(fd, chunk, sizeof(chunk)) == 0)
+			sleep_ms(400);
+		return -1;
+	}
 	if (strcmp(path, "/canned") == 0) {
 		pthread_mutex_lock(&s->mu);
 		char *c = s->canned ? strdup(s->canned) : NULL;

@@ -110,7 +110,7 @@ static void test_defaults(void)
 	CU_ASSERT_STRING_EQUAL(cfg_str(c, "log.file"), "");
 	CU_ASSERT_EQUAL(cfg_int(c, "supervisor.heartbeat"), 1000);
 	CU_ASSERT_EQUAL(cfg_int(c, "supervisor.liveness"), 3);
-	CU_ASSERT_EQUAL(cfg_int(c, "supervisor.restart_period"), 60000);
+	CU_ASSERT_EQUAL(cfg_int(c, "supervisor.restart_period"), 900000);
 	CU_ASSERT_EQUAL(cfg_int(c, "github.timeout"), 30000);
 	CU_ASSERT_STRING_EQUAL(cfg_str(c, "github.api_url"), "https://api.github.com");
 	CU_ASSERT_STRING_EQUAL(cfg_str(c, "github.runner_group"), "Default");

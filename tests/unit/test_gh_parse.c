@@ -51,7 +51,8 @@ static void test_gh_parse_runners_garbage(void)
 {
 	static const struct { const char *body; const char *says; } cases[] = {
 		{ "", "empty" },
-		{ "{\"runners\": [", "invalid JSON" },
+		{ "{\"runners\": [", "truncated JSON" },
+		{ "<html>502</html>", "not JSON" },
 		{ "[1,2]", "runners is missing" },
 		{ "{\"total_count\":1}", "runners is missing" },
 		{ "{\"runners\": {}}", "not an array" },

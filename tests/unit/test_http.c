@@ -211,6 +211,69 @@ static void test_http_body_cap(void)
 	teardown(&f);
 }
 
+/* Four bodies of 40 KiB at once against a 100 KiB total: some of them are refused
+ * (naming the total), the memory held never passes it, and the others complete. */
+static void test_http_total_cap(void)
+{
+	struct fixture f;
+	static struct result r[4];
+	memset(r, 0, sizeof(r));
+	CU_ASSERT_FATAL(setup(&f, &(struct http_client_opts){ .max_body = 64 * 1024,
+	                                                       .max_total = 100 * 1024,
+	                                                       .max_in_flight = 4 }) == 0);
+	/* POSTs: each on a connection of its own, so the four really overlap */
+	struct http_request rq = { .method = "POST", .url = http_testsrv_url(f.srv, "/trickle"),
+	                           .body = "x", .body_len = 1 };
+	for (int i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL(http_send(f.c, &rq, on_done, &r[i]), 0);
+	run_until(f.loop, 4, 10000);
+	int refused = 0, complete = 0;
+	for (int i = 0; i < 4; i++) {
+		if (r[i].error == CURLE_FILESIZE_EXCEEDED &&
+		    strstr(r[i].error_text, "would exceed 102400 bytes in total"))
+			refused++;
+		else if (r[i].error == 0 && r[i].status == 200 && r[i].body_len == 40 * 1024)
+			complete++;
+	}
+	if (refused < 2)
+		for (int i = 0; i < 4; i++)
+			fprintf(stderr, "\n  %d: status %ld error %d len %zu ms %lld order %d %s", i, r[i].status, r[i].error, r[i].body_len, (long long)r[i].elapsed_ms, r[i].order, r[i].error_text);
+	CU_ASSERT_TRUE(refused >= 2);
+	CU_ASSERT_TRUE(complete >= 1);
+	CU_ASSERT_EQUAL(refused + complete, 4);
+	/* the total is given back: the next one fits */
+	struct result again = {0};
+	done_count = 0;
+	CU_ASSERT_EQUAL(get(&f, "/trickle", 0, &again), 0);
+	run_until(f.loop, 1, 5000);
+	CU_ASSERT_EQUAL(again.error, 0);
+	CU_ASSERT_EQUAL(again.body_len, 40 * 1024);
+	teardown(&f);
+}
+
+/* A response header over libcurl's limit is said to be that, not "Out of memory". */
+static void test_http_header_too_large(void)
+{
+	struct fixture f;
+	struct result r = {0};
+	CU_ASSERT_FATAL(setup(&f, NULL) == 0);
+	size_t n = 300 * 1024;
+	char *canned = malloc(n + 128);
+	int k = snprintf(canned, 64, "HTTP/1.1 200 OK\r\nX-Big: ");
+	memset(canned + k, 'h', n);
+	strcpy(canned + k + n, "\r\nContent-Length: 2\r\n\r\nok");
+	http_testsrv_set_canned(f.srv, canned);
+	free(canned);
+	CU_ASSERT_EQUAL(get(&f, "/canned", 0, &r), 0);
+	run_until(f.loop, 1, 5000);
+	CU_ASSERT_NOT_EQUAL(r.error, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.error_text, "header"));
+	CU_ASSERT_PTR_NULL(strstr(r.error_text, "Out of memory"));
+	if (!strstr(r.error_text, "header"))
+		fprintf(stderr, "\n  header too large: \"%s\" (%d)\n", r.error_text, r.error);
+	teardown(&f);
+}
+
 static void test_http_garbage_response(void)
 {
 	struct fixture f;
@@ -442,6 +505,8 @@ UNIT_SUITE(http,
 	UNIT_TEST(test_http_reset),
 	UNIT_TEST(test_http_connect_refused),
 	UNIT_TEST(test_http_body_cap),
+	UNIT_TEST(test_http_total_cap),
+	UNIT_TEST(test_http_header_too_large),
 	UNIT_TEST(test_http_garbage_response),
 	UNIT_TEST(test_http_refuses_bad_requests),
 	UNIT_TEST(test_http_queue_bounds_in_flight),

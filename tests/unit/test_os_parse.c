@@ -451,7 +451,7 @@ static void test_os_error_messages(void)
 	char msg[128];
 	json_t *j = sample("nova-error-404-response.json");
 	char *text = json_dumps(j, 0);
-	os_error_message(404, text, strlen(text), msg, sizeof msg);
+	os_error_message(404, "application/json", text, strlen(text), msg, sizeof msg);
 	CU_ASSERT_STRING_EQUAL(msg, "Instance 00000000-0000-0000-0000-000000000000 could not be found.");
 	free(text);
 	json_decref(j);
@@ -461,8 +461,6 @@ static void test_os_error_messages(void)
 		  "The request you have made requires authentication." },
 		{ "{\"NeutronError\":{\"type\":\"NetworkNotFound\",\"message\":\"Network x could not be found.\",\"detail\":\"\"}}",
 		  "Network x could not be found." },
-		{ "<html><head><title>404 Not Found</title></head><body><h1>404 Not Found</h1>\nThe resource\r\ncould not be found.</body></html>",
-		  "404 Not Found 404 Not Found The resource could not be found." },
 		{ "{\"forbidden\":{\"code\":403,\"message\":\"Quota exceeded for instances: Requested 1, but already used 10 of 10 instances\"}}",
 		  "Quota exceeded for instances: Requested 1, but already used 10 of 10 instances" },
 		{ "", "HTTP 503" },
@@ -470,14 +468,25 @@ static void test_os_error_messages(void)
 		{ "\x01\x02\x03", "HTTP 503" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		os_error_message(503, cases[i].body, strlen(cases[i].body), msg, sizeof msg);
+		os_error_message(503, NULL, cases[i].body, strlen(cases[i].body), msg, sizeof msg);
 		CU_ASSERT_STRING_EQUAL(msg, cases[i].want);
 	}
+	/* Glance's own 404 page is HTML and says what was wrong: kept */
+	const char *glance = "<html><head><title>404 Not Found</title></head><body><h1>404 Not Found</h1>"
+	                     "\nThe resource\r\ncould not be found.</body></html>";
+	os_error_message(404, "text/html; charset=UTF-8", glance, strlen(glance), msg, sizeof msg);
+	CU_ASSERT_STRING_EQUAL(msg, "404 Not Found 404 Not Found The resource could not be found.");
+	/* a load balancer's 502 page is not copied: status, content type, size */
+	const char *lb = "<html><body><h1>502 Bad Gateway</h1>nginx</body></html>";
+	os_error_message(502, "text/html", lb, strlen(lb), msg, sizeof msg);
+	CU_ASSERT_STRING_EQUAL(msg, "HTTP 502, not JSON but text/html (55 bytes)");
+	os_error_message(502, NULL, lb, strlen(lb), msg, sizeof msg);
+	CU_ASSERT_STRING_EQUAL(msg, "HTTP 502, not JSON but text/html (55 bytes)");
 	/* a long body is cut, never overflows */
 	char big[4096];
 	memset(big, 'a', sizeof big - 1);
 	big[sizeof big - 1] = '\0';
-	os_error_message(500, big, strlen(big), msg, sizeof msg);
+	os_error_message(500, NULL, big, strlen(big), msg, sizeof msg);
 	CU_ASSERT_EQUAL(strlen(msg), sizeof msg - 1);
 }
 

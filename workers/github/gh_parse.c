@@ -6,20 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/jsonbody.h"
 #include "common/util.h"
 #include "workers/github/gh.h"
 
+/* Empty, truncated, too deep or not JSON: said as such (common/jsonbody.h). */
 static json_t *load(const char *body, size_t len, char *err, size_t errlen)
 {
-	json_error_t e;
-	if (!body || len == 0) {
-		snprintf(err, errlen, "empty body");
-		return NULL;
-	}
-	json_t *j = json_loadb(body, len, 0, &e);
-	if (!j)
-		snprintf(err, errlen, "invalid JSON at line %d column %d: %s", e.line, e.column, e.text);
-	return j;
+	return jsonbody_load(body, len, 0, NULL, err, errlen);
 }
 
 /* Load a reply whose payload sits under one top-level member of a given type (the

@@ -10,6 +10,7 @@
 
 #include "common/evloop.h"
 #include "common/http.h"
+#include "common/jsonbody.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "workers/openstack/os.h"
@@ -98,16 +99,23 @@ static void fill_result(struct os_result *r, const struct http_response *resp)
 	r->status = resp->status;
 	r->transport_error = resp->error;
 	r->resp = resp;
+	char why[200] = "";
+	const char *ctype = http_header_get(resp, "content-type");
 	if (resp->body_len)
-		r->json = json_loadb(resp->body, resp->body_len, 0, NULL);
+		r->json = jsonbody_load(resp->body, resp->body_len, 0, ctype, why, sizeof why);
 	if (resp->error) {
 		r->code = resp->error == CURLE_OPERATION_TIMEDOUT ? PROTO_E_TIMEOUT : PROTO_E_UNAVAILABLE;
 		snprintf(r->message, sizeof r->message, "%s", resp->error_text[0] ? resp->error_text :
 		         curl_easy_strerror((CURLcode)resp->error));
+	} else if (resp->status >= 200 && resp->status <= 299 && resp->body_len && !r->json) {
+		/* a success that cannot be read: say what was wrong, not what is missing */
+		r->code = PROTO_E_UNAVAILABLE;
+		snprintf(r->message, sizeof r->message, "HTTP %ld reply is %s", resp->status, why);
 	} else if (resp->status >= 200 && resp->status <= 299) {
 		r->code = PROTO_OK;
 	} else {
-		os_error_message(resp->status, resp->body, resp->body_len, r->message, sizeof r->message);
+		os_error_message(resp->status, ctype, resp->body, resp->body_len, r->message,
+		                 sizeof r->message);
 		r->code = os_status_to_error(resp->status, r->message);
 	}
 }

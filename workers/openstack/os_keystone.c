@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/http.h"
+#include "common/jsonbody.h"
 #include "common/log.h"
 #include "common/redact.h"
 #include "common/util.h"
@@ -117,13 +118,15 @@ static void version_done(const struct http_response *resp, void *arg)
 	struct os_ctx *c = arg;
 	char err[256], min[16], max[16];
 	if (resp->status != 200) {
-		os_error_message(resp->status, resp->body, resp->body_len, err, sizeof err);
+		os_error_message(resp->status, http_header_get(resp, "content-type"), resp->body,
+		                 resp->body_len, err, sizeof err);
 		auth_failed(c, PROTO_E_UNAVAILABLE, "compute version discovery",
 		            resp->status ? err : resp->error_text);
 		return;
 	}
-	json_t *doc = json_loadb(resp->body, resp->body_len, 0, NULL);
-	int bad = os_parse_version(doc, min, max, sizeof min, err, sizeof err);
+	json_t *doc = jsonbody_load(resp->body, resp->body_len, 0,
+	                            http_header_get(resp, "content-type"), err, sizeof err);
+	int bad = !doc || os_parse_version(doc, min, max, sizeof min, err, sizeof err);
 	json_decref(doc);
 	if (bad) {
 		auth_failed(c, PROTO_E_UNAVAILABLE, "compute version discovery", err);
@@ -195,7 +198,8 @@ static void token_done(const struct http_response *resp, void *arg)
 	char err[512];
 	if (resp->status != 201 && resp->status != 200) {
 		if (resp->status) {
-			os_error_message(resp->status, resp->body, resp->body_len, err, sizeof err);
+			os_error_message(resp->status, http_header_get(resp, "content-type"), resp->body,
+			                 resp->body_len, err, sizeof err);
 			auth_failed(c, resp->status == 401 ? PROTO_E_UNAUTHORIZED : os_status_to_error(resp->status, err),
 			            "authentication", err);
 		} else {
@@ -204,9 +208,12 @@ static void token_done(const struct http_response *resp, void *arg)
 		return;
 	}
 	const char *token = http_header_get(resp, "x-subject-token");
-	json_t *reply = json_loadb(resp->body, resp->body_len, 0, NULL);
+	json_t *reply = jsonbody_load(resp->body, resp->body_len, 0,
+	                              http_header_get(resp, "content-type"), err, sizeof err);
 	int64_t expires, issued;
-	if (!token || !*token) {
+	if (!reply) {
+		auth_failed(c, PROTO_E_UNAVAILABLE, "authentication", err);
+	} else if (!token || !*token) {
 		auth_failed(c, PROTO_E_INTERNAL, "authentication", "reply without X-Subject-Token");
 	} else if (os_parse_token(reply, &expires, &issued, err, sizeof err) != 0 ||
 	           take_endpoints(c, reply, err, sizeof err) != 0) {

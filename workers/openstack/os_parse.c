@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/jsonbody.h"
 #include "common/util.h"
 
 /* ---- Keystone ------------------------------------------------------------------- */
@@ -332,9 +333,19 @@ static const char *json_error_text(const json_t *j)
 	return NULL;
 }
 
-void os_error_message(long status, const char *body, size_t len, char *msg, size_t msglen)
+void os_error_message(long status, const char *content_type, const char *body, size_t len,
+                      char *msg, size_t msglen)
 {
 	msg[0] = '\0';
+	if (status >= 500 && body && len && (!jsonbody_type_is_json(content_type) || body[0] == '<')) {
+		/* the error page of a proxy or load balancer (a 502 in HTML): its text is noise.
+		 * Glance's own 4xx pages are HTML too, and say what was wrong: kept below. */
+		char why[120];
+		json_decref(jsonbody_load(body, len, JSON_DECODE_ANY,
+		                          content_type ? content_type : "text/html", why, sizeof why));
+		snprintf(msg, msglen, "HTTP %ld, %s", status, why);
+		return;
+	}
 	if (body && len) {
 		json_t *j = json_loadb(body, len, JSON_DECODE_ANY, NULL);
 		const char *m = j ? json_error_text(j) : NULL;

@@ -92,7 +92,8 @@ int os_find_id_by_name(const json_t *reply, const char *list_key, const char *na
 /* The human message of an error body from any service: Nova {"itemNotFound":
  * {"message"}}, Keystone {"error":{"message"}}, Neutron {"NeutronError":{"message"}},
  * Glance's text/HTML, or the start of the text.  Always fills msg (maybe "HTTP 503"). */
-void os_error_message(long status, const char *body, size_t len, char *msg, size_t msglen);
+void os_error_message(long status, const char *content_type, const char *body, size_t len,
+                      char *msg, size_t msglen);
 /* Map an HTTP error status (and its message) to a bus error code: one table, with
  * quota/capacity refusals (403/413 naming a quota or limit) → unavailable. */
 enum proto_error os_status_to_error(long status, const char *message);

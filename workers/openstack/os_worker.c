@@ -96,6 +96,9 @@ static int os_init(struct worker *w, const json_t *config, const json_t *secret)
 		.connect_timeout_ms = (long)int_or(os, "connect_timeout", OS_DEFAULT_CONNECT_TIMEOUT_MS),
 		.timeout_ms = c->timeout_ms,
 		.max_body = 64 * 1024 * 1024,      /* a 5,000-server page of details is large */
+		/* every reply in flight together (up to `concurrency` of them): one maximal
+		 * page and room for the small ones, not 32 maximal pages */
+		.max_total = 96 * 1024 * 1024,
 		.ca_file = json_string_value(json_object_get(c->creds, "cacert")),
 	};
 	c->http = http_client_new(c->loop, &o);

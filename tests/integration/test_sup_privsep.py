@@ -1,0 +1,217 @@
+"""Privilege separation against a hostile local user and a compromised worker: each
+worker its own user (no signal, no secret file across workers), root workers and missing
+users refused (exit 78), secret files readable by a worker flagged, a routing id that
+no other process can take or keep, and a control-socket flood that cannot starve the
+bus.  Needs root (to switch users); uses users every Debian system has (daemon, bin,
+nobody; group nogroup), so nothing is created on the host."""
+import os
+import pwd
+import signal
+import socket
+import subprocess
+import threading
+import time
+import unittest
+
+from harness import GHRD, Ghrd, Sim, Zmtp, as_user, control_flood, rss_kb, wait_until
+
+ROOT = os.geteuid() == 0
+
+
+def fakes(n=1, **extra):
+    return {"workers": {"fake": dict({"instances": n}, **extra)}}
+
+
+def open_tmp(g):
+    os.chmod(g.tmp, 0o755)   # workers and the hostile users must reach RUN_DIR/* by name
+
+
+@unittest.skipUnless(ROOT, "needs root to switch users")
+class Separation(unittest.TestCase):
+    def test_each_worker_its_own_user_cannot_signal_or_read_another(self):
+        with Sim() as sim:
+            cfg = {"supervisor": {"user": "", "group": "nogroup", "run_workers_as_root": False},
+                   "workers": {"github": {"user": "daemon"}, "openstack": {"user": "bin"},
+                               "scaler": {"instances": 0}}}
+            g = Ghrd(cfg, sim=sim, start=False)
+            try:
+                open_tmp(g)
+                clouds = g.config["openstack"]["clouds_yaml"]
+                token = g.config["github"]["auth"]["token_file"]
+                for f in (clouds, token):
+                    os.chown(f, 0, 0)
+                    os.chmod(f, 0o600)
+                os.chmod(os.path.dirname(clouds), 0o755)
+                g.start()
+                rows = {r["name"]: r for r in g.call("sup.workers")[1]["workers"]}
+                gh, osk = rows["github"]["pid"], rows["openstack"]["pid"]
+                for name, user in (("github", "daemon"), ("openstack", "bin")):
+                    with open(f"/proc/{rows[name]['pid']}/status") as f:
+                        st = dict(line.split(":", 1) for line in f if ":" in line)
+                    self.assertEqual(st["Uid"].split()[0], str(pwd.getpwnam(user).pw_uid))
+                    bus = os.stat(rows[name]["bus"])
+                    self.assertEqual((bus.st_uid, bus.st_mode & 0o777),
+                                     (pwd.getpwnam(user).pw_uid, 0o600))
+
+                def try_all():
+                    out = {}
+                    for what, act in (("signal", lambda: os.kill(osk, 0)),
+                                      ("clouds", lambda: open(clouds).read()),
+                                      ("token", lambda: open(token).read()),
+                                      ("bus", lambda: socket.socket(socket.AF_UNIX).connect(
+                                          rows["openstack"]["bus"]))):
+                        try:
+                            act()
+                            out[what] = "allowed"
+                        except PermissionError:
+                            out[what] = "denied"
+                    return out
+                # as the github worker's user and group: nothing of openstack's is reachable
+                self.assertEqual(as_user("daemon", "nogroup", try_all),
+                                 {"signal": "denied", "clouds": "denied", "token": "denied",
+                                  "bus": "denied"})
+                self.assertTrue(gh > 0)
+                g.stop(expect_clean=False)
+            finally:
+                g.close()
+
+    def _ghrd_n(self, cfg_over):
+        g = Ghrd(cfg_over, start=False)
+        try:
+            p = subprocess.run([GHRD, "-n", "-f", g.config_path], capture_output=True,
+                               text=True, timeout=30)
+            s = subprocess.run([GHRD, "-f", g.config_path], capture_output=True, text=True,
+                               timeout=30)
+            return p, s
+        finally:
+            g.close()
+
+    def test_missing_user_is_exit_78_at_check_and_start(self):
+        p, s = self._ghrd_n(dict(fakes(1), supervisor={"user": "ghr-none-{worker}",
+                                                       "group": "nogroup"}))
+        for r in (p, s):
+            self.assertEqual(r.returncode, 78, r.stderr)
+            self.assertIn('workers.fake: user "ghr-none-fake" does not exist', r.stderr)
+        p, s = self._ghrd_n(dict(fakes(1), supervisor={"user": "nobody",
+                                                       "group": "ghr-no-group"}))
+        self.assertEqual((p.returncode, s.returncode), (78, 78), p.stderr)
+        self.assertIn('group "ghr-no-group" does not exist', p.stderr)
+
+    def test_root_workers_refused_unless_the_config_says_so(self):
+        p, s = self._ghrd_n(dict(fakes(1), supervisor={"run_workers_as_root": False}))
+        for r in (p, s):
+            self.assertEqual(r.returncode, 78, r.stderr)
+            self.assertIn("workers.fake would run as root", r.stderr)
+            self.assertIn("supervisor.run_workers_as_root: true", r.stderr)
+        with Ghrd(fakes(1)) as g:   # the harness's plain-words consent
+            with open(f"/proc/{g.worker('fake')['pid']}/status") as f:
+                self.assertIn("Uid:\t0\t", f.read())
+            self.assertIn("workers may run as root", g.log())
+            g.stop()
+
+    def test_dash_n_warns_about_a_secret_file_a_worker_can_read(self):
+        with Sim() as sim:
+            g = Ghrd({"supervisor": {"user": "nobody", "group": "nogroup"},
+                      "workers": {"scaler": {"instances": 0}}}, sim=sim, start=False)
+            try:
+                token = g.config["github"]["auth"]["token_file"]
+                os.chmod(token, 0o600)
+                os.chmod(g.config["openstack"]["clouds_yaml"], 0o600)
+                p = subprocess.run([GHRD, "-n", "-f", g.config_path], capture_output=True,
+                                   text=True, timeout=30)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertNotIn("warning", p.stderr)
+                os.chmod(token, 0o644)   # everyone, so every worker's user
+                p = subprocess.run([GHRD, "-n", "-f", g.config_path], capture_output=True,
+                                   text=True, timeout=30)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertIn("github.auth.token_file", p.stderr)
+                self.assertIn("readable by worker", p.stderr)
+                self.assertIn("(with warnings)", p.stdout)
+            finally:
+                g.close()
+
+
+@unittest.skipUnless(ROOT, "needs root to switch users")
+class Hostile(unittest.TestCase):
+    def test_bus_id_takeover_by_a_member_of_the_workers_group(self):
+        # The workers run as daemon:nogroup; the attacker is nobody:nogroup, a member of
+        # the workers' group.  It tries, all the time, to connect to every socket in the
+        # run directory under the worker's routing id, while the worker is killed -9.
+        cfg = dict(fakes(1), supervisor={"user": "daemon", "group": "nogroup",
+                                         "run_workers_as_root": False})
+        g = Ghrd(cfg, start=False)
+        try:
+            open_tmp(g)
+            g.start()
+            stop = time.monotonic() + 6
+            run_dir = g.run_dir
+
+            def attack():
+                held, refused = 0, 0
+                keep = []
+                # others cannot list the run directory (0751): every name a bus socket
+                # had or may have, the old shared one included
+                names = ["bus"] + [f"w{i}" for i in range(1, 40)]
+                while time.monotonic() < stop:
+                    for n in names:
+                        try:
+                            keep.append(Zmtp(os.path.join(run_dir, n), identity=b"fake",
+                                             timeout=0.5))
+                            held += 1
+                        except PermissionError:
+                            refused += 1
+                        except (OSError, AssertionError):
+                            pass   # absent, or not (yet) speaking ZMTP
+                    time.sleep(0.01)
+                return {"held": held, "refused": refused}
+
+            res = {}
+            t = threading.Thread(target=lambda: res.update(as_user("nobody", "nogroup", attack)))
+            t.start()
+            try:
+                for _ in range(2):
+                    old = g.worker("fake")["pid"]
+                    os.kill(old, signal.SIGKILL)
+                    wait_until(lambda: (lambda w: w["pid"] not in (0, old) and
+                                        w["state"] == "ready")(g.worker("fake")),
+                               5, "the restarted fake ready while the attacker tries")
+                self.assertEqual(g.call("fake.echo", {"j": 1}), (0, {"j": 1}))
+            finally:
+                t.join(15)
+            self.assertEqual(res.get("held"), 0, res)
+            self.assertGreater(res.get("refused", 0), 0, res)
+            g.stop()
+        finally:
+            g.close()
+
+    def test_control_flood_by_a_local_user_starves_nothing(self):
+        # Two connections of uid 65534 sending 900 KB frames as fast as ghrd takes them,
+        # for a bounded time; heartbeats every 100 ms, a worker silent for 500 ms is
+        # killed.  Nothing may be restarted, and ghrd keeps answering.
+        seconds = float(os.environ.get("GHR_FLOOD_SECONDS", "8"))
+        cfg = dict(fakes(2))
+        with Ghrd(cfg) as g:
+            open_tmp(g)
+            ctl_path = os.path.join(g.run_dir, "control")
+            before = sum(w["restarts"] for w in g.status()["workers"])
+
+            res = as_user("nobody", "nogroup", lambda: control_flood(ctl_path, seconds))
+            st = g.status()
+            restarts = sum(w["restarts"] for w in st["workers"]) - before
+            print(f"\n  flood: {res['sent']} frames of 900 KB in {seconds:.0f} s from 2 "
+                  f"connections (uid 65534); ghrd peak RSS {rss_kb(g.proc.pid, 'VmHWM') // 1024}"
+                  f" MB; worker restarts {restarts}", flush=True)
+            self.assertEqual(restarts, 0)
+            self.assertGreater(res["sent"], 10)
+            self.assertGreater(res["answers"], 0, res)
+            self.assertIn("limit of a read-only client", res["sample"])
+            self.assertEqual(g.call("fake.echo", {"j": 9}, to="fake.1"), (0, {"j": 9}))
+            # undecodable frames are logged at most once a second, not once each
+            lines = g.log().count("bad request on the control socket")
+            self.assertLessEqual(lines, seconds + 5, lines)
+            g.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
