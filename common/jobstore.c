@@ -194,7 +194,9 @@ int js_job_put(struct js *js, const json_t *job, char *err, size_t errlen)
 		return -1;
 	if (n > 0)
 		return JS_DUP;
-	return js_insert(js, "jobs", job, err, errlen);
+	/* A job that fits no pool is born dead: straight to finished, with its reason. */
+	const char *status = json_string_value(json_object_get(job, "status"));
+	return js_insert(js, status && strcmp(status, "dead") == 0 ? "finished" : "jobs", job, err, errlen);
 }
 
 int js_event_put(struct js *js, const json_t *event, char *err, size_t errlen)
@@ -205,8 +207,10 @@ int js_event_put(struct js *js, const json_t *event, char *err, size_t errlen)
 		snprintf(err, errlen, "job event: job_id and action are required");
 		return -1;
 	}
-	char key[96];
-	snprintf(key, sizeof(key), "%lld:%.40s", (long long)json_integer_value(id), action);
+	const char *delivery = json_string_value(json_object_get(event, "delivery"));
+	char key[200];
+	snprintf(key, sizeof(key), "%lld:%.40s:%.100s", (long long)json_integer_value(id), action,
+	         delivery ? delivery : "");
 	json_t *doc = json_deep_copy(event);
 	json_object_set_new(doc, "_id", json_string(key));
 	int rc = js_insert(js, "job_events", doc, err, errlen);
@@ -377,4 +381,16 @@ const char *js_uri_redacted(const char *uri, char *buf, size_t len)
 	const char *user_end = colon ? colon : at;
 	snprintf(buf, len, "%.*s%s%s", (int)(user_end - uri), uri, colon ? ":***" : "", at);
 	return buf;
+}
+
+void js_history_add(json_t *doc, int64_t at, const char *what, const char *why)
+{
+	json_t *h = json_object_get(doc, "history");
+	if (!json_is_array(h)) {
+		h = json_array();
+		json_object_set_new(doc, "history", h);
+	}
+	json_array_append_new(h, json_pack("{s:I, s:s, s:s}", "at", (json_int_t)at, "what", what, "why", why));
+	while (json_array_size(h) > JS_HISTORY_MAX)
+		json_array_remove(h, 0);
 }

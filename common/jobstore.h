@@ -6,7 +6,7 @@
  * Collections (database: the URI's, default "ghr"):
  *   jobs        the live set: queued, claimed, spawned and picked jobs (kept small)
  *   locks       one document per claimed attempt, _id "<job id>:<attempt>"
- *   job_events  webhook facts about a job, _id "<job id>:<action>" (insert-only)
+ *   job_events  webhook facts about a job, _id "<job id>:<action>:<delivery>" (insert-only)
  *   finished    done and dead jobs, moved out of jobs; pruned after keep_done
  *
  * Return values: 0 success, JS_DUP (the unique key exists already), JS_LOST (the
@@ -35,10 +35,12 @@ int js_ensure_schema(struct js *js, char *err, size_t errlen);
 /* Cheap round trip (ping). */
 int js_ping(struct js *js, char *err, size_t errlen);
 
-/* Insert a new job (a queued job document, or a dead one).  JS_DUP when a job with
- * this id is live or finished already: a redelivered webhook never makes a second job. */
+/* Insert a new job (a queued job document, or a dead one, which goes to finished at
+ * once).  JS_DUP when a job with this id is live or finished already: a redelivered
+ * webhook never makes a second job. */
 int js_job_put(struct js *js, const json_t *job, char *err, size_t errlen);
-/* Record a webhook fact about a job ({"job_id", "action", …}); JS_DUP when known. */
+/* Record a webhook fact about a job ({"job_id", "action", "delivery"?, …}); JS_DUP
+ * when this delivery of it is known. */
 int js_event_put(struct js *js, const json_t *event, char *err, size_t errlen);
 /* Every fact recorded about a job (array, new reference). */
 json_t *js_events(struct js *js, int64_t job_id, char *err, size_t errlen);
@@ -68,12 +70,19 @@ int64_t js_prune_finished(struct js *js, int64_t cutoff_ms, char *err, size_t er
 json_t *js_take(struct js *js, int64_t job_id, const char *owner, int64_t now_ms, int64_t lease_ms,
                 char *err, size_t errlen);
 
+/* Make a done or dead job live again, queued at attempt 0 (insert first, then remove
+ * from finished, so a crash in between leaves it live rather than lost). */
+json_t *js_job_revive(struct js *js, int64_t job_id, int64_t now_ms, char *err, size_t errlen);
+
 /* Raw access for the kombu import: documents of a collection of another database of
  * the same server, and deleting one by its _id (given as the relaxed-JSON value). */
 json_t *js_find_in(struct js *js, const char *db, const char *collection, int64_t limit,
                    char *err, size_t errlen);
 int js_delete_in(struct js *js, const char *db, const char *collection, const json_t *id,
                  char *err, size_t errlen);
+
+/* Append {at, what, why} to doc's history, keeping the last JS_HISTORY_MAX entries. */
+void js_history_add(json_t *doc, int64_t at_ms, const char *what, const char *why);
 
 /* The URI with any password replaced by "***", for logs (buf). */
 const char *js_uri_redacted(const char *uri, char *buf, size_t len);

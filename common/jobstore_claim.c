@@ -170,3 +170,38 @@ int js_job_finish(struct js *js, const json_t *doc, int64_t attempt, char *err, 
 	bson_destroy(ef);
 	return m < 0 ? -1 : n == 0 ? JS_LOST : 0;
 }
+
+json_t *js_job_revive(struct js *js, int64_t job_id, int64_t now, char *err, size_t errlen)
+{
+	bson_t *f = BCON_NEW("_id", BCON_INT64(job_id));
+	json_t *found = js_find_raw(js, "finished", f, NULL, err, errlen);
+	if (!found) {
+		bson_destroy(f);
+		return NULL;
+	}
+	json_t *doc = json_array_size(found) ? json_deep_copy(json_array_get(found, 0)) : NULL;
+	json_decref(found);
+	if (!doc) {
+		snprintf(err, errlen, "no finished job %lld", (long long)job_id);
+		bson_destroy(f);
+		return NULL;
+	}
+	json_object_set_new(doc, "status", json_string("queued"));
+	json_object_set_new(doc, "attempt", json_integer(0));
+	json_object_set_new(doc, "spawns", json_integer(0));
+	json_object_set_new(doc, "spawned_at", json_integer(0));
+	json_object_set_new(doc, "not_before", json_integer(0));
+	json_object_set_new(doc, "lease_until", json_integer(0));
+	json_object_set_new(doc, "queued_at", json_integer(now));
+	json_object_del(doc, "finished_at");
+	json_object_del(doc, "reason");
+	js_history_add(doc, now, "retried", "by an administrator");
+	int rc = js_insert(js, "jobs", doc, err, errlen);
+	int64_t n = rc >= 0 ? js_delete(js, NULL, "finished", f, 0, err, errlen) : -1;
+	bson_destroy(f);
+	if (n < 0) {
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}

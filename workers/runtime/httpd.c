@@ -243,11 +243,11 @@ struct httpd *httpd_start(struct ev_loop *loop, const struct httpd_opts *o, http
 		{ MHD_OPTION_END, 0, NULL },
 	};
 	h->d = MHD_start_daemon(flags, port, NULL, NULL, on_access, h,
+	                        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
 	                        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned)(o->conn_limit ? o->conn_limit : 256),
 	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(o->timeout_s ? o->timeout_s : 30),
 	                        MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-	                        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
 	                        MHD_OPTION_ARRAY, o->cert_pem ? tls : tls + 2,
 	                        MHD_OPTION_END);
 	const union MHD_DaemonInfo *info = h->d ? MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
