@@ -16,7 +16,7 @@
 static const char *const github_sections[] = { "manager_id", "github", NULL };
 static const char *const openstack_sections[] = { "manager_id", "openstack", NULL };
 static const char *const scaler_sections[] = {
-	"manager_id", "reconcile", "runner", "metrics", "pools", "github.path", NULL
+	"manager_id", "reconcile", "runner", "metrics", "pools", "github.path", "reactive.idle_grace", NULL
 };
 static const char *const no_sections[] = { NULL };
 static const char *const webhook_sections[] = { "manager_id", "webhook", "reactive", "pools", "github.path", NULL };
