@@ -194,9 +194,11 @@ int js_job_put(struct js *js, const json_t *job, char *err, size_t errlen)
 		return -1;
 	if (n > 0)
 		return JS_DUP;
-	/* A job that fits no pool is born dead: straight to finished, with its reason. */
+	/* A job born finished (fits no pool, or was picked up before its queued delivery
+	 * arrived) goes straight to finished, with its reason. */
 	const char *status = json_string_value(json_object_get(job, "status"));
-	return js_insert(js, status && strcmp(status, "dead") == 0 ? "finished" : "jobs", job, err, errlen);
+	int born_finished = status && (strcmp(status, "dead") == 0 || strcmp(status, "done") == 0);
+	return js_insert(js, born_finished ? "finished" : "jobs", job, err, errlen);
 }
 
 int js_event_put(struct js *js, const json_t *event, char *err, size_t errlen)
@@ -343,7 +345,11 @@ int64_t js_prune_finished(struct js *js, int64_t cutoff_ms, char *err, size_t er
 	bson_t *f = BCON_NEW("finished_at", "{", "$lt", BCON_INT64(cutoff_ms), "}");
 	int64_t n = js_delete(js, NULL, "finished", f, 1, err, errlen);
 	bson_destroy(f);
-	return n;
+	/* Facts about jobs that finished (or never became jobs here) go too. */
+	bson_t *ef = BCON_NEW("at", "{", "$lt", BCON_INT64(cutoff_ms), "}");
+	int64_t m = n < 0 ? -1 : js_delete(js, NULL, "job_events", ef, 1, err, errlen);
+	bson_destroy(ef);
+	return m < 0 ? -1 : n;
 }
 
 json_t *js_find_in(struct js *js, const char *db, const char *coll, int64_t limit, char *err, size_t errlen)

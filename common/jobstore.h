@@ -35,8 +35,8 @@ int js_ensure_schema(struct js *js, char *err, size_t errlen);
 /* Cheap round trip (ping). */
 int js_ping(struct js *js, char *err, size_t errlen);
 
-/* Insert a new job (a queued job document, or a dead one, which goes to finished at
- * once).  JS_DUP when a job with this id is live or finished already: a redelivered
+/* Insert a new job (a queued job document, or a dead or done one, which goes to
+ * finished at once).  JS_DUP when a job with this id is live or finished already: a redelivered
  * webhook never makes a second job. */
 int js_job_put(struct js *js, const json_t *job, char *err, size_t errlen);
 /* Record a webhook fact about a job ({"job_id", "action", "delivery"?, …}); JS_DUP
@@ -62,7 +62,8 @@ json_t *js_job_get(struct js *js, int64_t job_id, char *err, size_t errlen);
  * at most limit (array, new reference). */
 json_t *js_find(struct js *js, const char *collection, const json_t *filter, const char *sort_desc,
                 int64_t limit, char *err, size_t errlen);
-/* Delete finished jobs that finished before cutoff (epoch ms); count deleted. */
+/* Delete finished jobs that finished before cutoff (epoch ms), and job events older
+ * than that; the count of jobs deleted. */
 int64_t js_prune_finished(struct js *js, int64_t cutoff_ms, char *err, size_t errlen);
 
 /* Take attempt+1 of a job for an administrator (retry or drop), whatever its lease:

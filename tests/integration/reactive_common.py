@@ -53,12 +53,16 @@ def sign(body, secret=SECRET):
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def post(url, body, event="workflow_job", signature=None, delivery="d-1", headers=None, timeout=10):
-    """POST a delivery; returns (status, parsed body or text)."""
+SIGNED = object()
+
+
+def post(url, body, event="workflow_job", signature=SIGNED, delivery="d-1", headers=None, timeout=10):
+    """POST a delivery (signed unless signature says otherwise; None: no signature header);
+    returns (status, parsed body or text)."""
     if isinstance(body, (dict, list)):
         body = json.dumps(body).encode()
     h = {"Content-Type": "application/json", "X-GitHub-Event": event, "X-GitHub-Delivery": delivery,
-         "X-Hub-Signature-256": signature if signature is not None else sign(body)}
+         "X-Hub-Signature-256": sign(body) if signature is SIGNED else signature}
     h.update(headers or {})
     h = {k: v for k, v in h.items() if v is not None}
     req = urllib.request.Request(url, data=body, method="POST", headers=h)
@@ -110,3 +114,19 @@ def wait_jobs_done(sim, n, timeout):
         c = sim.get("/counters")["jobs"]
         return c["completed"] >= n and c
     return wait_until(done, timeout, f"{n} jobs completed in the simulator")
+
+
+def spawns_per_job(*ghrds):
+    """{job_id: runners spawned for it}, from the consumers' log lines of every ghrd."""
+    import re
+    per = {}
+    for g in ghrds:
+        for m in re.finditer(r'msg="runner spawned for job" job_id=(\d+)', g.log()):
+            per[int(m.group(1))] = per.get(int(m.group(1)), 0) + 1
+    return per
+
+
+def nova_creates(sim):
+    c = sim.get("/counters")
+    return sum(v for k, d in c["requests"].items() if k.startswith("nova POST") and k.endswith("/servers")
+               for v in d.values())

@@ -47,10 +47,31 @@ static json_t *job_doc(const json_t *rec)
 	return doc;
 }
 
+/* Did GitHub already say the job runs or ran?  (Deliveries may arrive out of order.) */
+static const char *picked_before(struct js *js, const json_t *rec, char *err, size_t errlen, int *failed)
+{
+	json_t *evs = js_events(js, json_integer_value(json_object_get(rec, "job_id")), err, errlen);
+	*failed = evs == NULL;
+	size_t i;
+	json_t *e;
+	const char *seen = NULL;
+	json_array_foreach(evs, i, e) {
+		const char *a = json_string_value(json_object_get(e, "action")) ?: "";
+		if (strcmp(a, "completed") == 0)
+			seen = "completed";
+		else if (strcmp(a, "in_progress") == 0 && !seen)
+			seen = "in_progress";
+	}
+	json_decref(evs);
+	return seen;
+}
+
 static int store_record(struct js *js, const json_t *rec, char *err, size_t errlen)
 {
-	if (!json_is_object(rec))
-		return 0;      /* an unreadable line: nothing to store */
+	/* An unreadable line, or a job of no reactive pool: nothing to store (the bus
+	 * event was enough). */
+	if (!json_is_object(rec) || (!json_object_get(rec, "pool") && !json_object_get(rec, "dead_reason")))
+		return 0;
 	json_t *ev = json_deep_copy(rec);
 	json_object_del(ev, "labels");
 	json_object_set_new(ev, "at", json_integer(json_integer_value(json_object_get(rec, "received_at"))));
@@ -60,7 +81,19 @@ static int store_record(struct js *js, const json_t *rec, char *err, size_t errl
 		return -1;
 	if (strcmp(json_string_value(json_object_get(rec, "action")) ?: "", "queued") != 0)
 		return 0;
+	int failed;
+	const char *seen = picked_before(js, rec, err, errlen, &failed);
+	if (failed)
+		return -1;
 	json_t *doc = job_doc(rec);
+	if (doc && seen && json_object_get(rec, "pool")) {
+		char why[96];
+		snprintf(why, sizeof(why), "GitHub reported it %s before its queued delivery arrived", seen);
+		json_object_set_new(doc, "status", json_string("done"));
+		json_object_set_new(doc, "reason", json_string(why));
+		json_object_set_new(doc, "finished_at", json_object_get(doc, "queued_at") ? json_incref(json_object_get(doc, "queued_at")) : json_integer(0));
+		js_history_add(doc, json_integer_value(json_object_get(doc, "queued_at")), "done", why);
+	}
 	rc = doc ? js_job_put(js, doc, err, errlen) : -1;
 	json_decref(doc);
 	return rc < 0 ? -1 : 0;
