@@ -130,3 +130,12 @@ def nova_creates(sim):
     c = sim.get("/counters")
     return sum(v for k, d in c["requests"].items() if k.startswith("nova POST") and k.endswith("/servers")
                for v in d.values())
+
+
+def store_jobs(db):
+    """{job_id: {status, spawns, attempt, reason}} of every job in the store (build/tests/jobrace)."""
+    import subprocess
+    from harness import BUILD
+    out = subprocess.run([os.path.join(BUILD, "tests", "jobrace"), db.uri, "list"], capture_output=True,
+                         text=True, timeout=60, check=True).stdout
+    return {d["id"]: d for d in map(json.loads, out.splitlines())}

@@ -5,6 +5,8 @@
  *                                     claim until IDLE_MS pass with nothing claimed;
  *                                     one line "claimed ID ATTEMPT" per claim, then
  *                                     "total N ms M" (claims and wall time)
+ *   jobrace URI list                  every job, live and finished: one JSON line each
+ *                                     {"id", "status", "spawns", "attempt", "reason"}
  * Exit 0, or 1 with the store's error on stderr. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,9 +56,43 @@ static int claim(struct js *js, const char *owner, int64_t idle_ms, size_t batch
 	return 0;
 }
 
+static int list(struct js *js, char *err, size_t errlen)
+{
+	static const char *const colls[] = { "jobs", "finished" };
+	for (size_t c = 0; c < 2; c++) {
+		json_t *docs = js_find(js, colls[c], NULL, NULL, 0, err, errlen);
+		if (!docs)
+			return -1;
+		size_t i;
+		json_t *d;
+		json_array_foreach(docs, i, d) {
+			json_t *o = json_pack("{s:O, s:O, s:O, s:O, s:O}", "id", json_object_get(d, "_id"),
+			                      "status", json_object_get(d, "status") ?: json_null(),
+			                      "spawns", json_object_get(d, "spawns") ?: json_null(),
+			                      "attempt", json_object_get(d, "attempt") ?: json_null(),
+			                      "reason", json_object_get(d, "reason") ?: json_null());
+			char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
+			if (line)
+				printf("%s\n", line);
+			free(line);
+			json_decref(o);
+		}
+		json_decref(docs);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char err[512] = "";
+	if (argc == 3 && strcmp(argv[2], "list") == 0) {
+		struct js *js = js_open(argv[1], 5000, err, sizeof(err));
+		int rc = js ? list(js, err, sizeof(err)) : -1;
+		if (rc != 0)
+			fprintf(stderr, "jobrace: %s\n", err);
+		js_close(js);
+		return rc == 0 ? 0 : 1;
+	}
 	if (argc < 4) {
 		fprintf(stderr, "usage: jobrace URI seed N [FIRST] | jobrace URI claim OWNER IDLE_MS [BATCH]\n");
 		return 2;

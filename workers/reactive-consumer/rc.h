@@ -28,6 +28,7 @@ struct rc_job {
 	int64_t next_poll;          /* wall ms: next github.job.get while watching */
 	int64_t lease_deadline;     /* wall ms: stop acting after this (lease minus margin) */
 	unsigned spawn_retries;
+	json_t *unsaved;            /* fields of a spawn the store has not taken yet */
 };
 
 struct rc {

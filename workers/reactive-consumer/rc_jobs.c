@@ -116,12 +116,20 @@ static void watched(struct worker *w, const struct wcall_result *res, void *arg)
 	j->next_poll = wall_ms() + rc->poll_ms;
 }
 
+/* The runner exists whether or not the store took the news: watch it either way, and
+ * write again until the store has it (or the lease is gone). */
 static void spawned_written(struct rc *rc, struct rc_job *j, int ok)
 {
 	if (ok) {
-		j->stage = RC_WATCH;
-		j->next_poll = wall_ms() + rc->poll_ms;
-	}
+		json_decref(j->unsaved);
+		j->unsaved = NULL;
+	} else
+		j->next_at = wall_ms() + RETRY_MS;
+}
+
+static void save_spawn(struct rc *rc, struct rc_job *j)
+{
+	rc_store_set(rc, j, json_deep_copy(j->unsaved), spawned_written);
 }
 
 static void spawned(struct worker *w, const struct wcall_result *res, void *arg)
@@ -151,9 +159,11 @@ static void spawned(struct worker *w, const struct wcall_result *res, void *arg)
 	js_history_add(j->doc, wall_ms(), "spawned", name);
 	log_info("runner spawned for job", "job_id=%lld runner=%s spawns=%lld", (long long)j->id, name,
 	         (long long)spawns);
-	rc_store_set(rc, j, json_pack("{s:s, s:s, s:I, s:I}", "status", "spawned", "runner", name,
-	                              "spawns", (json_int_t)spawns, "spawned_at", (json_int_t)now),
-	             spawned_written);
+	j->stage = RC_WATCH;
+	j->next_poll = now + rc->poll_ms;
+	j->unsaved = json_pack("{s:s, s:s, s:I, s:I}", "status", "spawned", "runner", name,
+	                       "spawns", (json_int_t)spawns, "spawned_at", (json_int_t)now);
+	save_spawn(rc, j);
 }
 
 static void checked(struct worker *w, const struct wcall_result *res, void *arg)
@@ -214,7 +224,9 @@ void rc_job_step(struct rc *rc, struct rc_job *j)
 		break;
 	}
 	case RC_WATCH:
-		if (wall_ms() - num(j->doc, "spawned_at") > rc->pickup_ms) {
+		if (j->unsaved)
+			save_spawn(rc, j);
+		else if (wall_ms() - num(j->doc, "spawned_at") > rc->pickup_ms) {
 			char why[200];
 			snprintf(why, sizeof(why), "runner %.100s did not pick it up within pickup_timeout",
 			         str(j->doc, "runner"));

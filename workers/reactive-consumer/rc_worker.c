@@ -36,6 +36,7 @@ static void sweep(struct rc *rc)
 		struct rc_job *j = rc->jobs[i];
 		if (j->gone && !j->busy) {
 			json_decref(j->doc);
+			json_decref(j->unsaved);
 			free(j);
 		} else
 			rc->jobs[k++] = j;
