@@ -21,8 +21,10 @@ WARN    = -Wall -Wextra $(WERROR) -Wshadow -Wformat=2 -Wstrict-prototypes \
           -Wmissing-prototypes -Wpointer-arith -Wvla -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -I. $(WARN) $(CFLAGS) -MMD -MP $(if $(SAN),$(SANFLAGS))
-LDLIBS  = -lzmq -ljansson -lcurl -lyaml -lcrypto -lm
+# The job store (libmongoc) and the webhook listener (libmicrohttpd).
+MONGOC_CFLAGS := $(shell pkg-config --cflags libmongoc-1.0 2>/dev/null)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -I. $(MONGOC_CFLAGS) $(WARN) $(CFLAGS) -MMD -MP $(if $(SAN),$(SANFLAGS))
+LDLIBS  = -lzmq -ljansson -lcurl -lyaml -lcrypto -lm -lmongoc-1.0 -lbson-1.0 -lmicrohttpd -lpthread
 ALL_LDFLAGS = -Wl,--as-needed $(LDFLAGS) $(if $(SAN),$(SANFLAGS))
 
 COMMON_SRC  = $(wildcard common/*.c proto/*.c)
@@ -54,6 +56,7 @@ all: $(BINS)
 
 deps:
 	@sh scripts/deps.sh
+	@sh scripts/ferretdb.sh $(BUILD) >/dev/null
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

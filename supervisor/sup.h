@@ -46,6 +46,9 @@ struct sup_def {
 
 const struct sup_def *sup_defs(size_t *count);
 const struct sup_def *sup_def_find(const char *name);
+/* Instances a worker gets when workers.NAME.instances is not set: the table's count, or
+ * what the config asks for, for workers enabled by their own section (sup_counts.c). */
+int sup_default_instances(const json_t *cfg, const struct sup_def *def);
 int sup_may_publish(const struct sup_def *def, const char *topic);
 
 enum sup_state {

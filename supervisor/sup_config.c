@@ -44,7 +44,7 @@ int sup_settings_for(const json_t *cfg, const struct sup_def *def, struct sup_se
 	json_t *args = json_object_get(o, "args");
 	out->args = json_is_array(args) ? json_deep_copy(args) : json_array();
 	json_t *n = json_object_get(o, "instances");
-	out->instances = n ? (int)json_integer_value(n) : def->instances;
+	out->instances = n ? (int)json_integer_value(n) : sup_default_instances(cfg, def);
 	const char *user = override_str(o, "user"), *group = override_str(o, "group");
 	sup_user_expand(user ? user : cfg_str(cfg, "supervisor.user") ?: "", def->name, out->user,
 	                sizeof(out->user));

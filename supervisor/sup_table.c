@@ -8,8 +8,7 @@
  * serve others (github, openstack) come before their callers (scaler).
  *
  * Still to come (add rows here when their executables exist): image-builder (C_IMAGE,
- * calls github+openstack), reactive-consumer ×N (C_REACTIVE, secret: MongoDB URI),
- * webhook (C_WEBHOOK, secret: webhook secret + MongoDB URI). */
+ * calls github+openstack). */
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,9 +20,11 @@
 static const char *const github_sections[] = { "manager_id", "github", NULL };
 static const char *const openstack_sections[] = { "manager_id", "openstack", NULL };
 static const char *const scaler_sections[] = {
-	"manager_id", "reconcile", "runner", "metrics", "pools", "github.path", NULL
+	"manager_id", "reconcile", "runner", "metrics", "pools", "github.path", "reactive.idle_grace", NULL
 };
 static const char *const no_sections[] = { NULL };
+static const char *const webhook_sections[] = { "manager_id", "webhook", "reactive", "pools", "github.path", NULL };
+static const char *const reactive_sections[] = { "manager_id", "reactive", "pools", "github.path", NULL };
 
 /* Config keys naming the files a worker's secret is read from: `ghrd -n` warns when one
  * of them is readable by any worker's user or group (they must be root's only). */
@@ -31,11 +32,16 @@ static const char *const github_secret_files[] = {
 	"github.auth.token_file", "github.auth.app_private_key_file", NULL
 };
 static const char *const openstack_secret_files[] = { "openstack.clouds_yaml", NULL };
+static const char *const webhook_secret_files[] = {
+	"webhook.secret_file", "reactive.mongodb_uri_file", NULL
+};
+static const char *const reactive_secret_files[] = { "reactive.mongodb_uri_file", NULL };
 static const char *const no_files[] = { NULL };
 
-static const char *const scaler_topics[] = { "os.", "github.", "image.", NULL };
+static const char *const scaler_topics[] = { "os.", "github.", "image.", "webhook.", NULL };
 static const char *const fake_topics[] = { "fake.", NULL };
 static const char *const no_topics[] = { NULL };
+static const char *const reactive_topics[] = { "webhook.", NULL };
 
 /* What each may publish: a worker speaks for its own domain only, so a compromised or
  * buggy worker cannot forge another's events (github claiming an os.server.status). */
@@ -43,6 +49,8 @@ static const char *const github_pub[] = { "github.", NULL };
 static const char *const openstack_pub[] = { "os.", NULL };
 static const char *const scaler_pub[] = { "scaler.", NULL };
 static const char *const fake_pub[] = { "fake.", NULL };
+static const char *const webhook_pub[] = { "webhook.", NULL };
+static const char *const reactive_pub[] = { "reactive.", NULL };
 
 /* max_instances (the fourth column): github, openstack and the scaler are singletons —
  * the list snapshots live in one github process, two scalers would both fill min_idle
@@ -54,6 +62,11 @@ static const struct sup_def defs[] = {
 	  sup_secret_openstack, openstack_secret_files, no_topics, openstack_pub },
 	{ "scaler", "scaler", 1, 1, SUP_PERMANENT, 15000, 1, C_SCALER, scaler_sections, NULL,
 	  no_files, scaler_topics, scaler_pub },
+	/* Reactive jobs: on when their secret files are configured (sup_secrets_reactive.c). */
+	{ "webhook", "webhook", 0, 1, SUP_PERMANENT, 5000, 0, C_WEBHOOK, webhook_sections,
+	  sup_secret_webhook, webhook_secret_files, no_topics, webhook_pub },
+	{ "reactive-consumer", "reactive-consumer", 0, 64, SUP_PERMANENT, 10000, 0, C_REACTIVE,
+	  reactive_sections, sup_secret_reactive, reactive_secret_files, reactive_topics, reactive_pub },
 	/* Test worker: off unless workers.fake.instances is set. */
 	{ "fake", "fake", 0, 64, SUP_PERMANENT, 5000, 0, C_FAKE, no_sections, NULL, no_files,
 	  fake_topics, fake_pub },

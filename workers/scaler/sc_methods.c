@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "workers/scaler/sc.h"
+#include "workers/scaler/sc_reactive.h"
 
 static int alive_state(enum sc_state s)
 {
@@ -52,6 +53,8 @@ static struct sc_pool_rt *want_pool(struct wreq *req, struct sc *sc, int require
 static void on_spawned(struct sc *sc, const struct sc_job *j, void *arg)
 {
 	struct wreq *req = arg;
+	if (j->ok && json_integer_value(json_object_get(req->body, "job_id")) > 0)
+		sc_reactive_note(j->name, wall_ms());
 	if (j->ok)
 		worker_reply_ok(req, json_pack("{s:s}", "name", j->name));
 	else

@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "workers/scaler/sc.h"
+#include "workers/scaler/sc_reactive.h"
 
 struct waiter {
 	struct wreq *req;
@@ -334,7 +335,8 @@ static void lists_done(struct sc *sc)
 		size_t ng = own_runners(sc, ghs, r->nghs, vms, nv);
 		for (size_t i = 0; i < sc->npools; i++) {
 			sc_copy(pools[i].name, sc->pools[i].name, sizeof(pools[i].name));
-			pools[i].min_idle = sc_pool_min_idle(&sc->pools[i]);
+			pools[i].min_idle = sc_pool_min_idle(&sc->pools[i])
+			                  + sc_reactive_bonus(sc, sc->pools[i].name, wall_ms());
 			pools[i].max_runners = sc->pools[i].max_runners;
 		}
 		size_t np = sc_pending_snapshot(sc, r->t0, pend);

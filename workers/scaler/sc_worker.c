@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "workers/scaler/sc.h"
+#include "workers/scaler/sc_reactive.h"
 #include "workers/scaler/sc_template.h"
 #include "workers/scaler/sc_userdata.h"
 
@@ -168,6 +169,7 @@ static int load_config(struct sc *sc, const json_t *cfg)
 		return -1;
 	}
 	sc->runner_cfg = json_object_get(cfg, "runner");
+	sc_reactive_setup(cfg);
 	sc->github_path = str(json_object_get(cfg, "github"), "path", "");
 	const json_t *m = json_object_get(cfg, "metrics");
 	sc->events_log = str(m, "events_log", "");

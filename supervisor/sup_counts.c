@@ -1,0 +1,35 @@
+/* Workers switched on by their own config section rather than by the worker table:
+ * how many instances the config asks for (0 while the section's secret file is unset). */
+#include <string.h>
+
+#include "common/config.h"
+#include "supervisor/sup.h"
+
+static int configured(const json_t *cfg, const char *path)
+{
+	const char *v = cfg_str(cfg, path);
+	return v && *v;
+}
+
+static int count_webhook(const json_t *cfg)
+{
+	return configured(cfg, "webhook.secret_file") ? 1 : 0;
+}
+
+static int count_reactive(const json_t *cfg)
+{
+	return configured(cfg, "reactive.mongodb_uri_file") ? (int)cfg_int(cfg, "reactive.consumers") : 0;
+}
+
+static const struct { const char *worker; int (*count)(const json_t *cfg); } counts[] = {
+	{ "webhook", count_webhook },
+	{ "reactive-consumer", count_reactive },
+};
+
+int sup_default_instances(const json_t *cfg, const struct sup_def *def)
+{
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+		if (strcmp(counts[i].worker, def->name) == 0)
+			return counts[i].count(cfg);
+	return def->instances;
+}

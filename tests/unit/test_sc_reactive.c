@@ -1,0 +1,57 @@
+/* Reactive runners counted apart from min_idle: creating, booting and freshly idle ones
+ * raise the pool's target; idle past idle_grace, busy, or of another pool do not. */
+#include <string.h>
+
+#include "tests/unit/unit.h"
+#include "workers/scaler/sc.h"
+#include "workers/scaler/sc_reactive.h"
+
+static void row(struct sc_row *r, const char *name, const char *pool, enum sc_state st)
+{
+	memset(r, 0, sizeof(*r));
+	strcpy(r->name, name);
+	strcpy(r->pool, pool);
+	r->state = st;
+}
+
+static void test_bonus_counts_reactive_runners_apart(void)
+{
+	const int64_t now = 10000000;
+	json_t *cfg = json_pack("{s:{s:i}}", "reactive", "idle_grace", 60000);
+	sc_reactive_setup(cfg);
+	json_decref(cfg);
+	struct sc_row rows[6];
+	struct sc_seen seen[2];
+	memset(seen, 0, sizeof(seen));
+	row(&rows[0], "t-rx-00000001", "rx", SC_CREATING);
+	row(&rows[1], "t-rx-00000002", "rx", SC_IDLE);          /* idle 10 s: counted */
+	row(&rows[2], "t-rx-00000003", "rx", SC_IDLE);          /* idle 2 min: past grace */
+	row(&rows[3], "t-rx-00000004", "rx", SC_BUSY);
+	row(&rows[4], "t-rx-00000005", "rx", SC_IDLE);          /* not spawned for a job */
+	row(&rows[5], "t-ry-00000006", "ry", SC_BOOTING);
+	strcpy(seen[0].name, "t-rx-00000002");
+	seen[0].online_ms = now - 10000;
+	strcpy(seen[1].name, "t-rx-00000003");
+	seen[1].online_ms = now - 120000;
+	for (int i = 0; i < 6; i++)
+		if (i != 4)
+			sc_reactive_note(rows[i].name, now - 200000);
+	struct sc sc;
+	memset(&sc, 0, sizeof(sc));
+	sc.rows = rows;
+	sc.nrows = 6;
+	sc.seen = seen;
+	sc.nseen = 2;
+	sc.creation_timeout_ms = 600000;
+	CU_ASSERT_EQUAL(sc_reactive_bonus(&sc, "rx", now), 2);
+	CU_ASSERT_EQUAL(sc_reactive_bonus(&sc, "ry", now), 1);
+	CU_ASSERT_EQUAL(sc_reactive_bonus(&sc, "rz", now), 0);
+	/* Gone from the view for longer than creation_timeout: forgotten. */
+	sc.nrows = 0;
+	CU_ASSERT_EQUAL(sc_reactive_bonus(&sc, "rx", now + 600001 - 200000 + 200000), 0);
+	sc.nrows = 6;
+	CU_ASSERT_EQUAL(sc_reactive_bonus(&sc, "rx", now), 0);
+}
+
+UNIT_SUITE(sc_reactive,
+	UNIT_TEST(test_bonus_counts_reactive_runners_apart))

@@ -1,0 +1,321 @@
+/* The consumer's store operations: each runs on the store thread and reports back on
+ * the loop.  A failed call changes nothing locally; the tick tries again later. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/jobstore.h"
+#include "common/log.h"
+#include "common/offload.h"
+#include "common/util.h"
+#include "workers/reactive-consumer/rc.h"
+
+#define IDLE_CLAIM_MS 1000
+#define RETRY_BASE_MS 500
+#define RETRY_CAP_MS 15000
+
+struct op {
+	struct rc *rc;
+	struct rc_job *job;
+	int64_t now, attempt, max;
+	json_t *in, *out;
+	int code;
+	char err[256];
+	void (*then)(struct rc *, struct rc_job *, int ok);
+};
+
+static struct op *op_new(struct rc *rc)
+{
+	struct op *o = calloc(1, sizeof(*o));
+	if (o) {
+		o->rc = rc;
+		o->now = wall_ms();
+	}
+	return o;
+}
+
+static int submit(struct rc *rc, offload_run_fn run, offload_done_fn done, struct op *o)
+{
+	if (!o || !rc->off || offload_submit(rc->off, run, done, o) != 0) {
+		if (o)
+			json_decref(o->in);
+		free(o);
+		return -1;
+	}
+	return 0;
+}
+
+static void op_free(struct op *o)
+{
+	json_decref(o->in);
+	json_decref(o->out);
+	free(o);
+}
+
+/* A store call failed: say so once, and back off the next claim. */
+static void store_failed(struct rc *rc, const char *what, const char *err)
+{
+	if (rc->store_failures++ == 0)
+		log_warn("job store call failed; retrying with backoff", "op=%s error=\"%s\"", what, err);
+	rc->next_claim = wall_ms() + backoff_ms(rc->store_failures, RETRY_BASE_MS, RETRY_CAP_MS) + 100;
+}
+
+static void store_ok(struct rc *rc)
+{
+	if (rc->store_failures)
+		log_info("job store reachable again", "after_failures=%u", rc->store_failures);
+	rc->store_failures = 0;
+}
+
+/* ---- claim ------------------------------------------------------------------------------ */
+
+static void run_claim(void *ctx, void *arg)
+{
+	struct op *o = arg;
+	o->out = js_claim(ctx, o->rc->owner, o->now, o->rc->lease_ms, (size_t)o->max, o->err, sizeof(o->err));
+}
+
+static void claim_done(void *arg)
+{
+	struct op *o = arg;
+	struct rc *rc = o->rc;
+	rc->claiming = 0;
+	if (!o->out) {
+		store_failed(rc, "claim", o->err);
+		op_free(o);
+		return;
+	}
+	store_ok(rc);
+	size_t i;
+	json_t *doc;
+	json_array_foreach(o->out, i, doc) {
+		struct rc_job *j = calloc(1, sizeof(*j));
+		if (!j || array_reserve((void **)&rc->jobs, &rc->cap, rc->njobs + 1, sizeof(*rc->jobs)) != 0) {
+			free(j);   /* the lease runs out and another claimer takes it */
+			break;
+		}
+		j->doc = json_incref(doc);
+		j->id = json_integer_value(json_object_get(doc, "_id"));
+		j->attempt = json_integer_value(json_object_get(doc, "attempt"));
+		j->stage = RC_CHECK;
+		j->lease_deadline = o->now + rc->lease_ms - JS_LEASE_MARGIN_MS;
+		rc->jobs[rc->njobs++] = j;
+		log_info("job claimed", "job_id=%lld attempt=%lld pool=%s", (long long)j->id, (long long)j->attempt,
+		         json_string_value(json_object_get(doc, "pool")) ?: "?");
+		rc_job_step(rc, j);
+	}
+	/* Full batch: there may be more at once; otherwise look again a little later. */
+	rc->next_claim = json_array_size(o->out) >= (size_t)o->max ? 0 : wall_ms() + IDLE_CLAIM_MS;
+	op_free(o);
+}
+
+void rc_store_claim(struct rc *rc)
+{
+	struct op *o = op_new(rc);
+	if (!o)
+		return;
+	o->max = rc->in_flight - (int64_t)rc->njobs;
+	if (o->max > 50)
+		o->max = 50;
+	if (submit(rc, run_claim, claim_done, o) == 0)
+		rc->claiming = 1;
+}
+
+/* ---- lease renewal ---------------------------------------------------------------------- */
+
+static void run_renew(void *ctx, void *arg)
+{
+	struct op *o = arg;
+	o->out = json_array();
+	size_t i;
+	json_t *row;
+	json_t *set = json_pack("{s:I}", "lease_until", (json_int_t)(o->now + o->rc->lease_ms));
+	json_array_foreach(o->in, i, row) {
+		int code = js_job_set(ctx, json_integer_value(json_array_get(row, 0)),
+		                      json_integer_value(json_array_get(row, 1)), set, o->err, sizeof(o->err));
+		json_array_append_new(o->out, json_integer(code));
+	}
+	json_decref(set);
+}
+
+static void renew_done(void *arg)
+{
+	struct op *o = arg;
+	struct rc *rc = o->rc;
+	rc->renewing = 0;
+	size_t i;
+	json_t *row;
+	json_array_foreach(o->in, i, row) {
+		int64_t id = json_integer_value(json_array_get(row, 0)), att = json_integer_value(json_array_get(row, 1));
+		int code = (int)json_integer_value(json_array_get(o->out, i));
+		for (size_t k = 0; k < rc->njobs; k++) {
+			struct rc_job *j = rc->jobs[k];
+			if (j->id != id || j->attempt != att || j->gone)
+				continue;
+			if (code == 0)
+				j->lease_deadline = o->now + rc->lease_ms - JS_LEASE_MARGIN_MS;
+			else if (code == JS_LOST) {
+				log_warn("job taken over by another consumer", "job_id=%lld attempt=%lld",
+				         (long long)id, (long long)att);
+				j->gone = 1;
+			}
+		}
+	}
+	rc->next_renew = o->now + rc->lease_ms / 3;
+	op_free(o);
+}
+
+void rc_store_renew(struct rc *rc)
+{
+	struct op *o = op_new(rc);
+	if (!o)
+		return;
+	o->in = json_array();
+	for (size_t i = 0; i < rc->njobs; i++)
+		if (!rc->jobs[i]->gone)
+			json_array_append_new(o->in, json_pack("[I,I]", (json_int_t)rc->jobs[i]->id,
+			                                       (json_int_t)rc->jobs[i]->attempt));
+	if (submit(rc, run_renew, renew_done, o) == 0)
+		rc->renewing = 1;
+}
+
+/* ---- webhook facts of watched jobs -------------------------------------------------------- */
+
+static void run_events(void *ctx, void *arg)
+{
+	struct op *o = arg;
+	json_t *filter = json_pack("{s:{s:O}, s:{s:[s,s]}}", "job_id", "$in", o->in, "action", "$in",
+	                           "in_progress", "completed");
+	o->out = js_find(ctx, "job_events", filter, NULL, 0, o->err, sizeof(o->err));
+	json_decref(filter);
+}
+
+static void events_done(void *arg)
+{
+	struct op *o = arg;
+	struct rc *rc = o->rc;
+	rc->checking_events = 0;
+	rc->next_events = wall_ms() + 1000;
+	size_t i;
+	json_t *ev;
+	json_array_foreach(o->out, i, ev) {
+		int64_t id = json_integer_value(json_object_get(ev, "job_id"));
+		for (size_t k = 0; k < rc->njobs; k++)
+			if (rc->jobs[k]->id == id && !rc->jobs[k]->gone && !rc->jobs[k]->busy)
+				rc_job_picked(rc, rc->jobs[k], json_string_value(json_object_get(ev, "runner_name")));
+	}
+	op_free(o);
+}
+
+void rc_store_events(struct rc *rc)
+{
+	struct op *o = op_new(rc);
+	if (!o)
+		return;
+	o->in = json_array();
+	for (size_t i = 0; i < rc->njobs; i++)
+		if (!rc->jobs[i]->gone && rc->jobs[i]->stage == RC_WATCH)
+			json_array_append_new(o->in, json_integer(rc->jobs[i]->id));
+	if (json_array_size(o->in) == 0) {
+		rc->next_events = wall_ms() + 1000;
+		op_free(o);
+		return;
+	}
+	if (submit(rc, run_events, events_done, o) == 0)
+		rc->checking_events = 1;
+}
+
+/* ---- pruning finished jobs ---------------------------------------------------------------- */
+
+static void run_prune(void *ctx, void *arg)
+{
+	struct op *o = arg;
+	o->code = (int)js_prune_finished(ctx, o->now - o->rc->keep_done_ms, o->err, sizeof(o->err));
+}
+
+static void prune_done(void *arg)
+{
+	struct op *o = arg;
+	if (o->code > 0)
+		log_info("finished jobs pruned", "count=%d", o->code);
+	op_free(o);
+}
+
+void rc_store_prune(struct rc *rc)
+{
+	rc->next_prune = wall_ms() + 600000;
+	submit(rc, run_prune, prune_done, op_new(rc));
+}
+
+/* ---- writes of one owned job ------------------------------------------------------------ */
+
+static void run_set(void *ctx, void *arg)
+{
+	struct op *o = arg;
+	o->code = js_job_set(ctx, o->job->id, o->attempt, o->in, o->err, sizeof(o->err));
+}
+
+static void set_done(void *arg)
+{
+	struct op *o = arg;
+	struct rc_job *j = o->job;
+	j->busy = 0;
+	if (o->code == JS_LOST) {
+		log_warn("job moved on without this consumer", "job_id=%lld attempt=%lld", (long long)j->id,
+		         (long long)o->attempt);
+		j->gone = 1;
+	} else if (o->code < 0)
+		store_failed(o->rc, "job write", o->err);
+	if (o->then)
+		o->then(o->rc, j, o->code == 0);
+	op_free(o);
+}
+
+void rc_store_set(struct rc *rc, struct rc_job *j, json_t *set,
+                  void (*then)(struct rc *, struct rc_job *, int ok))
+{
+	struct op *o = op_new(rc);
+	if (!o) {
+		json_decref(set);
+		return;
+	}
+	o->job = j;
+	o->attempt = j->attempt;
+	o->in = set;
+	o->then = then;
+	json_object_set(set, "history", json_object_get(j->doc, "history"));
+	if (submit(rc, run_set, set_done, o) == 0)
+		j->busy = 1;
+}
+
+static void run_finish(void *ctx, void *arg)
+{
+	struct op *o = arg;
+	o->code = js_job_finish(ctx, o->in, o->attempt, o->err, sizeof(o->err));
+}
+
+static void finish_done(void *arg)
+{
+	struct op *o = arg;
+	struct rc_job *j = o->job;
+	j->busy = 0;
+	if (o->code >= 0)
+		j->gone = 1;      /* JS_LOST: someone else finished or took it meanwhile */
+	else {
+		store_failed(o->rc, "finish", o->err);
+		j->next_at = wall_ms() + 1000;
+	}
+	op_free(o);
+}
+
+void rc_store_finish(struct rc *rc, struct rc_job *j)
+{
+	struct op *o = op_new(rc);
+	if (!o)
+		return;
+	o->job = j;
+	o->attempt = j->attempt;
+	o->in = json_incref(j->doc);
+	if (submit(rc, run_finish, finish_done, o) == 0)
+		j->busy = 1;
+}
