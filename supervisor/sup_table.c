@@ -3,8 +3,7 @@
  * Order matters: workers start in table order and stop in reverse order, so those that
  * serve others (github, openstack) come before their callers (scaler).
  *
- * Still to come (add rows here when their executables exist): image-builder (C_IMAGE,
- * calls github+openstack), reactive-consumer ×N (C_REACTIVE, secret: MongoDB URI),
+ * Still to come (add rows here when their executables exist): reactive-consumer ×N (C_REACTIVE, secret: MongoDB URI),
  * webhook (C_WEBHOOK, secret: webhook secret + MongoDB URI). */
 #include <limits.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@ static const char *const openstack_sections[] = { "manager_id", "openstack", NUL
 static const char *const scaler_sections[] = {
 	"manager_id", "reconcile", "runner", "metrics", "pools", "github.path", NULL
 };
+static const char *const image_builder_sections[] = { "manager_id", "image_builder", "pools", NULL };
 static const char *const no_sections[] = { NULL };
 
 static const char *const scaler_topics[] = { "os.", "github.", "image.", NULL };
@@ -30,6 +30,7 @@ static const char *const no_topics[] = { NULL };
 static const char *const github_pub[] = { "github.", NULL };
 static const char *const openstack_pub[] = { "os.", NULL };
 static const char *const scaler_pub[] = { "scaler.", NULL };
+static const char *const image_builder_pub[] = { "image.", NULL };
 static const char *const fake_pub[] = { "fake.", NULL };
 
 /* max_instances (the fourth column): github, openstack and the scaler are singletons —
@@ -42,6 +43,9 @@ static const struct sup_def defs[] = {
 	  sup_secret_openstack, no_topics, openstack_pub },
 	{ "scaler", "scaler", 1, 1, SUP_PERMANENT, 15000, 1, C_SCALER, scaler_sections, NULL,
 	  scaler_topics, scaler_pub },
+	/* Singleton: one build per image name at a time rests on one process. */
+	{ "image-builder", "image-builder", 1, 1, SUP_PERMANENT, 10000, 0, C_IMAGE, image_builder_sections,
+	  NULL, no_topics, image_builder_pub },
 	/* Test worker: off unless workers.fake.instances is set. */
 	{ "fake", "fake", 0, 64, SUP_PERMANENT, 5000, 0, C_FAKE, no_sections, NULL, fake_topics,
 	  fake_pub },

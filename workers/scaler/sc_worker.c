@@ -238,10 +238,28 @@ static void sc_shutdown(struct worker *w)
 
 
 
+/* image.built: new runners of the pools choosing the image's tag boot from the new
+ * image at once (running ones are left alone); the next listing agrees anyway. */
+static void sc_on_event(struct worker *w, const char *topic, const json_t *body, const char *from)
+{
+	struct sc *sc = sc_get(w);
+	const char *tag = json_string_value(json_object_get(body, "tag"));
+	const char *id = json_string_value(json_object_get(body, "image_id"));
+	if (!sc || strcmp(topic, "image.built") != 0 || !tag || !id || !*id || strlen(id) >= SC_IMAGE_ID_MAX)
+		return;
+	for (size_t i = 0; i < sc->npools; i++) {
+		const char *want = sc_image_tag(&sc->pools[i].image);
+		if (!want || strcmp(want, tag) != 0)
+			continue;
+		sc_copy(sc->pools[i].image.override, id, SC_IMAGE_ID_MAX);
+		log_info("new runners use a new image", "pool=%s image=%s tag=%s", sc->pools[i].name, id, tag);
+	}
+}
+
 const struct worker_def sc_worker_def = {
 	.name = "scaler",
 	.methods = sc_methods,
 	.init = sc_init,
 	.shutdown = sc_shutdown,
-	.on_event = NULL,
+	.on_event = sc_on_event,
 };
