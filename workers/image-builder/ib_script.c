@@ -104,7 +104,7 @@ char *ib_script_render(const struct ib_script_params *p, char *err, size_t errle
 		{ .name = "IMAGE_NAME", .value = p->image_name, .single_line = 1 },
 		{ .name = "RUNNER_VERSION", .value = p->runner_version, .single_line = 1 },
 		{ .name = "RUNNER_URL", .value = p->runner_url, .single_line = 1 },
-		{ .name = "RUNNER_SHA256", .value = p->runner_sha256, .single_line = 1 },
+		{ .name = "RUNNER_CHECKSUM", .value = p->runner_sha256, .single_line = 1 },
 		{ .name = "PACKAGES", .value = pkgs, .single_line = 1 },
 		{ .name = "APROXY", .value = p->aproxy ? "true" : "false", .single_line = 1 },
 	};
