@@ -26,6 +26,21 @@ static const char *override_str(const json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
+/* Workers that run only when they have something to do: their table's instance count
+ * applies when this part of the configuration is a non-empty list, else 0 (an
+ * operator's workers.NAME.instances still wins). */
+static const struct { const char *worker, *needs; } on_demand[] = {
+	{ "image-builder", "image_builder.images" },
+};
+
+static int default_instances(const json_t *cfg, const struct sup_def *def)
+{
+	for (size_t i = 0; i < sizeof(on_demand) / sizeof(on_demand[0]); i++)
+		if (strcmp(on_demand[i].worker, def->name) == 0 && json_array_size(cfg_get(cfg, on_demand[i].needs)) == 0)
+			return 0;
+	return def->instances;
+}
+
 int sup_settings_for(const json_t *cfg, const struct sup_def *def, struct sup_settings *out,
                      char *err, size_t errlen)
 {
@@ -44,7 +59,7 @@ int sup_settings_for(const json_t *cfg, const struct sup_def *def, struct sup_se
 	json_t *args = json_object_get(o, "args");
 	out->args = json_is_array(args) ? json_deep_copy(args) : json_array();
 	json_t *n = json_object_get(o, "instances");
-	out->instances = n ? (int)json_integer_value(n) : def->instances;
+	out->instances = n ? (int)json_integer_value(n) : default_instances(cfg, def);
 	const char *user = override_str(o, "user"), *group = override_str(o, "group");
 	snprintf(out->user, sizeof(out->user), "%s", user ? user : cfg_str(cfg, "supervisor.user") ?: "");
 	snprintf(out->group, sizeof(out->group), "%s",
