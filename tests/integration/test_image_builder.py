@@ -5,6 +5,7 @@ import unittest
 
 from harness import Ghrd, Sim, wait_until
 from scaler_common import FAST_KNOBS, pool, scaler_config
+from test_openstack_worker import create_body, openstack_worker, password_secret
 
 UBUNTU = "137d3556-828f-4a72-90f8-7ed756aebc93"      # the simulator's ubuntu-22.04
 KNOBS = dict(FAST_KNOBS, builder_run_ms=150, snapshot_saving_ms=50, snapshot_active_ms=100)
@@ -204,6 +205,37 @@ class ImageBuilder(unittest.TestCase):
         rc, out = g.ctl("image", "build", "nope")
         self.assertNotEqual(rc, 0)
         self.assertIn("no image named", out)
+
+    def test_not_started_without_images(self):
+        self.sim.post("/knobs", KNOBS)
+        g = Ghrd(scaler_config([pool(min_idle=0)]), sim=self.sim)
+        self.addCleanup(g.close)
+        self.assertNotIn("image-builder", [w["name"] for w in g.status()["workers"] if w.get("pid")])
+        rc, out = g.ctl("images")
+        self.assertEqual(rc, 1, out)
+
+
+class Console(unittest.TestCase):
+    """os.server.console of the openstack worker, alone on the bus."""
+
+    def test_console_tail_and_refusals(self):
+        sim = Sim()
+        self.addCleanup(sim.close)
+        sim.knobs(boot_ms=10)
+        w = openstack_worker(password_secret(sim))
+        self.addCleanup(w.close)
+        r = w.request("os.server.create", create_body("itest-console"))
+        self.assertTrue(r["ok"], r)
+        sid = r["body"]["id"]
+        wait_until(lambda: [s for s in sim.servers("itest-console") if s["status"] == "ACTIVE"], 10, "ACTIVE")
+        r = w.request("os.server.console", {"id": sid, "length": 5})
+        self.assertTrue(r["ok"], r)
+        self.assertEqual(r["body"]["output"], "cloud-init: running modules for final\n")
+        for bad in ({"id": sid, "length": 0}, {"id": sid, "length": 10001}, {"id": ""}):
+            r = w.request("os.server.console", bad)
+            self.assertEqual(r["error"]["code"], "bad_request", (bad, r))
+        r = w.request("os.server.console", {"id": "00000000-0000-4000-8000-000000000000"})
+        self.assertEqual(r["error"]["code"], "not_found", r)
 
 
 if __name__ == "__main__":
