@@ -24,14 +24,9 @@ calls="$box/calls"
 : > "$calls"
 : > "$box/console"
 
-for tool in sed tr date mkdir chmod cat printf tar gzip sha256sum cut rm cp; do
-	real=$(command -v "$tool") || continue
-	case "$real" in /*) ln -s "$real" "$box/bin/$tool" ;; esac
-done
-stub() {    # stub NAME EXIT-STATUS
-	printf '#!/bin/sh\necho "%s $*" >> "%s"\nexit %s\n' "$1" "$calls" "$2" > "$box/bin/$1"
-	chmod +x "$box/bin/$1"
-}
+# shellcheck source-path=SCRIPTDIR source=sandbox.sh
+. "$(dirname "$0")/sandbox.sh"
+sandbox_tools sed tr date mkdir chmod cat printf tar gzip sha256sum cut rm cp
 for s in poweroff shutdown sync sleep chown cloud-init snap; do stub "$s" 0; done
 stub apt-get 0
 [ "$scenario" = apt-fails ] && stub apt-get 100

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common/evloop.h"
+#include "common/jsonget.h"
 #include "common/log.h"
 #include "common/shtpl.h"
 #include "common/util.h"
@@ -58,14 +59,12 @@ static void call(struct ib_image *im, enum ib_step step, const char *method, jso
 
 static const char *prop(const json_t *o, const char *key)
 {
-	const char *s = json_string_value(json_object_get(json_object_get(o, "properties"), key));
-	return s ? s : "";
+	return jsonget_str(json_object_get(o, "properties"), key, "");
 }
 
 static const char *sval(const json_t *o, const char *key)
 {
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : "";
+	return jsonget_str(o, key, "");
 }
 
 static void copy(char *dst, size_t len, const char *src)

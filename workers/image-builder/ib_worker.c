@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common/evloop.h"
+#include "common/jsonget.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "workers/image-builder/ib.h"
@@ -32,18 +33,6 @@ static void on_check(struct ev_loop *loop, int64_t id, void *arg)
 		ib_cycle_start(&ib->images[i], 0);
 }
 
-static int64_t num(const json_t *o, const char *key, int64_t def)
-{
-	const json_t *v = json_object_get(o, key);
-	return json_is_integer(v) ? json_integer_value(v) : def;
-}
-
-static const char *str(const json_t *o, const char *key, const char *def)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : def;
-}
-
 static int name_ok(const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
@@ -57,7 +46,7 @@ static int name_ok(const char *s)
 
 static int load_image(struct ib *ib, struct ib_image *im, const json_t *j, size_t idx)
 {
-	const char *name = str(j, "name", NULL);
+	const char *name = jsonget_str(j, "name", NULL);
 	if (!name_ok(name) || ib_image_find(ib, name)) {
 		log_error("bad config", "key=image_builder.images[%zu].name msg=%s", idx,
 		          log_q("must be unique, [a-z0-9-], 1-20 characters"));
@@ -65,15 +54,15 @@ static int load_image(struct ib *ib, struct ib_image *im, const json_t *j, size_
 	}
 	im->ib = ib;
 	snprintf(im->name, sizeof(im->name), "%s", name);
-	const char *tag = str(j, "tag", "");
+	const char *tag = jsonget_str(j, "tag", "");
 	if (*tag)
 		snprintf(im->tag, sizeof(im->tag), "%s", tag);
 	else
 		snprintf(im->tag, sizeof(im->tag), "ghr-%s", name);
-	im->base_image = str(j, "base_image", NULL);
-	im->arch = str(j, "arch", "x64");
-	im->flavor = str(j, "flavor", NULL);
-	im->network = str(j, "network", NULL);
+	im->base_image = jsonget_str(j, "base_image", NULL);
+	im->arch = jsonget_str(j, "arch", "x64");
+	im->flavor = jsonget_str(j, "flavor", NULL);
+	im->network = jsonget_str(j, "network", NULL);
 	im->packages = json_object_get(j, "packages");
 	im->aproxy = json_is_true(json_object_get(j, "aproxy"));
 	static const char *const required[] = { "base_image", "flavor", "network" };
@@ -107,20 +96,20 @@ static int load_image(struct ib *ib, struct ib_image *im, const json_t *j, size_
 
 static int load_config(struct ib *ib, const json_t *cfg)
 {
-	const char *mgr = str(cfg, "manager_id", NULL);
+	const char *mgr = jsonget_str(cfg, "manager_id", NULL);
 	if (!name_ok(mgr)) {
 		log_error("bad config", "key=manager_id msg=%s", log_q("required, [a-z0-9-], 1-20 characters"));
 		return -1;
 	}
 	snprintf(ib->manager_id, sizeof(ib->manager_id), "%s", mgr);
 	const json_t *b = json_object_get(cfg, "image_builder");
-	ib->interval_ms = num(b, "interval", 6 * 3600000LL);
-	ib->check_ms = num(b, "check_interval", 3600000);
-	ib->build_timeout_ms = num(b, "build_timeout", 1800000);
-	ib->poll_ms = num(b, "poll", 10000);
-	ib->retry_min_ms = num(b, "retry_min", 300000);
-	ib->retry_max_ms = num(b, "retry_max", 6 * 3600000LL);
-	ib->keep = (int)num(b, "keep", 5);
+	ib->interval_ms = jsonget_int(b, "interval", 6 * 3600000LL);
+	ib->check_ms = jsonget_int(b, "check_interval", 3600000);
+	ib->build_timeout_ms = jsonget_int(b, "build_timeout", 1800000);
+	ib->poll_ms = jsonget_int(b, "poll", 10000);
+	ib->retry_min_ms = jsonget_int(b, "retry_min", 300000);
+	ib->retry_max_ms = jsonget_int(b, "retry_max", 6 * 3600000LL);
+	ib->keep = (int)jsonget_int(b, "keep", 5);
 	if (ib->interval_ms < 1 || ib->check_ms < 1 || ib->build_timeout_ms < 1 || ib->poll_ms < 1
 	    || ib->retry_min_ms < 1 || ib->retry_max_ms < ib->retry_min_ms || ib->keep < 1) {
 		log_error("bad config", "key=image_builder msg=%s",
