@@ -84,6 +84,8 @@ endef
 $(foreach w,$(WORKERS),$(eval $(call worker_rule,$(w))))
 # The scaler embeds its boot-script template and pre-job script (.incbin).
 $(BUILD)/obj/workers/scaler/sc_template.o: scripts/runner-user-data.sh.in scripts/pre-job.sh
+# The image builder embeds its builder script the same way.
+$(BUILD)/obj/workers/image-builder/ib_script.o: scripts/builder-user-data.sh.in
 
 # Test tools: one file each, linked with the common library.
 $(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libghr.a

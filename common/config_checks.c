@@ -239,9 +239,31 @@ static int check_root(struct cfg_vctx *c, const struct cfg_ynode *node, int line
 	return 0;
 }
 
+/* Image names are unique: one build per name at a time rests on it. */
+static int check_images(struct cfg_vctx *c, const struct cfg_ynode *node, int line, int col,
+                        json_t *val, const char *path)
+{
+	size_t i, j;
+	json_t *im;
+	json_array_foreach(val, i, im) {
+		const char *name = json_string_value(json_object_get(im, "name"));
+		for (j = 0; j < i; j++)
+			if (!strcmp(name, json_string_value(json_object_get(json_array_get(val, j), "name")))) {
+				char ipath[CFG_PATH_MAX];
+				snprintf(ipath, sizeof(ipath), "%s[%zu].name", path, i);
+				cfg_fail(c, line, col, ipath, "image \"%s\" is defined twice (first as %s[%zu])",
+				         name, path, j);
+				return -1;
+			}
+	}
+	return 0;
+}
+
 static const struct { const char *path; cfg_check_fn fn; } checks[] = {
 	{ "manager_id", check_slug },
 	{ "pools[].name", check_slug },
+	{ "image_builder.images[].name", check_slug },
+	{ "image_builder.images", check_images },
 	{ "github.path", check_github_path },
 	{ "github.auth", check_auth },
 	{ "openstack.microversion_cap", check_microversion },

@@ -21,8 +21,15 @@ static int count_reactive(const json_t *cfg)
 	return configured(cfg, "reactive.mongodb_uri_file") ? (int)cfg_int(cfg, "reactive.consumers") : 0;
 }
 
+/* The image builder runs only when image_builder.images lists something to build. */
+static int count_image_builder(const json_t *cfg)
+{
+	return json_array_size(cfg_get(cfg, "image_builder.images")) > 0 ? 1 : 0;
+}
+
 static const struct { const char *worker; int (*count)(const json_t *cfg); } counts[] = {
 	{ "webhook", count_webhook },
+	{ "image-builder", count_image_builder },
 	{ "reactive-consumer", count_reactive },
 };
 

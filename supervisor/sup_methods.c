@@ -138,33 +138,47 @@ static void m_log_level(struct sup *s, const struct sup_origin *o, const struct 
 	sup_reply_ok(s, o, m->id, m->from, json_pack("{s:o}", "applied", applied));
 }
 
-/* sup.metrics = ghrd's own text + the scaler's (scaler.metrics), asked on the caller's
- * behalf.  The caller gets ghrd's part alone, with a comment, when the scaler cannot
- * answer: metrics must not fail because one worker is down. */
+/* sup.metrics = ghrd's own text + each metrics source's (scaler.metrics, image.metrics),
+ * asked one after the other on the caller's behalf.  A source that is not ready or
+ * cannot answer leaves a comment instead: metrics must not fail because one worker is
+ * down. */
+static const struct { const char *worker, *method; } metric_sources[] = {
+	{ "scaler", "scaler.metrics" },
+	{ "image-builder", "image.metrics" },
+};
+#define N_METRIC_SOURCES (sizeof(metric_sources) / sizeof(metric_sources[0]))
+
 struct sup_merge {
 	struct sup_origin origin;
 	int64_t id;
 	char to[PROTO_NAME_MAX];
 	char *text;
+	size_t source;              /* index of the source asked last */
 };
 
-#define SCALER_METRICS_TIMEOUT_MS 3000
+#define METRICS_SOURCE_TIMEOUT_MS 3000
+
+static void merge_next(struct sup *s, struct sup_merge *mg);
+
+static void merge_append(struct sup_merge *mg, const char *more)
+{
+	char *all = NULL;
+	if (asprintf(&all, "%s%s", mg->text, more) >= 0) {
+		free(mg->text);
+		mg->text = all;
+	}
+}
 
 void sup_merge_reply(struct sup *s, struct sup_merge *mg, const struct proto_msg *rep)
 {
 	const char *theirs = rep->ok ? json_string_value(json_object_get(rep->body, "text")) : NULL;
-	char *all = NULL;
-	if (theirs) {
-		if (asprintf(&all, "%s%s", mg->text, theirs) < 0)
-			all = NULL;
-	} else if (asprintf(&all, "%s# scaler metrics unavailable: %s\n", mg->text,
-	                    rep->ok ? "no text" : proto_error_name(rep->error)) < 0) {
-		all = NULL;
-	}
-	mg->origin.name = mg->to;
-	sup_reply_ok(s, &mg->origin, mg->id, mg->to, json_pack("{s:s}", "text", all ? all : mg->text));
-	free(all);
-	sup_merge_free(mg);
+	char note[200];
+	if (!theirs)
+		snprintf(note, sizeof(note), "# %s metrics unavailable: %s\n", metric_sources[mg->source].worker,
+		         rep->ok ? "no text" : proto_error_name(rep->error));
+	merge_append(mg, theirs ? theirs : note);
+	mg->source++;
+	merge_next(s, mg);
 }
 
 void sup_merge_free(struct sup_merge *mg)
@@ -175,27 +189,40 @@ void sup_merge_free(struct sup_merge *mg)
 	free(mg);
 }
 
-static void metrics_with_scaler(struct sup *s, const struct sup_origin *o,
-                                const struct proto_msg *m, char *own)
+/* Ask the next ready source, or answer the caller when none is left. */
+static void merge_next(struct sup *s, struct sup_merge *mg)
 {
-	struct sup_worker *scaler = NULL;
-	for (size_t i = 0; i < s->n_workers && !scaler; i++)
-		if (strcmp(s->workers[i]->def->name, "scaler") == 0 && s->workers[i]->state == SUP_W_READY)
-			scaler = s->workers[i];
-	struct sup_merge *mg = scaler && o->kind != SUP_ORIGIN_MERGE ? calloc(1, sizeof(*mg)) : NULL;
+	for (; mg->source < N_METRIC_SOURCES; mg->source++) {
+		struct sup_worker *src = NULL;
+		for (size_t i = 0; i < s->n_workers && !src; i++)
+			if (strcmp(s->workers[i]->def->name, metric_sources[mg->source].worker) == 0
+			    && s->workers[i]->state == SUP_W_READY)
+				src = s->workers[i];
+		if (!src)
+			continue;
+		struct sup_origin via = { .kind = SUP_ORIGIN_MERGE, .caller = C_SUP, .name = "ghrd", .merge = mg };
+		sup_send_req(s, &via, src, metric_sources[mg->source].method, NULL, METRICS_SOURCE_TIMEOUT_MS);
+		return;
+	}
+	mg->origin.name = mg->to;
+	sup_reply_ok(s, &mg->origin, mg->id, mg->to, json_pack("{s:s}", "text", mg->text));
+	sup_merge_free(mg);
+}
+
+static void metrics_merged(struct sup *s, const struct sup_origin *o, const struct proto_msg *m, char *own)
+{
+	struct sup_merge *mg = o->kind != SUP_ORIGIN_MERGE ? calloc(1, sizeof(*mg)) : NULL;
 	if (!mg) {
 		sup_reply_ok(s, o, m->id, m->from, json_pack("{s:s}", "text", own));
 		free(own);
 		return;
 	}
 	mg->origin = *o;
-	mg->origin.name = NULL;   /* may point into an instance a reload frees; see merge_reply */
+	mg->origin.name = NULL;   /* may point into an instance a reload frees; see merge_next */
 	mg->id = m->id;
 	snprintf(mg->to, sizeof(mg->to), "%s", m->from);
 	mg->text = own;
-	struct sup_origin via = { .kind = SUP_ORIGIN_MERGE, .caller = C_SUP, .name = "ghrd",
-	                          .merge = mg };
-	sup_send_req(s, &via, scaler, "scaler.metrics", NULL, SCALER_METRICS_TIMEOUT_MS);
+	merge_next(s, mg);
 }
 
 static void m_metrics(struct sup *s, const struct sup_origin *o, const struct proto_msg *m)
@@ -224,7 +251,7 @@ static void m_metrics(struct sup *s, const struct sup_origin *o, const struct pr
 	fprintf(f, "# HELP ghr_uptime_seconds Time since ghrd started.\n# TYPE ghr_uptime_seconds gauge\n"
 	           "ghr_uptime_seconds %lld\n", (long long)((now_ms() - s->start_ms) / 1000));
 	fclose(f);
-	metrics_with_scaler(s, o, m, buf ? buf : strdup(""));
+	metrics_merged(s, o, m, buf ? buf : strdup(""));
 }
 
 static const struct { const char *name; sup_method_fn fn; } methods[] = {

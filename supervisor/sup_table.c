@@ -6,9 +6,7 @@
  *
  * Order matters: workers start in table order and stop in reverse order, so those that
  * serve others (github, openstack) come before their callers (scaler).
- *
- * Still to come (add rows here when their executables exist): image-builder (C_IMAGE,
- * calls github+openstack). */
+ */
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +20,7 @@ static const char *const openstack_sections[] = { "manager_id", "openstack", NUL
 static const char *const scaler_sections[] = {
 	"manager_id", "reconcile", "runner", "metrics", "pools", "github.path", "reactive.idle_grace", NULL
 };
+static const char *const image_builder_sections[] = { "manager_id", "image_builder", "pools", NULL };
 static const char *const no_sections[] = { NULL };
 static const char *const webhook_sections[] = { "manager_id", "webhook", "reactive", "pools", "github.path", NULL };
 static const char *const reactive_sections[] = { "manager_id", "reactive", "pools", "github.path", NULL };
@@ -48,6 +47,7 @@ static const char *const reactive_topics[] = { "webhook.", NULL };
 static const char *const github_pub[] = { "github.", NULL };
 static const char *const openstack_pub[] = { "os.", NULL };
 static const char *const scaler_pub[] = { "scaler.", NULL };
+static const char *const image_builder_pub[] = { "image.", NULL };
 static const char *const fake_pub[] = { "fake.", NULL };
 static const char *const webhook_pub[] = { "webhook.", NULL };
 static const char *const reactive_pub[] = { "reactive.", NULL };
@@ -67,6 +67,9 @@ static const struct sup_def defs[] = {
 	  sup_secret_webhook, webhook_secret_files, no_topics, webhook_pub },
 	{ "reactive-consumer", "reactive-consumer", 0, 64, SUP_PERMANENT, 10000, 0, C_REACTIVE,
 	  reactive_sections, sup_secret_reactive, reactive_secret_files, reactive_topics, reactive_pub },
+	/* Singleton: one build per image name at a time rests on one process. */
+	{ "image-builder", "image-builder", 1, 1, SUP_PERMANENT, 10000, 0, C_IMAGE, image_builder_sections,
+	  NULL, no_files, no_topics, image_builder_pub },
 	/* Test worker: off unless workers.fake.instances is set. */
 	{ "fake", "fake", 0, 64, SUP_PERMANENT, 5000, 0, C_FAKE, no_sections, NULL, no_files,
 	  fake_topics, fake_pub },

@@ -21,14 +21,9 @@ mkdir -p "$box/bin" "$box/etc" "$box/opt" "$box/home/ubuntu/actions-runner"
 calls="$box/calls"
 : > "$calls"
 
-for tool in sed tr date mkdir chmod cat printf; do
-	real=$(command -v "$tool") || continue
-	case "$real" in /*) ln -s "$real" "$box/bin/$tool" ;; esac
-done
-stub() {    # stub NAME EXIT-STATUS
-	printf '#!/bin/sh\necho "%s $*" >> "%s"\nexit %s\n' "$1" "$calls" "$2" > "$box/bin/$1"
-	chmod +x "$box/bin/$1"
-}
+# shellcheck source-path=SCRIPTDIR source=sandbox.sh
+. "$(dirname "$0")/sandbox.sh"
+sandbox_tools sed tr date mkdir chmod cat printf
 for s in poweroff shutdown systemctl hostnamectl hostname nft sync; do stub "$s" 0; done
 stub chown 0
 stub snap 0

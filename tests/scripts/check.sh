@@ -50,7 +50,22 @@ done
 for sc in aproxy-ok aproxy-fails; do
 	check "boot sandbox aproxy $sc" sh "$here/tests/scripts/boot_sandbox.sh" "$out/user-data-aproxy.sh" "$sc"
 done
-check "shellcheck tests/scripts/boot_sandbox.sh" shellcheck -s sh "$here/tests/scripts/boot_sandbox.sh"
+check "shellcheck tests/scripts/boot_sandbox.sh" shellcheck -x -s sh "$here/tests/scripts/boot_sandbox.sh"
+# The image builder's script: rendered samples through sh -n and shellcheck, then run in
+# a sandbox with stubbed commands (tests/scripts/builder_sandbox.sh).
+check "render builder script samples" env GHR_SRCDIR="$here" GHR_USERDATA_OUT="$out" \
+	"$build/tests/unit" ib_script_samples
+for f in "$out"/builder-data-*.sh; do
+	[ -e "$f" ] || { failed=$((failed + 1)); echo "FAIL no rendered builder samples"; break; }
+	check "sh -n $(basename "$f")" sh -n "$f"
+	check "shellcheck $(basename "$f")" shellcheck -s sh "$f"
+done
+for sc in ok checksum-mismatch apt-fails; do
+	check "builder sandbox defaults $sc" sh "$here/tests/scripts/builder_sandbox.sh" "$out/builder-data-defaults.sh" "$sc"
+done
+check "builder sandbox aproxy" sh "$here/tests/scripts/builder_sandbox.sh" "$out/builder-data-aproxy.sh" aproxy
+check "shellcheck tests/scripts/builder_sandbox.sh" shellcheck -x -s sh "$here/tests/scripts/builder_sandbox.sh"
+check "shellcheck tests/scripts/sandbox.sh" shellcheck -s sh "$here/tests/scripts/sandbox.sh"
 for f in "$here"/scripts/*.sh; do
 	check "sh -n scripts/$(basename "$f")" sh -n "$f"
 	check "shellcheck scripts/$(basename "$f")" shellcheck -s sh "$f"

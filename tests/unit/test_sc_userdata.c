@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "common/shtpl.h"
 #include "tests/unit/unit.h"
 #include "common/util.h"
 #include "workers/scaler/sc_template.h"
@@ -95,10 +96,10 @@ static void test_hostile_values_stay_data(void)
 
 static void test_sh_quote(void)
 {
-	char *q = sc_sh_quote("it's");
+	char *q = shtpl_quote("it's");
 	CU_ASSERT_STRING_EQUAL(q, "'it'\\''s'");
 	free(q);
-	q = sc_sh_quote("");
+	q = shtpl_quote("");
 	CU_ASSERT_STRING_EQUAL(q, "''");
 	free(q);
 }
@@ -302,10 +303,10 @@ static void test_docker_mirror_json(void)
 
 static void test_base64(void)
 {
-	char *b = sc_base64("#!/bin/sh\n", 10);
+	char *b = shtpl_base64("#!/bin/sh\n", 10);
 	CU_ASSERT_STRING_EQUAL(b, "IyEvYmluL3NoCg==");
 	free(b);
-	b = sc_base64("", 0);
+	b = shtpl_base64("", 0);
 	CU_ASSERT_STRING_EQUAL(b, "");
 	free(b);
 }

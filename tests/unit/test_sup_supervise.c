@@ -110,7 +110,7 @@ static void test_instance_names(void)
 	CU_ASSERT_STRING_EQUAL(n, "fake");
 	sup_instance_name(fake, 3, 4, n, sizeof(n));
 	CU_ASSERT_STRING_EQUAL(n, "fake.3");
-	CU_ASSERT_PTR_NULL(sup_def_find("image-builder"));
+	CU_ASSERT_PTR_NULL(sup_def_find("no-such-worker"));
 }
 
 /* Every table row names a worker whose methods exist in the catalogue and a caller bit. */

@@ -153,6 +153,10 @@ void os_servers_by_name(struct os_ctx *c, const char *name, int64_t deadline_ms,
 void os_ours_note(struct os_ctx *c, const char *id);
 int os_ours_seen(struct os_ctx *c, const char *id);
 
+/* "/servers/<id><suffix>" from the request's "id"; -1 after replying bad_request. */
+int os_server_id_path(struct wreq *req, const char *suffix, char *path, size_t len);
+void os_h_server_console(struct wreq *req);
+
 static inline struct os_ctx *os_ctx_of(const struct wreq *req)
 {
 	return (struct os_ctx *)worker_data(req->w);

@@ -171,12 +171,23 @@ json_t *os_image_normalise(const json_t *image)
 	json_object_foreach((json_t *)image, k, v)
 		if (json_is_string(v) && !is_core_key(k))
 			json_object_set(props, k, v);
-	return json_pack("{ss so so so so so ss so}", "id", id,
+	json_t *out = json_pack("{ss so so so so so ss so}", "id", id,
 	                 "name", str_or(image, "name", ""), "status", str_or(image, "status", ""),
 	                 "created", str_or(image, "created_at", ""), "updated", str_or(image, "updated_at", ""),
 	                 "tags", tags, "visibility", json_string_value(json_object_get(image, "visibility")) ?
 	                 json_string_value(json_object_get(image, "visibility")) : "",
 	                 "properties", props);
+	/* the data's checksum: "<os_hash_algo>:<os_hash_value>" (multihash), else Glance's md5 */
+	const char *algo = json_string_value(json_object_get(image, "os_hash_algo"));
+	const char *hash = json_string_value(json_object_get(image, "os_hash_value"));
+	const char *md5 = json_string_value(json_object_get(image, "checksum"));
+	json_t *sum = algo && hash ? json_sprintf("%s:%s", algo, hash)
+	            : md5 ? json_sprintf("md5:%s", md5) : json_string("");
+	if (out && sum)
+		json_object_set_new(out, "checksum", sum);
+	else
+		json_decref(sum);
+	return out;
 }
 
 int os_parse_images_page(const json_t *reply, json_t *out, char *next, size_t nextlen,

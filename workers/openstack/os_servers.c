@@ -367,6 +367,11 @@ static int id_path(struct wreq *req, const char *suffix, const char *key, char *
 	return 0;
 }
 
+int os_server_id_path(struct wreq *req, const char *suffix, char *path, size_t len)
+{
+	return id_path(req, suffix, "id", path, len);
+}
+
 static void on_get(struct os_ctx *c, const struct os_result *r, void *arg)
 {
 	struct wreq *req = arg;

@@ -29,6 +29,7 @@ static const struct worker_method os_methods[] = {
 	{ "os.image.delete", os_h_image_delete },
 	{ "os.flavors.list", os_h_flavors_list },
 	{ "os.quota", os_h_quota },
+	{ "os.server.console", os_h_server_console },
 	{ NULL, NULL },
 };
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include "common/jsonwipe.h"
+#include "common/shtpl.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "workers/scaler/sc.h"
@@ -295,7 +296,7 @@ static void on_jit(struct worker *w, const struct wcall_result *r, void *arg)
 		snprintf(err, sizeof(err), "github.runner.jit answered without a jit_config");
 	}
 	if (script) {
-		c->user_data = sc_base64(script, strlen(script));
+		c->user_data = shtpl_base64(script, strlen(script));
 		secret_free(script);
 	}
 	/* The reply's copy of the JIT config is not needed any more. */

@@ -103,6 +103,9 @@ static int add_servers(struct sc *sc, struct sc_recon *r, const json_t *arr)
 		if (!id || !name || !mgr || strcmp(mgr, sc->manager_id) != 0
 		    || strlen(name) >= SC_NAME_MAX || strlen(id) >= SC_ID_MAX)
 			continue;
+		/* the image builder's VMs are its own business */
+		if (json_object_get(md, "ghr-builder"))
+			continue;
 		struct sc_vm *v = &r->vms[r->nvms];
 		memset(v, 0, sizeof(*v));
 		sc_copy(v->id, id, sizeof(v->id));

@@ -2,42 +2,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/evp.h>
 #include "common/sbuf.h"
+#include "common/shtpl.h"
 #include "common/util.h"
 #include "workers/scaler/sc_template.h"
 #include "workers/scaler/sc_userdata.h"
-
-char *sc_sh_quote(const char *s)
-{
-	size_t n = 2;
-	for (const char *p = s; *p; p++)
-		n += *p == '\'' ? 4 : 1;
-	char *out = malloc(n + 1), *o = out;
-	if (!out)
-		return NULL;
-	*o++ = '\'';
-	for (const char *p = s; *p; p++) {
-		if (*p == '\'') {
-			memcpy(o, "'\\''", 4);
-			o += 4;
-		} else {
-			*o++ = *p;
-		}
-	}
-	*o++ = '\'';
-	*o = 0;
-	return out;
-}
-
-char *sc_base64(const void *data, size_t len)
-{
-	char *out = malloc(4 * ((len + 2) / 3) + 1);
-	if (!out)
-		return NULL;
-	EVP_EncodeBlock((unsigned char *)out, data, (int)len);
-	return out;
-}
 
 /* ---- values ------------------------------------------------------------------------- */
 
@@ -45,7 +14,6 @@ struct ph {
 	const char *name;
 	char *value;        /* malloc'd, unquoted */
 	int single_line;    /* goes into a line-based file */
-	int used;
 };
 
 static const char *rstr(const json_t *runner, const char *section, const char *key)
@@ -267,10 +235,6 @@ static int fill_values(struct ph *ph, const struct sc_ud_params *p, char *err, s
 			snprintf(err, errlen, "out of memory rendering user data");
 			return -1;
 		}
-		if (ph[k].single_line && strpbrk(ph[k].value, "\r\n")) {
-			snprintf(err, errlen, "value of %s holds a line break", ph[k].name);
-			return -1;
-		}
 	}
 	if (!*ph[PH_JIT_CONFIG].value) {
 		snprintf(err, errlen, "no JIT config");
@@ -286,64 +250,26 @@ static void free_values(struct ph *ph)
 			secret_free(ph[k].value);
 }
 
-/* ---- the template walk --------------------------------------------------------------- */
-
-static size_t placeholder_len(const char *s)
-{
-	/* s points at '@'; a placeholder is @[A-Z_]+@ */
-	size_t n = 1;
-	while ((s[n] >= 'A' && s[n] <= 'Z') || s[n] == '_')
-		n++;
-	return (n > 1 && s[n] == '@') ? n + 1 : 0;
-}
+/* ---- rendering ------------------------------------------------------------------------ */
 
 char *sc_userdata_render(const char *tpl, const struct sc_ud_params *p, char *err, size_t errlen)
 {
 	struct ph ph[PH_COUNT];
+	struct shtpl_value vals[PH_COUNT];
 	memset(ph, 0, sizeof(ph));
 	/* an sbuf, not realloc: the script holds the JIT config, and an outgrown copy must be
 	 * wiped before it goes back to the allocator */
 	struct sbuf b = { .first_cap = 4096 };
 	if (fill_values(ph, p, err, errlen) != 0)
 		goto fail;
-	for (const char *s = tpl; *s;) {
-		const char *at = strchr(s, '@');
-		if (!at) {
-			sbuf_put(&b, s, strlen(s));
-			break;
-		}
-		sbuf_put(&b, s, (size_t)(at - s));
-		size_t n = placeholder_len(at);
-		if (!n) {
-			sbuf_put(&b, "@", 1);
-			s = at + 1;
-			continue;
-		}
-		int k;
-		for (k = 0; k < PH_COUNT; k++)
-			if (strlen(ph[k].name) == n - 2 && memcmp(ph[k].name, at + 1, n - 2) == 0)
-				break;
-		if (k == PH_COUNT) {
-			snprintf(err, errlen, "template: unknown placeholder %.*s", (int)(n > 48 ? 48 : n), at);
-			goto fail;
-		}
-		char *q = sc_sh_quote(ph[k].value);
-		if (!q) {
-			b.oom = 1;
-			break;
-		}
-		sbuf_put(&b, q, strlen(q));
-		secret_free(q);
-		ph[k].used++;
-		s = at + n;
-	}
-	if (b.oom) {
-		snprintf(err, errlen, "out of memory rendering user data");
+	for (int k = 0; k < PH_COUNT; k++)
+		vals[k] = (struct shtpl_value){ .name = ph[k].name, .value = ph[k].value,
+		                                .single_line = ph[k].single_line };
+	if (shtpl_render(tpl, vals, PH_COUNT, &b, err, errlen) != 0)
 		goto fail;
-	}
-	if (ph[PH_JIT_CONFIG].used != 1) {
+	if (vals[PH_JIT_CONFIG].used != 1) {
 		snprintf(err, errlen, "template: the JIT config placeholder must appear exactly once (found %d)",
-		         ph[PH_JIT_CONFIG].used);
+		         vals[PH_JIT_CONFIG].used);
 		goto fail;
 	}
 	if (b.len > SC_USERDATA_MAX) {

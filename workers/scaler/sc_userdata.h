@@ -31,10 +31,4 @@ char *sc_userdata_render(const char *tpl, const struct sc_ud_params *p, char *er
 /* Is s an IPv4 address or CIDR range (a.b.c.d or a.b.c.d/n), strictly? */
 int sc_ipv4_cidr_ok(const char *s);
 
-/* Quote s for sh: 'it'\''s'.  Returns a malloc'd string. */
-char *sc_sh_quote(const char *s);
-
-/* Base64 (no line breaks) of data; malloc'd. */
-char *sc_base64(const void *data, size_t len);
-
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common/evloop.h"
+#include "common/jsonget.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "workers/scaler/sc.h"
@@ -73,21 +74,9 @@ char *sc_metrics_text(struct sc *sc)
 
 /* ---- config ------------------------------------------------------------------------- */
 
-static int64_t num(const json_t *o, const char *key, int64_t def)
-{
-	const json_t *v = json_object_get(o, key);
-	return json_is_integer(v) ? json_integer_value(v) : def;
-}
-
-static const char *str(const json_t *o, const char *key, const char *def)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : def;
-}
-
 static int load_pool(struct sc *sc, struct sc_pool_rt *p, const json_t *j, size_t idx)
 {
-	const char *name = str(j, "name", NULL);
+	const char *name = jsonget_str(j, "name", NULL);
 	char probe[SC_NAME_MAX];
 	if (!name || !sc_name_part_ok(name, SC_POOL_MAX - 1)
 	    || sc_name_make(probe, sizeof(probe), sc->manager_id, name, "00000000") != 0) {
@@ -100,9 +89,9 @@ static int load_pool(struct sc *sc, struct sc_pool_rt *p, const json_t *j, size_
 		return -1;
 	}
 	sc_copy(p->name, name, sizeof(p->name));
-	p->flavor = str(j, "flavor", NULL);
-	p->network = str(j, "network", NULL);
-	const char *image = str(j, "image", NULL);
+	p->flavor = jsonget_str(j, "flavor", NULL);
+	p->network = jsonget_str(j, "network", NULL);
+	const char *image = jsonget_str(j, "image", NULL);
 	const json_t *labels = json_object_get(j, "labels");
 	static const char *const required[] = { "flavor", "image", "network" };
 	const char *vals[] = { p->flavor, image, p->network };
@@ -128,7 +117,7 @@ static int load_pool(struct sc *sc, struct sc_pool_rt *p, const json_t *j, size_
 		if (strcmp(json_string_value(l), "self-hosted") != 0)
 			json_array_append(p->labels, (json_t *)l);
 	}
-	p->group = str(j, "runner_group", NULL);
+	p->group = jsonget_str(j, "runner_group", NULL);
 	/* Optional server settings, passed to os.server.create as they are when set. */
 	static const char *const server_opts[] = { "security_groups", "key_name", "availability_zone",
 	                                           "boot_volume_size" };
@@ -138,8 +127,8 @@ static int load_pool(struct sc *sc, struct sc_pool_rt *p, const json_t *j, size_
 		if (v && !json_is_null(v) && !(json_is_integer(v) && json_integer_value(v) == 0))
 			json_object_set(p->server_opts, server_opts[k], v);
 	}
-	p->min_idle_cfg = (int)num(j, "min_idle", 0);
-	p->max_runners = (int)num(j, "max_runners", 0);
+	p->min_idle_cfg = (int)jsonget_int(j, "min_idle", 0);
+	p->max_runners = (int)jsonget_int(j, "max_runners", 0);
 	p->min_idle_override = -1;
 	if (p->min_idle_cfg < 0 || p->max_runners < 0) {
 		log_error("bad config", "key=pools[%zu] msg=%s", idx, log_q("min_idle and max_runners must be >= 0"));
@@ -151,7 +140,7 @@ static int load_pool(struct sc *sc, struct sc_pool_rt *p, const json_t *j, size_
 
 static int load_config(struct sc *sc, const json_t *cfg)
 {
-	const char *mgr = str(cfg, "manager_id", NULL);
+	const char *mgr = jsonget_str(cfg, "manager_id", NULL);
 	if (!mgr || !sc_name_part_ok(mgr, 20)) {
 		log_error("bad config", "key=manager_id msg=%s", log_q("required, [a-z0-9-], 1-20 characters"));
 		return -1;
@@ -159,22 +148,22 @@ static int load_config(struct sc *sc, const json_t *cfg)
 	sc_copy(sc->manager_id, mgr, sizeof(sc->manager_id));
 	snprintf(sc->prefix, sizeof(sc->prefix), "%s-", mgr);
 	const json_t *rc = json_object_get(cfg, "reconcile");
-	sc->interval_ms = num(rc, "interval", 60000);
-	sc->creation_timeout_ms = num(rc, "creation_timeout", 600000);
-	sc->bootstrap_timeout_ms = num(rc, "bootstrap_timeout", 1200000);
-	sc->create_conc = (int)num(rc, "create_concurrency", 10);
-	sc->delete_conc = (int)num(rc, "delete_concurrency", 20);
+	sc->interval_ms = jsonget_int(rc, "interval", 60000);
+	sc->creation_timeout_ms = jsonget_int(rc, "creation_timeout", 600000);
+	sc->bootstrap_timeout_ms = jsonget_int(rc, "bootstrap_timeout", 1200000);
+	sc->create_conc = (int)jsonget_int(rc, "create_concurrency", 10);
+	sc->delete_conc = (int)jsonget_int(rc, "delete_concurrency", 20);
 	if (sc->interval_ms < 1 || sc->create_conc < 1 || sc->delete_conc < 1) {
 		log_error("bad config", "key=reconcile msg=%s", log_q("interval and concurrencies must be positive"));
 		return -1;
 	}
 	sc->runner_cfg = json_object_get(cfg, "runner");
 	sc_reactive_setup(cfg);
-	sc->github_path = str(json_object_get(cfg, "github"), "path", "");
+	sc->github_path = jsonget_str(json_object_get(cfg, "github"), "path", "");
 	const json_t *m = json_object_get(cfg, "metrics");
-	sc->events_log = str(m, "events_log", "");
-	sc->textfile = str(m, "textfile", "");
-	const char *tpl = str(sc->runner_cfg, "user_data_template", "");
+	sc->events_log = jsonget_str(m, "events_log", "");
+	sc->textfile = jsonget_str(m, "textfile", "");
+	const char *tpl = jsonget_str(sc->runner_cfg, "user_data_template", "");
 	if (*tpl) {
 		sc->template_text = read_file(tpl, 1 << 20, NULL);
 		if (!sc->template_text) {
@@ -249,10 +238,28 @@ static void sc_shutdown(struct worker *w)
 
 
 
+/* image.built: new runners of the pools choosing the image's tag boot from the new
+ * image at once (running ones are left alone); the next listing agrees anyway. */
+static void sc_on_event(struct worker *w, const char *topic, const json_t *body, const char *from)
+{
+	struct sc *sc = sc_get(w);
+	const char *tag = json_string_value(json_object_get(body, "tag"));
+	const char *id = json_string_value(json_object_get(body, "image_id"));
+	if (!sc || strcmp(topic, "image.built") != 0 || !tag || !id || !*id || strlen(id) >= SC_IMAGE_ID_MAX)
+		return;
+	for (size_t i = 0; i < sc->npools; i++) {
+		const char *want = sc_image_tag(&sc->pools[i].image);
+		if (!want || strcmp(want, tag) != 0)
+			continue;
+		sc_copy(sc->pools[i].image.override, id, SC_IMAGE_ID_MAX);
+		log_info("new runners use a new image", "pool=%s image=%s tag=%s", sc->pools[i].name, id, tag);
+	}
+}
+
 const struct worker_def sc_worker_def = {
 	.name = "scaler",
 	.methods = sc_methods,
 	.init = sc_init,
 	.shutdown = sc_shutdown,
-	.on_event = NULL,
+	.on_event = sc_on_event,
 };

@@ -46,6 +46,10 @@ KNOBS = {
     "job_conclusion": ("success", "conclusion of a job that ran to its end"),
     # -- runners / VMs
     "runner_version": ("2.330.0", "version reported by online runners and runner downloads"),
+    "runner_tarball_corrupt": (False, "the runner tarball a VM downloads does not match the sha256_checksum GitHub "
+                                      "publishes (a tampered or broken download)"),
+    "builder_fault": ("", "how a builder VM running ghr's builder script ends: '' (as the script says), "
+                          "'apt_fail' (apt-get fails every retry), 'never_poweroff' (hangs, stays ACTIVE)"),
     "jit_pad_bytes": (4700, "padding inside encoded_jit_config so it is as large as a real one (~6.6 KB, 2025)"),
     "poweroff_when_runner_exits": (True, "run.sh ending without a job (JIT refused, runner deleted) powers the VM off "
                                          "after shutdown_ms, if its user_data runs poweroff/shutdown (ghr's template does)"),

@@ -460,6 +460,11 @@ def remove_token(sim, req):
     return _short_token(sim, req, "remove")
 
 
+def runner_tarball(filename):
+    """The bytes a simulated VM downloads for a runner release file."""
+    return ("simulated GitHub runner release %s\n" % filename).encode()
+
+
 def downloads(sim, req):
     with sim.lock:
         if _scope(sim, req.params[0]) is None:
@@ -472,8 +477,8 @@ def downloads(sim, req):
         fn = "actions-runner-%s-%s-%s.%s" % (os_, arch, ver, ext)
         out.append({"os": os_, "architecture": arch, "filename": fn,
                     "download_url": "https://github.com/actions/runner/releases/download/v%s/%s" % (ver, fn),
-                    # Not the real checksum: there is no download in the simulator.
-                    "sha256_checksum": hashlib.sha256(fn.encode()).hexdigest()})
+                    # The checksum of what a simulated VM gets from download_url (builder.py).
+                    "sha256_checksum": hashlib.sha256(runner_tarball(fn)).hexdigest()})
     return _json(200, out)
 
 

@@ -820,6 +820,19 @@ def server_action(sim, req):
             if mv >= (2, 45):
                 return json_response(202, {"image_id": im.id})
             return Response(202, b"", loc)
+        if action == "os-getConsoleOutput":
+            # Nova's schema: {"length": int (-1 = all) or a numeric string, or null}; 200 {"output"}.
+            if not isinstance(arg, dict) or not set(arg) <= {"length"}:
+                return _invalid("os-getConsoleOutput", arg, "Additional properties are not allowed")
+            n = arg.get("length")
+            if isinstance(n, str) and re.match(r"^-?[0-9]+$", n):
+                n = int(n)
+            if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n < -1):
+                return _invalid("os-getConsoleOutput/length", n, "%r is not valid under any of the given schemas" % (n,))
+            if s.vm_state == "building":
+                return nova_error(409, "Instance %s has not been created yet." % sid)
+            lines = s.console if n in (None, -1) else s.console[-n:] if n else []
+            return json_response(200, {"output": "".join(l + "\n" for l in lines)})
         if action == "os-stop":
             if s.vm_state != "active" or s.deleting or s.task_state:
                 return nova_error(409, "Cannot 'stop' instance %s while it is in vm_state %s" % (sid, s.vm_state))

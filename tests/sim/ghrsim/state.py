@@ -108,7 +108,8 @@ class Server:
                  "power_state", "created", "updated", "launched_at", "metadata", "image_id", "flavor",
                  "networks", "addresses", "user_data", "key_name", "instance_name", "reservation_id",
                  "host_id", "fault", "description", "tags", "availability_zone", "config_drive",
-                 "security_groups", "volumes", "flags", "runner_id", "jit_state", "seq", "deleting", "visible_at")
+                 "security_groups", "volumes", "flags", "runner_id", "jit_state", "seq", "deleting", "visible_at",
+                 "console")
 
     def __init__(self):
         self.flags = set()        # fault flags taken at create: vm_error, stuck_build, runner_no_start
@@ -116,6 +117,7 @@ class Server:
         self.jit_state = "none"   # none | valid | invalid | reused | absent
         self.fault = None
         self.deleting = False
+        self.console = []         # console log lines (os-getConsoleOutput)
         self.visible_at = 0.0     # time.monotonic() before which Nova's API does not show it
                                   # (lost_reply params.delay_ms: a create still inside nova-api)
 
