@@ -3,6 +3,7 @@
  * rules across pools.  Each returns 0, or -1 after cfg_fail(). */
 #include <stdio.h>
 #include <string.h>
+#include "common/sched.h"
 #include "common/config_internal.h"
 
 #define RUNNER_NAME_MAX 64
@@ -179,11 +180,26 @@ static int check_root(struct cfg_vctx *c, const struct cfg_ynode *node, int line
 	return 0;
 }
 
+/* A schedule window must load as the scaler will load it: days, hours, a known zone. */
+static int check_schedule_window(struct cfg_vctx *c, const struct cfg_ynode *node, int line, int col,
+                                 json_t *val, const char *path)
+{
+	struct sched_window w;
+	char why[400];
+	int rc = sched_window_load(&w, val, NULL, why, sizeof(why));
+	sched_window_free(&w);
+	if (rc == 0)
+		return 0;
+	cfg_fail(c, line, col, path, "%s", why);
+	return -1;
+}
+
 static const struct { const char *path; cfg_check_fn fn; } checks[] = {
 	{ "manager_id", check_slug },
 	{ "pools[].name", check_slug },
 	{ "github.path", check_github_path },
 	{ "github.auth", check_auth },
+	{ "pools[].schedule[]", check_schedule_window },
 	{ "", check_root },
 };
 

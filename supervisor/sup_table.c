@@ -21,7 +21,7 @@ static const char *const scaler_sections[] = {
 };
 static const char *const no_sections[] = { NULL };
 
-static const char *const scaler_topics[] = { "os.", "github.", "image.", NULL };
+static const char *const scaler_topics[] = { "os.", "github.", "image.", "webhook.", NULL };
 static const char *const fake_topics[] = { "fake.", NULL };
 static const char *const no_topics[] = { NULL };
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "common/evloop.h"
 #include "common/log.h"
+#include "common/sched.h"
 #include "common/util.h"
 #include "workers/scaler/sc.h"
 #include "workers/scaler/sc_template.h"
@@ -30,6 +31,23 @@ struct sc_pool_rt *sc_pool_find(struct sc *sc, const char *name)
 int sc_pool_min_idle(const struct sc_pool_rt *p)
 {
 	return p->min_idle_override >= 0 ? p->min_idle_override : p->min_idle_cfg;
+}
+
+void sc_pool_input(const struct sc_pool_rt *p, struct sc_pool *out, int64_t now_wall_ms)
+{
+	memset(out, 0, sizeof(*out));
+	sc_copy(out->name, p->name, sizeof(out->name));
+	out->min_idle = sc_pool_min_idle(p);
+	out->max_runners = p->max_runners;
+	out->override = p->min_idle_override >= 0;
+	out->windows = p->windows;
+	out->nwindows = p->nwindows;
+	out->demand = p->demand;
+	out->target_queue_ms = p->target_queue_ms;
+	out->max_idle = p->max_idle;
+	out->grace_ms = p->grace_ms;
+	out->rate = sc_demand_rate(p->dm, now_wall_ms);
+	out->boot_p90_ms = sc_demand_boot_p90(p->dm);
 }
 
 static void on_timer(struct ev_loop *loop, int64_t id, void *arg)
@@ -56,6 +74,10 @@ char *sc_metrics_text(struct sc *sc)
 		sc_copy(pm[i].pool, sc->pools[i].name, sizeof(pm[i].pool));
 		pm[i].min_idle = sc_pool_min_idle(&sc->pools[i]);
 		pm[i].max_runners = sc->pools[i].max_runners;
+		pm[i].target = sc->pools[i].target.target;
+		pm[i].demand_target = sc->pools[i].target.demand;
+		pm[i].arrival_rate = sc_demand_rate(sc->pools[i].dm, wall_ms());
+		pm[i].boot_p90_s = (double)sc_demand_boot_p90(sc->pools[i].dm) / 1000.0;
 		for (size_t k = 0; k < sc->ncounts; k++)
 			if (strcmp(sc->counts[k].pool, pm[i].pool) == 0)
 				memcpy(pm[i].runners, sc->counts[k].n, sizeof(pm[i].runners));
@@ -64,6 +86,8 @@ char *sc_metrics_text(struct sc *sc)
 		.pools = pm, .npools = sc->npools, .reconciles = sc->reconciles,
 		.reconcile_failures = sc->reconcile_failures, .last_reconcile_s = sc->last_reconcile_s,
 		.last_success_ts = sc->last_success_ts, .ratelimit = sc->ratelimit,
+		.watches = sc->watches, .watch_changes = sc->watch_changes,
+		.watch_failures = sc->watch_failures, .replacements = sc->replacements,
 	};
 	char *t = sc_prom_render(&m);
 	free(pm);
@@ -82,6 +106,32 @@ static const char *str(const json_t *o, const char *key, const char *def)
 {
 	const char *s = json_string_value(json_object_get(o, key));
 	return s ? s : def;
+}
+
+/* demand: and schedule: (sc_demand.h); ghrd checked them, this is the second line. */
+static int load_target(struct sc_pool_rt *p, const json_t *j, size_t idx)
+{
+	if (!(p->dm = calloc(1, sizeof(*p->dm))))
+		return -1;
+	const json_t *d = json_object_get(j, "demand");
+	const json_t *tq = json_object_get(d, "target_queue_time");
+	p->demand = json_is_integer(tq);
+	p->target_queue_ms = p->demand ? json_integer_value(tq) : 0;
+	p->max_idle = (int)num(d, "max_idle", 0);
+	p->grace_ms = num(d, "scale_down_grace", 600000);
+	const json_t *sched = json_object_get(j, "schedule");
+	size_t n = json_array_size(sched);
+	if (n && !(p->windows = calloc(n, sizeof(*p->windows))))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char err[400];
+		if (sched_window_load(&p->windows[i], json_array_get(sched, i), NULL, err, sizeof(err)) != 0) {
+			log_error("bad config", "key=pools[%zu].schedule[%zu] msg=%s", idx, i, log_q(err));
+			return -1;
+		}
+		p->nwindows++;
+	}
+	return 0;
 }
 
 static int load_pool(struct sc *sc, struct sc_pool_rt *p, const json_t *j, size_t idx)
@@ -136,7 +186,7 @@ static int load_pool(struct sc *sc, struct sc_pool_rt *p, const json_t *j, size_
 		return -1;
 	}
 	sc_image_init(&p->image, image);
-	return 0;
+	return load_target(p, j, idx);
 }
 
 static int load_config(struct sc *sc, const json_t *cfg)
@@ -154,6 +204,7 @@ static int load_config(struct sc *sc, const json_t *cfg)
 	sc->bootstrap_timeout_ms = num(rc, "bootstrap_timeout", 1200000);
 	sc->create_conc = (int)num(rc, "create_concurrency", 10);
 	sc->delete_conc = (int)num(rc, "delete_concurrency", 20);
+	sc->watch_interval_ms = num(rc, "watch_interval", 2000);
 	if (sc->interval_ms < 1 || sc->create_conc < 1 || sc->delete_conc < 1) {
 		log_error("bad config", "key=reconcile msg=%s", log_q("interval and concurrencies must be positive"));
 		return -1;
@@ -222,6 +273,7 @@ static int sc_init(struct worker *w, const json_t *config, const json_t *secret)
 	worker_set_ready(w);
 	/* Crash-only: nothing is trusted from before; the first reconcile rediscovers all. */
 	sc_schedule(sc, 0);
+	sc_watch_schedule(sc);
 	return 0;
 }
 
@@ -234,6 +286,9 @@ static void sc_shutdown(struct worker *w)
 	if (sc->timer)
 		ev_timer_del(worker_loop(w), sc->timer);
 	sc->timer = 0;
+	if (sc->watch_timer)
+		ev_timer_del(worker_loop(w), sc->watch_timer);
+	sc->watch_timer = 0;
 }
 
 
@@ -243,5 +298,5 @@ const struct worker_def sc_worker_def = {
 	.methods = sc_methods,
 	.init = sc_init,
 	.shutdown = sc_shutdown,
-	.on_event = NULL,
+	.on_event = sc_on_event,
 };
