@@ -178,6 +178,17 @@ static void decide_pool(struct builder *b, const struct sc_input *in, struct sc_
 	 * counts live runners only: servers already going (deleting) free their slot on
 	 * their own, and deleting idle runners for them would empty the pool. */
 	int surplus = c->n[SC_IDLE] > target ? c->n[SC_IDLE] - target : 0;
+	if (grace > 0 && surplus > 0) {
+		/* idle rows are deleted oldest first, so those old enough are a prefix */
+		int old = 0;
+		for (size_t i = 0; i < p->nrows; i++) {
+			const struct sc_row *r = &p->rows[i];
+			old += r->state == SC_IDLE && strcmp(r->pool, c->pool) == 0
+			       && !(r->created_ms > 0 && in->now_ms - r->created_ms < grace);
+		}
+		if (surplus > old)
+			surplus = old;
+	}
 	int over_max = c->max_runners > 0 && c->alive - surplus > c->max_runners
 		? c->alive - surplus - c->max_runners : 0;
 	int to_delete = surplus + over_max;
@@ -195,23 +206,11 @@ static void decide_pool(struct builder *b, const struct sc_input *in, struct sc_
 			if (p->rows[i].state == SC_IDLE && strcmp(p->rows[i].pool, c->pool) == 0)
 				idle[k++] = &p->rows[i];
 		qsort(idle, (size_t)k, sizeof(*idle), cmp_idle_age);
-		/* The oldest go first: those beyond max_runners whatever their age, then the
-		 * surplus ones old enough. */
-		int must = to_delete < over_max ? to_delete : over_max, may = to_delete - must, done = 0;
-		for (int i = 0; i < k && (must > 0 || may > 0); i++) {
-			int young = grace > 0 && idle[i]->created_ms > 0 && in->now_ms - idle[i]->created_ms < grace;
-			if (must > 0)
-				must--;
-			else if (young)
-				continue;       /* surplus, but not old enough yet */
-			else
-				may--;
+		for (int i = 0; i < to_delete && i < k; i++)
 			delete_row(b, idle[i], 1, !c->known ? "pool no longer configured"
-			           : done < over_max ? "above max_runners" : "scale down: above target");
-			done++;
-		}
+			           : i < surplus ? "scale down: above target" : "above max_runners");
 		free(idle);
-		c->deletes += done;
+		c->deletes += to_delete;
 	}
 
 	if (c->known && ready < target) {
