@@ -30,7 +30,8 @@ static const char *const no_topics[] = { NULL };
 static const char *const github_pub[] = { "github.", NULL };
 static const char *const openstack_pub[] = { "os.", NULL };
 static const char *const scaler_pub[] = { "scaler.", NULL };
-static const char *const fake_pub[] = { "fake.", NULL };
+/* The test worker also stands in for the webhook worker (fake.emit). */
+static const char *const fake_pub[] = { "fake.", "webhook.", NULL };
 
 /* max_instances (the fourth column): github, openstack and the scaler are singletons —
  * the list snapshots live in one github process, two scalers would both fill min_idle
