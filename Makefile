@@ -23,6 +23,8 @@ CFLAGS  ?= -O2 -g
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -I. $(WARN) $(CFLAGS) -MMD -MP $(if $(SAN),$(SANFLAGS))
 LDLIBS  = -lzmq -ljansson -lcurl -lyaml -lcrypto -lm
+# The metrics worker's /metrics endpoint (libmicrohttpd).
+LDLIBS += -lmicrohttpd
 ALL_LDFLAGS = -Wl,--as-needed $(LDFLAGS) $(if $(SAN),$(SANFLAGS))
 
 COMMON_SRC  = $(wildcard common/*.c proto/*.c)

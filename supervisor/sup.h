@@ -41,6 +41,9 @@ struct sup_def {
 	sup_secret_loader secret;       /* NULL: no secret */
 	const char *const *topics;      /* event topic prefixes it receives */
 	const char *const *publishes;   /* event topic prefixes it may emit (others refused) */
+	const char *enabled_by;         /* config string that must be non-empty for the worker to
+	                                   run by default (NULL: always); workers.<name>.instances
+	                                   still overrides */
 };
 
 const struct sup_def *sup_defs(size_t *count);

@@ -45,6 +45,9 @@ int sup_settings_for(const json_t *cfg, const struct sup_def *def, struct sup_se
 	out->args = json_is_array(args) ? json_deep_copy(args) : json_array();
 	json_t *n = json_object_get(o, "instances");
 	out->instances = n ? (int)json_integer_value(n) : def->instances;
+	const char *on = def->enabled_by ? cfg_str(cfg, def->enabled_by) : NULL;
+	if (!n && def->enabled_by && (!on || !*on))
+		out->instances = 0;
 	const char *user = override_str(o, "user"), *group = override_str(o, "group");
 	snprintf(out->user, sizeof(out->user), "%s", user ? user : cfg_str(cfg, "supervisor.user") ?: "");
 	snprintf(out->group, sizeof(out->group), "%s",

@@ -19,6 +19,7 @@ static const char *const openstack_sections[] = { "manager_id", "openstack", NUL
 static const char *const scaler_sections[] = {
 	"manager_id", "reconcile", "runner", "metrics", "pools", "github.path", NULL
 };
+static const char *const metrics_sections[] = { "metrics.listen", NULL };
 static const char *const no_sections[] = { NULL };
 
 static const char *const scaler_topics[] = { "os.", "github.", "image.", "webhook.", NULL };
@@ -31,6 +32,7 @@ static const char *const github_pub[] = { "github.", NULL };
 static const char *const openstack_pub[] = { "os.", NULL };
 static const char *const scaler_pub[] = { "scaler.", NULL };
 /* The test worker also stands in for the webhook worker (fake.emit). */
+static const char *const no_pub[] = { NULL };
 static const char *const fake_pub[] = { "fake.", "webhook.", NULL };
 
 /* max_instances (the fourth column): github, openstack and the scaler are singletons —
@@ -38,14 +40,17 @@ static const char *const fake_pub[] = { "fake.", "webhook.", NULL };
  * (double creates), and the openstack in-progress-create guard is per process. */
 static const struct sup_def defs[] = {
 	{ "github", "github", 1, 1, SUP_PERMANENT, 10000, 1, C_GITHUB, github_sections,
-	  sup_secret_github, no_topics, github_pub },
+	  sup_secret_github, no_topics, github_pub, NULL },
 	{ "openstack", "openstack", 1, 1, SUP_PERMANENT, 10000, 1, C_OPENSTACK, openstack_sections,
-	  sup_secret_openstack, no_topics, openstack_pub },
+	  sup_secret_openstack, no_topics, openstack_pub, NULL },
 	{ "scaler", "scaler", 1, 1, SUP_PERMANENT, 15000, 1, C_SCALER, scaler_sections, NULL,
-	  scaler_topics, scaler_pub },
+	  scaler_topics, scaler_pub, NULL },
+	/* Serves /metrics to Prometheus; runs only when metrics.listen is set. */
+	{ "metrics", "metrics", 1, 1, SUP_PERMANENT, 5000, 0, C_METRICS, metrics_sections, NULL,
+	  no_topics, no_pub, "metrics.listen" },
 	/* Test worker: off unless workers.fake.instances is set. */
 	{ "fake", "fake", 0, 64, SUP_PERMANENT, 5000, 0, C_FAKE, no_sections, NULL, fake_topics,
-	  fake_pub },
+	  fake_pub, NULL },
 };
 
 const struct sup_def *sup_defs(size_t *count)

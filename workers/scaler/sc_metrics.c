@@ -208,7 +208,7 @@ enum fam {
 	F_IMAGE_FALLBACK, F_RECONCILES, F_RECONCILE_FAIL, F_RECONCILE_SECONDS, F_RECONCILE_LAST_OK,
 	F_GH_REMAINING, F_GH_LIMIT, F_GH_USED_HOUR,
 	F_TARGET, F_DEMAND_TARGET, F_RATE, F_BOOT, F_QUEUE, F_WATCHES, F_WATCH_CHANGES, F_WATCH_FAIL,
-	F_REPLACEMENTS, F_COUNT
+	F_REPLACEMENTS, F_TARGET_QUEUE, F_STALE, F_COUNT
 };
 static const struct { const char *name, *type, *help; } fams[F_COUNT] = {
 	[F_RUNNERS] = { "ghr_runners", "gauge", "Runners by pool and state at the last reconcile." },
@@ -234,6 +234,8 @@ static const struct { const char *name, *type, *help; } fams[F_COUNT] = {
 	[F_WATCHES] = { "ghr_runner_watches_total", "counter", "Runner-list watches completed." },
 	[F_WATCH_CHANGES] = { "ghr_runner_watch_changes_total", "counter", "Runner-list watches that found the list changed (the others cost no budget)." },
 	[F_WATCH_FAIL] = { "ghr_runner_watch_failures_total", "counter", "Runner-list watches that failed." },
+	[F_TARGET_QUEUE] = { "ghr_pool_target_queue_seconds", "gauge", "The pool's demand.target_queue_time (pools with demand sizing only)." },
+	[F_STALE] = { "ghr_pool_stale_vms", "gauge", "Servers older than bootstrap_timeout that are neither idle nor busy at the last reconcile (should be cleaned up by it)." },
 	[F_REPLACEMENTS] = { "ghr_runner_replacements_total", "counter", "Runners created at once, between reconciles, to bring a pool back to its target." },
 };
 
@@ -326,6 +328,13 @@ static void demand(struct out *o, const struct sc_metrics *m)
 	head(o, F_BOOT);
 	for (size_t i = 0; i < m->npools; i++)
 		outf(o, "ghr_pool_boot_seconds{pool=\"%s\"} %.3f\n", m->pools[i].pool, m->pools[i].boot_p90_s);
+	head(o, F_TARGET_QUEUE);
+	for (size_t i = 0; i < m->npools; i++)
+		if (m->pools[i].target_queue_s >= 0)
+			outf(o, "ghr_pool_target_queue_seconds{pool=\"%s\"} %.3f\n", m->pools[i].pool, m->pools[i].target_queue_s);
+	head(o, F_STALE);
+	for (size_t i = 0; i < m->npools; i++)
+		outf(o, "ghr_pool_stale_vms{pool=\"%s\"} %d\n", m->pools[i].pool, m->pools[i].stale_vms);
 	head(o, F_QUEUE);
 	for (size_t i = 0; i < m->npools; i++)
 		queue_histogram(o, &m->pools[i]);

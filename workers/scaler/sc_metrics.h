@@ -42,6 +42,9 @@ struct sc_pool_metrics {
 	int min_idle, max_runners;
 	int target, demand_target;            /* sc_pool_target at the last decision */
 	double arrival_rate, boot_p90_s;      /* measured (sc_demand.h) */
+	double target_queue_s;                /* demand.target_queue_time; < 0: demand off */
+	int stale_vms;                        /* servers older than bootstrap_timeout neither
+	                                         idle nor busy: not cleaned up (yet) */
 	uint64_t creates, create_failures, deletes, delete_failures, image_fallbacks;
 	uint64_t queue_hist[SC_QUEUE_BUCKETS + 1];   /* per bucket, the last is +Inf */
 	double queue_sum;

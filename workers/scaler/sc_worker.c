@@ -64,6 +64,17 @@ void sc_schedule(struct sc *sc, int64_t delay_ms)
 	sc->timer = ev_timer_add(worker_loop(sc->w), delay_ms < 0 ? 0 : delay_ms, on_timer, sc);
 }
 
+static int stale_vms(const struct sc *sc, const char *pool)
+{
+	int n = 0;
+	for (size_t i = 0; i < sc->nrows; i++) {
+		const struct sc_row *r = &sc->rows[i];
+		n += r->vm_id[0] && r->state != SC_IDLE && r->state != SC_BUSY && r->created_ms > 0
+		     && sc->view_wall_ms - r->created_ms > sc->bootstrap_timeout_ms && strcmp(r->pool, pool) == 0;
+	}
+	return n;
+}
+
 char *sc_metrics_text(struct sc *sc)
 {
 	struct sc_pool_metrics *pm = calloc(sc->npools ? sc->npools : 1, sizeof(*pm));
@@ -78,6 +89,8 @@ char *sc_metrics_text(struct sc *sc)
 		pm[i].demand_target = sc->pools[i].target.demand;
 		pm[i].arrival_rate = sc_demand_rate(sc->pools[i].dm, wall_ms());
 		pm[i].boot_p90_s = (double)sc_demand_boot_p90(sc->pools[i].dm) / 1000.0;
+		pm[i].target_queue_s = sc->pools[i].demand ? (double)sc->pools[i].target_queue_ms / 1000.0 : -1.0;
+		pm[i].stale_vms = stale_vms(sc, sc->pools[i].name);
 		for (size_t k = 0; k < sc->ncounts; k++)
 			if (strcmp(sc->counts[k].pool, pm[i].pool) == 0)
 				memcpy(pm[i].runners, sc->counts[k].n, sizeof(pm[i].runners));
