@@ -137,7 +137,16 @@ void sc_track_from_rows(struct sc *sc);
 /* sc_watch.c: the watch timer, and topping pools up from what is known now. */
 void sc_watch_schedule(struct sc *sc);
 void sc_topup(struct sc *sc, const char *why);
-/* webhook.job events */
+/* sc_jobs.c: webhook.job events.  The parse is pure: 0, or -1 for a body not of the
+ * event's shape; the strings point into body. */
+enum sc_job_action { SC_JOB_OTHER = 0, SC_JOB_QUEUED, SC_JOB_IN_PROGRESS };
+struct sc_job_event {
+	enum sc_job_action action;
+	const char *runner_name, *pool;   /* NULL when absent */
+	const json_t *labels;             /* array of strings, or NULL */
+	double queue_s;                   /* started_at - created_at; -1 unknown */
+};
+int sc_job_event_parse(const json_t *body, struct sc_job_event *ev);
 void sc_on_event(struct worker *w, const char *topic, const json_t *body, const char *from);
 
 /* sc_reconcile.c: start a reconcile, or join the one running.  waiter may be NULL. */

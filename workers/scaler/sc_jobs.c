@@ -29,24 +29,17 @@ static int labels_fit(const json_t *want, const json_t *have)
 	return 1;
 }
 
-static struct sc_pool_rt *pool_of_job(struct sc *sc, const json_t *body)
+static struct sc_pool_rt *pool_of_job(struct sc *sc, const struct sc_job_event *ev)
 {
-	struct sc_pool_rt *p = sc_pool_find(sc, json_string_value(json_object_get(body, "pool")));
-	const json_t *labels = json_object_get(body, "labels");
-	for (size_t i = 0; !p && json_is_array(labels) && i < sc->npools; i++)
-		if (labels_fit(labels, sc->pools[i].labels))
+	struct sc_pool_rt *p = sc_pool_find(sc, ev->pool);
+	for (size_t i = 0; !p && json_is_array(ev->labels) && i < sc->npools; i++)
+		if (labels_fit(ev->labels, sc->pools[i].labels))
 			p = &sc->pools[i];
 	return p;
 }
 
-static void queue_sample(struct sc_pool_rt *p, const json_t *body)
+static void queue_sample(struct sc_pool_rt *p, double v)
 {
-	const char *c = json_string_value(json_object_get(body, "created_at"));
-	const char *s = json_string_value(json_object_get(body, "started_at"));
-	int64_t cm = c ? iso8601_to_ms(c) : -1, sm = s ? iso8601_to_ms(s) : -1;
-	if (cm < 0 || sm < cm)
-		return;
-	double v = (double)(sm - cm) / 1000.0;
 	int b = 0;
 	while (b < SC_QUEUE_BUCKETS && v > queue_bounds[b])
 		b++;
@@ -67,35 +60,59 @@ static int strings_only(const json_t *arr)
 	return 1;
 }
 
+int sc_job_event_parse(const json_t *body, struct sc_job_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->queue_s = -1;
+	const char *action = json_string_value(json_object_get(body, "action"));
+	const json_t *labels = json_object_get(body, "labels");
+	const json_t *runner = json_object_get(body, "runner_name");
+	const json_t *pool = json_object_get(body, "pool");
+	if (!json_is_object(body) || !action || (labels && !strings_only(labels))
+	    || (runner && !json_is_string(runner) && !json_is_null(runner))
+	    || (pool && !json_is_string(pool) && !json_is_null(pool)))
+		return -1;
+	ev->action = strcmp(action, "queued") == 0 ? SC_JOB_QUEUED
+		: strcmp(action, "in_progress") == 0 ? SC_JOB_IN_PROGRESS : SC_JOB_OTHER;
+	ev->labels = labels;
+	ev->runner_name = json_string_value(runner);
+	ev->pool = json_string_value(pool);
+	const char *c = json_string_value(json_object_get(body, "created_at"));
+	const char *st = json_string_value(json_object_get(body, "started_at"));
+	int64_t cm = c ? iso8601_to_ms(c) : -1, sm = st ? iso8601_to_ms(st) : -1;
+	if (cm >= 0 && sm >= cm)
+		ev->queue_s = (double)(sm - cm) / 1000.0;
+	return 0;
+}
+
 void sc_on_event(struct worker *w, const char *topic, const json_t *body, const char *from)
 {
 	struct sc *sc = sc_get(w);
+	struct sc_job_event ev;
 	if (!sc || strcmp(topic, "webhook.job") != 0)
 		return;
-	const char *action = json_string_value(json_object_get(body, "action"));
-	const json_t *labels = json_object_get(body, "labels");
-	if (!json_is_object(body) || !action || (labels && !strings_only(labels))) {
-		log_warn("webhook.job event dropped: not {action, labels: [strings], ...}", "from=%s", log_q(from));
+	if (sc_job_event_parse(body, &ev) != 0) {
+		log_warn("webhook.job event dropped: not {action, labels: [strings], runner_name?: string, ...}",
+		         "from=%s", log_q(from));
 		return;
 	}
 	int64_t now = wall_ms();
-	if (strcmp(action, "queued") == 0) {
-		struct sc_pool_rt *p = pool_of_job(sc, body);
+	if (ev.action == SC_JOB_QUEUED) {
+		struct sc_pool_rt *p = pool_of_job(sc, &ev);
 		if (p)
 			sc_demand_arrival(p->dm, SC_ARR_QUEUED, now);
 		return;
 	}
-	if (strcmp(action, "in_progress") != 0)
+	if (ev.action != SC_JOB_IN_PROGRESS || !ev.runner_name)
 		return;
-	const char *runner = json_string_value(json_object_get(body, "runner_name"));
-	struct sc_track *t = runner ? sc_track_find(sc, runner) : NULL;
+	struct sc_track *t = sc_track_find(sc, ev.runner_name);
 	if (!t)
 		return;                   /* not one of ours, or not known yet */
 	struct sc_pool_rt *p = sc_pool_find(sc, t->pool);
-	if (p)
-		queue_sample(p, body);
-	sc_track_observe(sc, runner, t->pool, 0, 1, 1, now);
-	if ((t = sc_track_find(sc, runner)))
+	if (p && ev.queue_s >= 0)
+		queue_sample(p, ev.queue_s);
+	sc_track_observe(sc, ev.runner_name, t->pool, 0, 1, 1, now);
+	if ((t = sc_track_find(sc, ev.runner_name)))
 		t->flags |= SC_TRK_NOW_BUSY;
 	sc_topup(sc, "replace at once: webhook in_progress");
 }
