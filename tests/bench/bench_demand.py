@@ -21,6 +21,7 @@ import time
 SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
 from harness import BUILD, Ghrd, Sim, wait_until  # noqa: E402
+from benchlib import append_results  # noqa: E402
 
 LATENCY_MS = 50
 JOBS = 100
@@ -155,11 +156,7 @@ def main():
         burst(results, "replace at once", "2s")
     if not ONLY or "steady" in ONLY:
         steady(results)
-    os.makedirs(os.path.join(BUILD, "bench"), exist_ok=True)
-    with open(os.path.join(BUILD, "bench", "results.jsonl"), "a") as f:
-        for r in results:
-            r["time"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-            f.write(json.dumps(r) + "\n")
+    append_results(BUILD, results)
     return 0
 
 

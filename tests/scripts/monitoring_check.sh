@@ -10,21 +10,8 @@ set -u
 here=$(cd "$(dirname "$0")/../.." && pwd)
 out=$(mktemp -d /tmp/ghr-check-monitoring-XXXXXX)
 trap 'rm -rf "$out"' EXIT INT TERM
-passed=0
-failed=0
-
-check() {
-	what=$1
-	shift
-	if log=$("$@" 2>&1); then
-		passed=$((passed + 1))
-		echo "ok   $what"
-	else
-		failed=$((failed + 1))
-		echo "FAIL $what"
-		printf '%s\n' "$log" | sed 's/^/     /'
-	fi
-}
+# shellcheck source=tests/scripts/check_lib.sh
+. "$here/tests/scripts/check_lib.sh"
 
 if ! command -v promtool >/dev/null 2>&1; then
 	echo "FAIL promtool is not installed (make deps: Debian package prometheus)"

@@ -314,27 +314,32 @@ static void queue_histogram(struct out *o, const struct sc_pool_metrics *p)
 	outf(o, "ghr_job_queue_seconds_count{pool=\"%s\"} %llu\n", p->pool, (unsigned long long)p->queue_count);
 }
 
+/* One gauge per pool from a field of struct sc_pool_metrics: an int, or a double (a
+ * negative double means "not for this pool" and is left out). */
+static void per_pool_gauge(struct out *o, const struct sc_metrics *m, enum fam f, size_t off, int is_int)
+{
+	head(o, f);
+	for (size_t i = 0; i < m->npools; i++) {
+		const char *field = (const char *)&m->pools[i] + off;
+		if (is_int)
+			outf(o, "%s{pool=\"%s\"} %d\n", fams[f].name, m->pools[i].pool, *(const int *)field);
+		else if (*(const double *)field >= 0)
+			outf(o, "%s{pool=\"%s\"} %.4f\n", fams[f].name, m->pools[i].pool, *(const double *)field);
+	}
+}
+
 static void demand(struct out *o, const struct sc_metrics *m)
 {
-	head(o, F_TARGET);
-	for (size_t i = 0; i < m->npools; i++)
-		outf(o, "ghr_pool_target{pool=\"%s\"} %d\n", m->pools[i].pool, m->pools[i].target);
-	head(o, F_DEMAND_TARGET);
-	for (size_t i = 0; i < m->npools; i++)
-		outf(o, "ghr_pool_demand_target{pool=\"%s\"} %d\n", m->pools[i].pool, m->pools[i].demand_target);
-	head(o, F_RATE);
-	for (size_t i = 0; i < m->npools; i++)
-		outf(o, "ghr_pool_arrival_rate{pool=\"%s\"} %.4f\n", m->pools[i].pool, m->pools[i].arrival_rate);
-	head(o, F_BOOT);
-	for (size_t i = 0; i < m->npools; i++)
-		outf(o, "ghr_pool_boot_seconds{pool=\"%s\"} %.3f\n", m->pools[i].pool, m->pools[i].boot_p90_s);
-	head(o, F_TARGET_QUEUE);
-	for (size_t i = 0; i < m->npools; i++)
-		if (m->pools[i].target_queue_s >= 0)
-			outf(o, "ghr_pool_target_queue_seconds{pool=\"%s\"} %.3f\n", m->pools[i].pool, m->pools[i].target_queue_s);
-	head(o, F_STALE);
-	for (size_t i = 0; i < m->npools; i++)
-		outf(o, "ghr_pool_stale_vms{pool=\"%s\"} %d\n", m->pools[i].pool, m->pools[i].stale_vms);
+	static const struct { enum fam f; size_t off; int is_int; } gauges[] = {
+		{ F_TARGET, offsetof(struct sc_pool_metrics, target), 1 },
+		{ F_DEMAND_TARGET, offsetof(struct sc_pool_metrics, demand_target), 1 },
+		{ F_RATE, offsetof(struct sc_pool_metrics, arrival_rate), 0 },
+		{ F_BOOT, offsetof(struct sc_pool_metrics, boot_p90_s), 0 },
+		{ F_TARGET_QUEUE, offsetof(struct sc_pool_metrics, target_queue_s), 0 },
+		{ F_STALE, offsetof(struct sc_pool_metrics, stale_vms), 1 },
+	};
+	for (size_t k = 0; k < sizeof(gauges) / sizeof(gauges[0]); k++)
+		per_pool_gauge(o, m, gauges[k].f, gauges[k].off, gauges[k].is_int);
 	head(o, F_QUEUE);
 	for (size_t i = 0; i < m->npools; i++)
 		queue_histogram(o, &m->pools[i]);
