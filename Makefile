@@ -51,7 +51,7 @@ BINS = $(BUILD)/bin/ghrd $(BUILD)/bin/ghr-ctl $(foreach w,$(WORKERS),$(BUILD)/li
        $(foreach t,$(TOOLS),$(BUILD)/tests/$(t))
 
 .PHONY: all deps check check-unit check-sim check-integration check-man check-scripts check-install fuzz-run \
-        check-asan bench chaos demo fuzz install clean
+        check-monitoring check-asan bench chaos demo fuzz install clean
 all: $(BINS)
 
 deps:
@@ -102,6 +102,7 @@ $(BUILD)/tests/unit: $(UNIT_OBJ) $(call nomain,$(SUP_OBJ) $(CTL_OBJ) $(WORKER_OB
 check: deps
 	@$(MAKE) --no-print-directory -j2 all $(BUILD)/tests/unit
 	@$(MAKE) --no-print-directory -j2 -k check-unit check-man check-scripts check-install check-sim check-integration \
+		check-monitoring \
 		> $(BUILD)/check.log 2>&1; rc=$$?; cat $(BUILD)/check.log; \
 		python3 tests/summary.py $(BUILD)/check.log; exit $$rc
 
@@ -119,6 +120,10 @@ check-man:
 
 check-scripts: $(BUILD)/tests/unit
 	@GHR_BUILD=$(BUILD) sh tests/scripts/check.sh
+
+# The shipped Prometheus rules and Grafana dashboard (promtool).
+check-monitoring:
+	@sh tests/scripts/monitoring_check.sh
 
 check-install: all
 	@sh tests/scripts/install_check.sh $(BUILD)

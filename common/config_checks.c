@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "common/sched.h"
 #include "common/config_internal.h"
 
 #define RUNNER_NAME_MAX 64
@@ -259,6 +260,20 @@ static int check_images(struct cfg_vctx *c, const struct cfg_ynode *node, int li
 	return 0;
 }
 
+/* A schedule window must load as the scaler will load it: days, hours, a known zone. */
+static int check_schedule_window(struct cfg_vctx *c, const struct cfg_ynode *node, int line, int col,
+                                 json_t *val, const char *path)
+{
+	struct sched_window w;
+	char why[400];
+	int rc = sched_window_load(&w, val, NULL, why, sizeof(why));
+	sched_window_free(&w);
+	if (rc == 0)
+		return 0;
+	cfg_fail(c, line, col, path, "%s", why);
+	return -1;
+}
+
 static const struct { const char *path; cfg_check_fn fn; } checks[] = {
 	{ "manager_id", check_slug },
 	{ "pools[].name", check_slug },
@@ -267,6 +282,7 @@ static const struct { const char *path; cfg_check_fn fn; } checks[] = {
 	{ "github.path", check_github_path },
 	{ "github.auth", check_auth },
 	{ "openstack.microversion_cap", check_microversion },
+	{ "pools[].schedule[]", check_schedule_window },
 	{ "", check_root },
 };
 

@@ -42,6 +42,7 @@ enum proto_caller {
 	C_OPENSTACK = 1 << 7,
 	C_WEBHOOK = 1 << 8,
 	C_FAKE = 1 << 9,
+	C_METRICS = 1 << 10,  /* the metrics worker (serves /metrics to Prometheus) */
 };
 
 struct proto_method {

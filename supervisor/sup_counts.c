@@ -27,9 +27,16 @@ static int count_image_builder(const json_t *cfg)
 	return json_array_size(cfg_get(cfg, "image_builder.images")) > 0 ? 1 : 0;
 }
 
+/* The metrics worker runs only when metrics.listen names an address to serve. */
+static int count_metrics(const json_t *cfg)
+{
+	return configured(cfg, "metrics.listen") ? 1 : 0;
+}
+
 static const struct { const char *worker; int (*count)(const json_t *cfg); } counts[] = {
 	{ "webhook", count_webhook },
 	{ "image-builder", count_image_builder },
+	{ "metrics", count_metrics },
 	{ "reactive-consumer", count_reactive },
 };
 

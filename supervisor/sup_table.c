@@ -21,6 +21,7 @@ static const char *const scaler_sections[] = {
 	"manager_id", "reconcile", "runner", "metrics", "pools", "github.path", "reactive.idle_grace", NULL
 };
 static const char *const image_builder_sections[] = { "manager_id", "image_builder", "pools", NULL };
+static const char *const metrics_sections[] = { "metrics.listen", NULL };
 static const char *const no_sections[] = { NULL };
 static const char *const webhook_sections[] = { "manager_id", "webhook", "reactive", "pools", "github.path", NULL };
 static const char *const reactive_sections[] = { "manager_id", "reactive", "pools", "github.path", NULL };
@@ -48,9 +49,11 @@ static const char *const github_pub[] = { "github.", NULL };
 static const char *const openstack_pub[] = { "os.", NULL };
 static const char *const scaler_pub[] = { "scaler.", NULL };
 static const char *const image_builder_pub[] = { "image.", NULL };
-static const char *const fake_pub[] = { "fake.", NULL };
 static const char *const webhook_pub[] = { "webhook.", NULL };
 static const char *const reactive_pub[] = { "reactive.", NULL };
+/* The test worker also stands in for the webhook worker (fake.emit). */
+static const char *const no_pub[] = { NULL };
+static const char *const fake_pub[] = { "fake.", "webhook.", NULL };
 
 /* max_instances (the fourth column): github, openstack and the scaler are singletons —
  * the list snapshots live in one github process, two scalers would both fill min_idle
@@ -70,6 +73,9 @@ static const struct sup_def defs[] = {
 	/* Singleton: one build per image name at a time rests on one process. */
 	{ "image-builder", "image-builder", 1, 1, SUP_PERMANENT, 10000, 0, C_IMAGE, image_builder_sections,
 	  NULL, no_files, no_topics, image_builder_pub },
+	/* Serves /metrics to Prometheus; runs only when metrics.listen is set (sup_counts.c). */
+	{ "metrics", "metrics", 1, 1, SUP_PERMANENT, 5000, 0, C_METRICS, metrics_sections, NULL,
+	  no_files, no_topics, no_pub },
 	/* Test worker: off unless workers.fake.instances is set. */
 	{ "fake", "fake", 0, 64, SUP_PERMANENT, 5000, 0, C_FAKE, no_sections, NULL, no_files,
 	  fake_topics, fake_pub },

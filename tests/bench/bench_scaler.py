@@ -19,6 +19,7 @@ import time
 SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
 from harness import BUILD, Ghrd, Sim, wait_until  # noqa: E402
+from benchlib import append_results  # noqa: E402
 
 N = int(os.environ.get("GHR_BENCH_RUNNERS", "1000"))
 QUEUE_S = float(os.environ.get("GHR_BENCH_QUEUE_S", "60"))
@@ -210,11 +211,7 @@ def main():
     results = []
     bench_steady_reconcile(results)
     bench_queue_time(results)
-    os.makedirs(os.path.join(BUILD, "bench"), exist_ok=True)
-    with open(os.path.join(BUILD, "bench", "results.jsonl"), "a") as f:
-        for r in results:
-            r["time"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-            f.write(json.dumps(r) + "\n")
+    append_results(BUILD, results)
     return 0
 
 

@@ -25,6 +25,7 @@ BENCHES = {
     "openstack": ([sys.executable, os.path.join(HERE, "bench_openstack.py")], 300),
     "scaler": ([sys.executable, os.path.join(HERE, "bench_scaler.py")], 900),
     "flood": ([sys.executable, os.path.join(HERE, "bench_flood.py")], 300),
+    "demand": ([sys.executable, os.path.join(HERE, "bench_demand.py")], 2400),
 }
 
 

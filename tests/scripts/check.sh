@@ -11,21 +11,8 @@ here=$(cd "$(dirname "$0")/../.." && pwd)
 build=${GHR_BUILD:-$here/build}
 out=$(mktemp -d /tmp/ghr-check-scripts-XXXXXX)
 trap 'rm -rf "$out"' EXIT INT TERM
-passed=0
-failed=0
-
-check() {
-	what=$1
-	shift
-	if log=$("$@" 2>&1); then
-		passed=$((passed + 1))
-		echo "ok   $what"
-	else
-		failed=$((failed + 1))
-		echo "FAIL $what"
-		printf '%s\n' "$log" | sed 's/^/     /'
-	fi
-}
+# shellcheck source=tests/scripts/check_lib.sh
+. "$here/tests/scripts/check_lib.sh"
 
 if ! command -v shellcheck >/dev/null 2>&1; then
 	echo "FAIL shellcheck is not installed (make deps)"
@@ -66,6 +53,7 @@ done
 check "builder sandbox aproxy" sh "$here/tests/scripts/builder_sandbox.sh" "$out/builder-data-aproxy.sh" aproxy
 check "shellcheck tests/scripts/builder_sandbox.sh" shellcheck -x -s sh "$here/tests/scripts/builder_sandbox.sh"
 check "shellcheck tests/scripts/sandbox.sh" shellcheck -s sh "$here/tests/scripts/sandbox.sh"
+check "shellcheck tests/scripts/monitoring_check.sh" shellcheck -s sh -x "$here/tests/scripts/monitoring_check.sh"
 for f in "$here"/scripts/*.sh; do
 	check "sh -n scripts/$(basename "$f")" sh -n "$f"
 	check "shellcheck scripts/$(basename "$f")" shellcheck -s sh "$f"

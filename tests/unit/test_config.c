@@ -162,6 +162,45 @@ static void test_list_item_defaults(void)
 	json_decref(c);
 }
 
+/* demand is off unless target_queue_time is set; schedule windows are checked by ghrd
+ * as the scaler will read them, the key at fault named. */
+static void test_demand_and_schedule(void)
+{
+	static const char pool[] = "pools:\n  - name: a\n    flavor: f\n    image: i\n    network: n\n    labels: [x]\n";
+	char text[1024];
+	json_t *c = load_with(pool);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	json_t *p = json_array_get(cfg_get(c, "pools"), 0);
+	CU_ASSERT_PTR_NULL(cfg_get(p, "demand.target_queue_time"));
+	CU_ASSERT_EQUAL(cfg_int(p, "demand.max_idle"), 0);
+	CU_ASSERT_EQUAL(cfg_int(p, "demand.scale_down_grace"), 600000);
+	CU_ASSERT_EQUAL(json_array_size(cfg_get(p, "schedule")), 0);
+	CU_ASSERT_EQUAL(cfg_int(c, "reconcile.watch_interval"), 2000);
+	CU_ASSERT_STRING_EQUAL(cfg_str(c, "metrics.listen"), "");
+	json_decref(c);
+	snprintf(text, sizeof(text), "%s    demand: {target_queue_time: 10s, max_idle: 30}\n"
+	         "    schedule:\n      - {days: [mon-fri], from: \"08:00\", to: \"18:00\", timezone: UTC, min_idle: 20}\n", pool);
+	c = load_with(text);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	p = json_array_get(cfg_get(c, "pools"), 0);
+	CU_ASSERT_EQUAL(cfg_int(p, "demand.target_queue_time"), 10000);
+	CU_ASSERT_EQUAL(json_array_size(cfg_get(p, "schedule")), 1);
+	json_decref(c);
+	snprintf(text, sizeof(text), "%s    schedule:\n      - {days: [mon], from: \"08:00\", to: \"18:00\", "
+	         "timezone: Mars/Olympus, min_idle: 1}\n", pool);
+	c = load_with(text);
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "pools[0].schedule[0]: timezone: unknown time zone"));
+	snprintf(text, sizeof(text), "%s    schedule:\n      - {days: [mon], from: \"8am\", to: \"18:00\", min_idle: 1}\n", pool);
+	c = load_with(text);
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "pools[0].schedule[0].from"));
+	snprintf(text, sizeof(text), "%s    schedule:\n      - {days: [mon], from: \"08:00\", to: \"18:00\"}\n", pool);
+	c = load_with(text);
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "pools[0].schedule[0].min_idle: required"));
+}
+
 static void test_durations(void)
 {
 	static const struct { const char *text; long long ms; } ok[] = {
@@ -446,6 +485,7 @@ UNIT_SUITE(config,
 	UNIT_TEST(test_defaults),
 	UNIT_TEST(test_list_item_defaults),
 	UNIT_TEST(test_durations),
+	UNIT_TEST(test_demand_and_schedule),
 	UNIT_TEST(test_full_valid),
 	UNIT_TEST(test_example_loads),
 	UNIT_TEST(test_github_path_forms),

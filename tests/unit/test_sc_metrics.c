@@ -110,7 +110,7 @@ static void test_prometheus_text(void)
 		}
 		line = nl + 1;
 	}
-	CU_ASSERT_EQUAL(types, 15);
+	CU_ASSERT_EQUAL(types, 26);
 	free(t);
 	json_decref(rl);
 

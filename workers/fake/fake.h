@@ -30,6 +30,7 @@ void fake_shutdown(struct worker *w);
 
 void fake_echo(struct wreq *req);
 void fake_call(struct wreq *req);
+void fake_emit(struct wreq *req);
 void fake_bench(struct wreq *req);
 
 #endif

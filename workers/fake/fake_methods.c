@@ -1,4 +1,4 @@
-/* fake.echo, fake.call and fake.bench. */
+/* fake.echo, fake.call, fake.emit and fake.bench. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +68,16 @@ void fake_call(struct wreq *req)
 	if (worker_call_to(req->w, to, method, body ? json_incref(body) : NULL, timeout, call_done,
 	                   req) < 0)
 		worker_reply_err(req, PROTO_E_BAD_REQUEST, 0, "unknown method \"%s\"", method);
+}
+
+/* fake.emit: publish an event, as the worker that owns the topic would (tests inject
+ * webhook.job events this way; ghrd still checks the topic against the fake's row). */
+void fake_emit(struct wreq *req)
+{
+	const char *topic = json_string_value(json_object_get(req->body, "topic"));
+	json_t *body = json_object_get(req->body, "body");
+	worker_emit(req->w, topic, json_incref(body));
+	worker_reply_ok(req, json_object());
 }
 
 /* ---- fake.bench: time `count` fake.echo round trips through ghrd ---- */

@@ -5,6 +5,7 @@
 static const struct worker_method fake_methods[] = {
 	{ "fake.echo", fake_echo },
 	{ "fake.call", fake_call },
+	{ "fake.emit", fake_emit },
 	{ "fake.bench", fake_bench },
 	{ NULL, NULL },
 };

@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include "workers/runtime/worker.h"
 #include "workers/scaler/sc_decide.h"
+#include "workers/scaler/sc_demand.h"
 #include "workers/scaler/sc_image.h"
 #include "workers/scaler/sc_metrics.h"
 
@@ -34,6 +35,26 @@ struct sc_pool_rt {
 	int64_t backoff_until;                   /* monotonic ms */
 	struct sc_image image;
 	struct sc_pool_metrics m;
+	/* the target above min_idle (sc_demand.h) */
+	struct sched_window *windows; size_t nwindows;
+	int demand, max_idle;
+	int64_t target_queue_ms, grace_ms;
+	struct sc_demand *dm;                    /* owned: what was measured */
+	struct sc_target target;                 /* at the last decision */
+};
+
+/* What the scaler knows of one runner name between reconciles (sc_track.c): kept from
+ * the runner-list watch, the reconciles, the creates it started and the webhook. */
+#define SC_TRK_ONLINE  1u      /* seen online (its boot time was taken, if known) */
+#define SC_TRK_BUSY    2u      /* seen busy (its job counted as an arrival) */
+#define SC_TRK_LISTED  4u      /* in the last runner list */
+#define SC_TRK_NOW_ON  8u      /* online in the last runner list */
+#define SC_TRK_NOW_BUSY 16u    /* busy in the last runner list (or said so by the webhook) */
+struct sc_track {
+	char name[SC_NAME_MAX];
+	char pool[SC_POOL_MAX];
+	int64_t created_ms;        /* create start or VM creation, epoch ms; 0 unknown */
+	unsigned flags;
 };
 
 struct sc_pending_rt {
@@ -76,6 +97,17 @@ struct sc {
 	int64_t timer;
 	int again;                             /* run another reconcile right after this one */
 
+	/* the runner-list watch (sc_watch.c) */
+	int64_t watch_interval_ms;             /* 0: off */
+	int64_t watch_timer;
+	int watch_out;                         /* a listing is in flight */
+	char watch_marker[128];
+	int watch_parts;
+	uint64_t watches, watch_changes, watch_failures, replacements;
+	struct sc_track *trk; size_t ntrk, cap_trk;    /* sorted by name */
+	int trk_stale;                         /* a listing stopped half-way: no top-up until
+	                                          a complete one (or a reconcile) */
+
 	struct sc_job *q_create, *q_delete;    /* FIFO queues */
 	int run_create, run_delete;
 	int stopping;
@@ -89,6 +121,34 @@ struct sc_pool_rt *sc_pool_find(struct sc *sc, const char *name);
 int sc_pool_min_idle(const struct sc_pool_rt *p);
 void sc_schedule(struct sc *sc, int64_t delay_ms);
 char *sc_metrics_text(struct sc *sc);
+
+/* The decision's view of a pool now (config, override, schedule, measured demand). */
+void sc_pool_input(const struct sc_pool_rt *p, struct sc_pool *out, int64_t now_wall_ms);
+
+/* sc_track.c */
+/* Record what was seen of a runner; takes a boot sample (first online) and an arrival
+ * (first busy) for its pool when it was known before. */
+void sc_track_observe(struct sc *sc, const char *name, const char *pool, int64_t created_ms,
+                      int online, int busy, int64_t now_wall);
+struct sc_track *sc_track_find(struct sc *sc, const char *name);
+/* After a reconcile: take its rows as the runner list, and forget names neither in its
+ * rows nor being created. */
+void sc_track_from_rows(struct sc *sc);
+
+/* sc_watch.c: the watch timer, and topping pools up from what is known now. */
+void sc_watch_schedule(struct sc *sc);
+void sc_topup(struct sc *sc, const char *why);
+/* sc_jobs.c: webhook.job events.  The parse is pure: 0, or -1 for a body not of the
+ * event's shape; the strings point into body. */
+enum sc_job_action { SC_JOB_OTHER = 0, SC_JOB_QUEUED, SC_JOB_IN_PROGRESS };
+struct sc_job_event {
+	enum sc_job_action action;
+	const char *runner_name, *pool;   /* NULL when absent */
+	const json_t *labels;             /* array of strings, or NULL */
+	double queue_s;                   /* started_at - created_at; -1 unknown */
+};
+int sc_job_event_parse(const json_t *body, struct sc_job_event *ev);
+void sc_on_event(struct worker *w, const char *topic, const json_t *body, const char *from);
 
 /* sc_reconcile.c: start a reconcile, or join the one running.  waiter may be NULL. */
 void sc_reconcile(struct sc *sc, struct wreq *waiter);

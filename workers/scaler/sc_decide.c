@@ -4,6 +4,7 @@
 #include <string.h>
 #include "common/util.h"
 #include "workers/scaler/sc_decide.h"
+#include "workers/scaler/sc_demand.h"
 
 /* ---- sorted views of the inputs, for the join by name ------------------------------- */
 
@@ -154,19 +155,40 @@ static int cmp_idle_age(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static void decide_pool(struct builder *b, struct sc_count *c)
+static void decide_pool(struct builder *b, const struct sc_input *in, struct sc_count *c)
 {
 	struct sc_plan *p = b->p;
 	int ready = c->n[SC_IDLE] + c->n[SC_CREATING] + c->n[SC_BOOTING];
 	c->alive = ready + c->n[SC_BUSY] + c->n[SC_OFFLINE];
 	c->held += c->alive;          /* + the servers going, counted per row (sc_decide) */
-	int target = c->known ? c->min_idle : 0;
+	const struct sc_pool *cfg = NULL;
+	for (size_t i = 0; i < in->npools && c->known; i++)
+		if (strcmp(in->pools[i].name, c->pool) == 0)
+			cfg = &in->pools[i];
+	struct sc_target t = { 0 };
+	if (cfg)
+		sc_pool_target(cfg, in->now_ms, &t);
+	int target = c->target = t.target;
+	/* With demand on, an idle runner goes only once older than the grace period: a
+	 * target that dips for a minute does not throw away booted runners. */
+	int64_t grace = cfg && cfg->demand ? cfg->grace_ms : 0;
 
 	/* Only idle runners beyond the target are surplus: creating and booting ones (e.g.
 	 * spawned for a queued job) never make a ready idle runner go.  Beyond max_runners
 	 * counts live runners only: servers already going (deleting) free their slot on
 	 * their own, and deleting idle runners for them would empty the pool. */
 	int surplus = c->n[SC_IDLE] > target ? c->n[SC_IDLE] - target : 0;
+	if (grace > 0 && surplus > 0) {
+		/* idle rows are deleted oldest first, so those old enough are a prefix */
+		int old = 0;
+		for (size_t i = 0; i < p->nrows; i++) {
+			const struct sc_row *r = &p->rows[i];
+			old += r->state == SC_IDLE && strcmp(r->pool, c->pool) == 0
+			       && !(r->created_ms > 0 && in->now_ms - r->created_ms < grace);
+		}
+		if (surplus > old)
+			surplus = old;
+	}
 	int over_max = c->max_runners > 0 && c->alive - surplus > c->max_runners
 		? c->alive - surplus - c->max_runners : 0;
 	int to_delete = surplus + over_max;
@@ -186,27 +208,22 @@ static void decide_pool(struct builder *b, struct sc_count *c)
 		qsort(idle, (size_t)k, sizeof(*idle), cmp_idle_age);
 		for (int i = 0; i < to_delete && i < k; i++)
 			delete_row(b, idle[i], 1, !c->known ? "pool no longer configured"
-			           : i < surplus ? "scale down: above min_idle" : "above max_runners");
+			           : i < surplus ? "scale down: above target" : "above max_runners");
 		free(idle);
 		c->deletes += to_delete;
 	}
 
 	if (c->known && ready < target) {
-		int want = target - ready;
-		if (c->max_runners > 0) {
-			/* Servers going still use the quota: they hold their slot until gone
-			 * (sc_decide.h says why). */
-			int room = c->max_runners - c->held;
-			if (want > room)
-				want = room > 0 ? room : 0;
-		}
+		/* Servers going still use the quota: they hold their slot until gone
+		 * (sc_decide.h says why). */
+		int want = sc_creates_needed(target, ready, c->max_runners, c->held);
 		for (int i = 0; i < want; i++) {
 			struct sc_action *a = add_action(b);
 			if (!a)
 				return;
 			a->kind = SC_ACT_CREATE;
 			sc_copy(a->pool, c->pool, SC_POOL_MAX);
-			a->reason = "below min_idle";
+			a->reason = "below target";
 		}
 		c->creates = want;
 	}
@@ -371,7 +388,7 @@ int sc_decide(const struct sc_input *in, struct sc_plan *out)
 			delete_runner_of_going(&b, r);
 	}
 	for (size_t i = 0; i < out->ncounts; i++)
-		decide_pool(&b, &out->counts[i]);
+		decide_pool(&b, in, &out->counts[i]);
 	if (b.oom)
 		goto oom;
 

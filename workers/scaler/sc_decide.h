@@ -35,11 +35,12 @@
  * Two VMs with one name: the one kept is the ACTIVE (then building) one, then the older,
  * then the smaller id; the others are deleted, except that none that could run the runner
  * is deleted while that runner is online or busy (it may be the one running the job).
- * Per pool: create min_idle - (idle + creating + booting) runners, never above
- * max_runners; delete idle runners beyond min_idle (creating and booting ones,
+ * Per pool: create target - (idle + creating + booting) runners, never above
+ * max_runners, where the target is min_idle or what the schedule and the measured
+ * demand ask (sc_demand.h); delete idle runners beyond the target (creating and booting ones,
  * e.g. spawned for a job, never make an idle runner surplus), or beyond max_runners;
  * idle ones only (GitHub delete first: a 422 means it just took a job, and it is left
- * alone).  VMs of a pool no longer configured are this manager's (metadata says so):
+ * alone; with demand on, only those older than the grace period, oldest first).  VMs of a pool no longer configured are this manager's (metadata says so):
  * their pool's target is 0.
  * max_runners caps the servers a pool has in the cloud, not only its live runners: a
  * server being deleted (or deleted in this reconcile: finished, failed, a duplicate)
@@ -83,10 +84,22 @@ struct sc_ghr {                 /* one runner from github.runners.list */
 	int busy;
 };
 
+struct sched_window;
 struct sc_pool {
 	char name[SC_POOL_MAX];
 	int min_idle;               /* effective (runtime override applied) */
 	int max_runners;            /* 0 = no cap */
+	/* The target above min_idle (sc_demand.h): */
+	int override;               /* min_idle is an operator override: no schedule */
+	const struct sched_window *windows; size_t nwindows;   /* schedule, first match wins */
+	int demand;                 /* demand sizing on */
+	int64_t target_queue_ms;
+	int max_idle;               /* 0: no cap */
+	int64_t grace_ms;           /* demand on: surplus idle runners go once this old */
+	double rate;                /* measured arrivals, jobs/s */
+	int64_t boot_p90_ms;        /* measured create -> online, 0 unknown */
+	int reactive;               /* runners spawned for jobs (sc_reactive.h), kept on top of
+	                               the target so they neither fill min_idle nor go as surplus */
 };
 
 /* A create the executor started whose VM may not show in the lists yet. */
@@ -190,6 +203,7 @@ struct sc_count {
 	int known;                        /* configured pool */
 	int n[SC_STATE_COUNT];
 	int min_idle, max_runners;
+	int target;                       /* idle + booting + creating wanted (sc_pool_target) */
 	int alive;                        /* creating+booting+idle+busy+offline */
 	int held;                         /* max_runners slots in use: alive, plus the servers
 	                                     going (deleting, and those deleted now) */

@@ -532,11 +532,13 @@ void sc_exec_submit(struct sc *sc, const struct sc_action *a, int kill_busy, sc_
 			free(j);
 			return;
 		}
-		if (!sc_pending_add(sc, j->name, j->pool)) {
+		struct sc_pending_rt *pe = sc_pending_add(sc, j->name, j->pool);
+		if (!pe) {
 			refuse(sc, j, PROTO_E_INTERNAL, "out of memory");
 			free(j);
 			return;
 		}
+		sc_track_observe(sc, j->name, j->pool, pe->p.started_ms, 0, 0, pe->p.started_ms);
 	}
 	struct sc_job **q = a->kind == SC_ACT_CREATE ? &sc->q_create : &sc->q_delete;
 	while (*q)

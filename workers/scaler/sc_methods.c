@@ -153,6 +153,14 @@ static void h_pools(struct wreq *req)
 			"min_idle_config", p->min_idle_cfg, "max_runners", p->max_runners, "counts", counts,
 			"alive", pool_alive(sc, p->name, 0), "backoff_ms", (json_int_t)sc_exec_backoff_left(sc, p),
 			"create_failures", (int)p->create_failures, "image_fallback", fallback));
+		json_t *row = json_array_get(arr, json_array_size(arr) - 1);
+		int64_t now = wall_ms();
+		json_object_set_new(row, "target", json_integer(p->target.target));
+		json_object_set_new(row, "demand_target", json_integer(p->target.demand));
+		json_object_set_new(row, "schedule_window", json_integer(p->target.window));
+		json_object_set_new(row, "arrival_rate", json_real(sc_demand_rate(p->dm, now)));
+		json_object_set_new(row, "boot_p90_ms", json_integer(sc_demand_boot_p90(p->dm)));
+		json_object_set_new(row, "demand", json_boolean(p->demand));
 	}
 	worker_reply_ok(req, json_pack("{s:o}", "pools", arr));
 }

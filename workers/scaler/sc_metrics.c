@@ -206,7 +206,9 @@ static void outf(struct out *o, const char *fmt, ...)
 enum fam {
 	F_RUNNERS, F_MIN_IDLE, F_MAX_RUNNERS, F_CREATES, F_CREATE_FAIL, F_DELETES, F_DELETE_FAIL,
 	F_IMAGE_FALLBACK, F_RECONCILES, F_RECONCILE_FAIL, F_RECONCILE_SECONDS, F_RECONCILE_LAST_OK,
-	F_GH_REMAINING, F_GH_LIMIT, F_GH_USED_HOUR, F_COUNT
+	F_GH_REMAINING, F_GH_LIMIT, F_GH_USED_HOUR,
+	F_TARGET, F_DEMAND_TARGET, F_RATE, F_BOOT, F_QUEUE, F_WATCHES, F_WATCH_CHANGES, F_WATCH_FAIL,
+	F_REPLACEMENTS, F_TARGET_QUEUE, F_STALE, F_COUNT
 };
 static const struct { const char *name, *type, *help; } fams[F_COUNT] = {
 	[F_RUNNERS] = { "ghr_runners", "gauge", "Runners by pool and state at the last reconcile." },
@@ -224,6 +226,17 @@ static const struct { const char *name, *type, *help; } fams[F_COUNT] = {
 	[F_GH_REMAINING] = { "ghr_github_ratelimit_remaining", "gauge", "GitHub rate-limit budget left, by resource." },
 	[F_GH_LIMIT] = { "ghr_github_ratelimit_limit", "gauge", "GitHub rate-limit budget per window, by resource." },
 	[F_GH_USED_HOUR] = { "ghr_github_requests_last_hour", "gauge", "GitHub requests ghr made in the last hour." },
+	[F_TARGET] = { "ghr_pool_target", "gauge", "Idle, booting and creating runners the pool wants now (min_idle, schedule and demand)." },
+	[F_DEMAND_TARGET] = { "ghr_pool_demand_target", "gauge", "What the measured demand alone asks (0 when demand sizing is off)." },
+	[F_RATE] = { "ghr_pool_arrival_rate", "gauge", "Jobs arriving on the pool, per second (measured)." },
+	[F_BOOT] = { "ghr_pool_boot_seconds", "gauge", "90th percentile of the pool's runner boot time, create to online (0: not measured yet)." },
+	[F_QUEUE] = { "ghr_job_queue_seconds", "histogram", "Time jobs waited for a runner, created to started (from webhook events)." },
+	[F_WATCHES] = { "ghr_runner_watches_total", "counter", "Runner-list watches completed." },
+	[F_WATCH_CHANGES] = { "ghr_runner_watch_changes_total", "counter", "Runner-list watches that found the list changed (the others cost no budget)." },
+	[F_WATCH_FAIL] = { "ghr_runner_watch_failures_total", "counter", "Runner-list watches that failed." },
+	[F_TARGET_QUEUE] = { "ghr_pool_target_queue_seconds", "gauge", "The pool's demand.target_queue_time (pools with demand sizing only)." },
+	[F_STALE] = { "ghr_pool_stale_vms", "gauge", "Servers older than bootstrap_timeout that are neither idle nor busy at the last reconcile (should be cleaned up by it)." },
+	[F_REPLACEMENTS] = { "ghr_runner_replacements_total", "counter", "Runners created at once, between reconciles, to bring a pool back to its target." },
 };
 
 static void head(struct out *o, enum fam f)
@@ -284,6 +297,60 @@ static void ratelimit(struct out *o, const json_t *rl)
 	}
 }
 
+static void queue_histogram(struct out *o, const struct sc_pool_metrics *p)
+{
+	static const double bounds[SC_QUEUE_BUCKETS] = SC_QUEUE_BOUNDS;
+	uint64_t cum = 0;
+	for (int b = 0; b <= SC_QUEUE_BUCKETS; b++) {
+		cum += p->queue_hist[b];
+		if (b < SC_QUEUE_BUCKETS)
+			outf(o, "ghr_job_queue_seconds_bucket{pool=\"%s\",le=\"%g\"} %llu\n", p->pool, bounds[b],
+			     (unsigned long long)cum);
+		else
+			outf(o, "ghr_job_queue_seconds_bucket{pool=\"%s\",le=\"+Inf\"} %llu\n", p->pool,
+			     (unsigned long long)cum);
+	}
+	outf(o, "ghr_job_queue_seconds_sum{pool=\"%s\"} %.3f\n", p->pool, p->queue_sum);
+	outf(o, "ghr_job_queue_seconds_count{pool=\"%s\"} %llu\n", p->pool, (unsigned long long)p->queue_count);
+}
+
+/* One gauge per pool from a field of struct sc_pool_metrics: an int, or a double (a
+ * negative double means "not for this pool" and is left out). */
+static void per_pool_gauge(struct out *o, const struct sc_metrics *m, enum fam f, size_t off, int is_int)
+{
+	head(o, f);
+	for (size_t i = 0; i < m->npools; i++) {
+		const char *field = (const char *)&m->pools[i] + off;
+		if (is_int)
+			outf(o, "%s{pool=\"%s\"} %d\n", fams[f].name, m->pools[i].pool, *(const int *)field);
+		else if (*(const double *)field >= 0)
+			outf(o, "%s{pool=\"%s\"} %.4f\n", fams[f].name, m->pools[i].pool, *(const double *)field);
+	}
+}
+
+static void demand(struct out *o, const struct sc_metrics *m)
+{
+	static const struct { enum fam f; size_t off; int is_int; } gauges[] = {
+		{ F_TARGET, offsetof(struct sc_pool_metrics, target), 1 },
+		{ F_DEMAND_TARGET, offsetof(struct sc_pool_metrics, demand_target), 1 },
+		{ F_RATE, offsetof(struct sc_pool_metrics, arrival_rate), 0 },
+		{ F_BOOT, offsetof(struct sc_pool_metrics, boot_p90_s), 0 },
+		{ F_TARGET_QUEUE, offsetof(struct sc_pool_metrics, target_queue_s), 0 },
+		{ F_STALE, offsetof(struct sc_pool_metrics, stale_vms), 1 },
+	};
+	for (size_t k = 0; k < sizeof(gauges) / sizeof(gauges[0]); k++)
+		per_pool_gauge(o, m, gauges[k].f, gauges[k].off, gauges[k].is_int);
+	head(o, F_QUEUE);
+	for (size_t i = 0; i < m->npools; i++)
+		queue_histogram(o, &m->pools[i]);
+	const uint64_t vals[] = { m->watches, m->watch_changes, m->watch_failures, m->replacements };
+	const enum fam fs[] = { F_WATCHES, F_WATCH_CHANGES, F_WATCH_FAIL, F_REPLACEMENTS };
+	for (size_t k = 0; k < sizeof(fs) / sizeof(fs[0]); k++) {
+		head(o, fs[k]);
+		outf(o, "%s %llu\n", fams[fs[k]].name, (unsigned long long)vals[k]);
+	}
+}
+
 char *sc_prom_render(const struct sc_metrics *m)
 {
 	struct out o = { 0 };
@@ -313,6 +380,7 @@ char *sc_prom_render(const struct sc_metrics *m)
 	outf(&o, "%s %.3f\n", fams[F_RECONCILE_LAST_OK].name, m->last_success_ts);
 	if (m->ratelimit)
 		ratelimit(&o, m->ratelimit);
+	demand(&o, m);
 	if (o.oom) {
 		free(o.p);
 		return NULL;

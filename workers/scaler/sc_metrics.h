@@ -32,11 +32,23 @@ char *sc_event_reconciliation(double ts, const char *flavor, int crashed, int id
 /* Append one line (with one write(2), O_APPEND).  Returns 0 or -1 (errno set). */
 int sc_events_append(const char *path, const char *line);
 
+/* Queue time (job created -> started, from webhook in_progress events), seconds. */
+#define SC_QUEUE_BUCKETS 10
+#define SC_QUEUE_BOUNDS { 1, 2, 5, 10, 20, 30, 60, 120, 300, 600 }
+
 struct sc_pool_metrics {
 	char pool[SC_POOL_MAX];
 	int runners[SC_STATE_COUNT];
 	int min_idle, max_runners;
+	int target, demand_target;            /* sc_pool_target at the last decision */
+	double arrival_rate, boot_p90_s;      /* measured (sc_demand.h) */
+	double target_queue_s;                /* demand.target_queue_time; < 0: demand off */
+	int stale_vms;                        /* servers older than bootstrap_timeout neither
+	                                         idle nor busy: not cleaned up (yet) */
 	uint64_t creates, create_failures, deletes, delete_failures, image_fallbacks;
+	uint64_t queue_hist[SC_QUEUE_BUCKETS + 1];   /* per bucket, the last is +Inf */
+	double queue_sum;
+	uint64_t queue_count;
 };
 
 struct sc_metrics {
@@ -45,6 +57,7 @@ struct sc_metrics {
 	double last_reconcile_s;              /* duration of the last reconcile */
 	double last_success_ts;               /* epoch s of the last good reconcile; 0 none */
 	const json_t *ratelimit;              /* github.ratelimit reply, or NULL */
+	uint64_t watches, watch_changes, watch_failures, replacements;
 };
 
 /* Prometheus text exposition (format 0.0.4).  malloc'd. */

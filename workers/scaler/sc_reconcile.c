@@ -307,7 +307,7 @@ static void write_events(struct sc *sc, const struct sc_plan *p, double duration
 		if (!c->known)
 			continue;
 		char *line = sc_event_reconciliation(ts, c->pool, c->n[SC_FAILED], c->n[SC_IDLE],
-		                                      c->n[SC_BUSY], c->min_idle, duration);
+		                                      c->n[SC_BUSY], c->target, duration);
 		if (line && sc_events_append(sc->events_log, line) != 0)
 			log_warn("cannot append to the events log", "path=%s", log_q(sc->events_log));
 		free(line);
@@ -336,18 +336,18 @@ static void lists_done(struct sc *sc)
 		qsort(vms, nv, sizeof(*vms), cmp_vm_name);
 		struct sc_ghr *ghs = r->ghs;
 		size_t ng = own_runners(sc, ghs, r->nghs, vms, nv);
+		int64_t now = wall_ms();
 		for (size_t i = 0; i < sc->npools; i++) {
-			sc_copy(pools[i].name, sc->pools[i].name, sizeof(pools[i].name));
-			pools[i].min_idle = sc_pool_min_idle(&sc->pools[i])
-			                  + sc_reactive_bonus(sc, sc->pools[i].name, wall_ms());
-			pools[i].max_runners = sc->pools[i].max_runners;
+			sc_pool_input(&sc->pools[i], &pools[i], now);
+			pools[i].reactive = sc_reactive_bonus(sc, sc->pools[i].name, now);
+			sc_pool_target(&pools[i], now, &sc->pools[i].target);
 		}
 		size_t np = sc_pending_snapshot(sc, r->t0, pend);
 		struct sc_input in = {
 			.manager_id = sc->manager_id, .pools = pools, .npools = sc->npools,
 			.vms = vms, .nvms = nv, .runners = ghs, .nrunners = ng,
 			.pending = pend, .npending = np, .seen = sc->seen, .nseen = sc->nseen,
-			.now_ms = wall_ms(), .creation_timeout_ms = sc->creation_timeout_ms,
+			.now_ms = now, .creation_timeout_ms = sc->creation_timeout_ms,
 			.bootstrap_timeout_ms = sc->bootstrap_timeout_ms,
 		};
 		rc = sc_decide(&in, &plan);
@@ -382,6 +382,7 @@ static void lists_done(struct sc *sc)
 	sc->counts = plan.counts; sc->ncounts = plan.ncounts;
 	sc->seen = plan.seen; sc->nseen = plan.nseen;
 	sc->view_wall_ms = wall_ms();
+	sc_track_from_rows(sc);
 	write_events(sc, &plan, (double)(now_ms() - r->t0) / 1000.0);
 	for (size_t i = 0; i < plan.nrows; i++)
 		if (plan.rows[i].redelete)

@@ -10,6 +10,7 @@
 #include "common/evloop.h"
 #include "common/jsonget.h"
 #include "common/log.h"
+#include "common/sched.h"
 #include "common/util.h"
 #include "workers/scaler/sc.h"
 #include "workers/scaler/sc_reactive.h"
@@ -34,6 +35,23 @@ int sc_pool_min_idle(const struct sc_pool_rt *p)
 	return p->min_idle_override >= 0 ? p->min_idle_override : p->min_idle_cfg;
 }
 
+void sc_pool_input(const struct sc_pool_rt *p, struct sc_pool *out, int64_t now_wall_ms)
+{
+	memset(out, 0, sizeof(*out));
+	sc_copy(out->name, p->name, sizeof(out->name));
+	out->min_idle = sc_pool_min_idle(p);
+	out->max_runners = p->max_runners;
+	out->override = p->min_idle_override >= 0;
+	out->windows = p->windows;
+	out->nwindows = p->nwindows;
+	out->demand = p->demand;
+	out->target_queue_ms = p->target_queue_ms;
+	out->max_idle = p->max_idle;
+	out->grace_ms = p->grace_ms;
+	out->rate = sc_demand_rate(p->dm, now_wall_ms);
+	out->boot_p90_ms = sc_demand_boot_p90(p->dm);
+}
+
 static void on_timer(struct ev_loop *loop, int64_t id, void *arg)
 {
 	struct sc *sc = arg;
@@ -48,6 +66,17 @@ void sc_schedule(struct sc *sc, int64_t delay_ms)
 	sc->timer = ev_timer_add(worker_loop(sc->w), delay_ms < 0 ? 0 : delay_ms, on_timer, sc);
 }
 
+static int stale_vms(const struct sc *sc, const char *pool)
+{
+	int n = 0;
+	for (size_t i = 0; i < sc->nrows; i++) {
+		const struct sc_row *r = &sc->rows[i];
+		n += r->vm_id[0] && r->state != SC_IDLE && r->state != SC_BUSY && r->created_ms > 0
+		     && sc->view_wall_ms - r->created_ms > sc->bootstrap_timeout_ms && strcmp(r->pool, pool) == 0;
+	}
+	return n;
+}
+
 char *sc_metrics_text(struct sc *sc)
 {
 	struct sc_pool_metrics *pm = calloc(sc->npools ? sc->npools : 1, sizeof(*pm));
@@ -58,6 +87,12 @@ char *sc_metrics_text(struct sc *sc)
 		sc_copy(pm[i].pool, sc->pools[i].name, sizeof(pm[i].pool));
 		pm[i].min_idle = sc_pool_min_idle(&sc->pools[i]);
 		pm[i].max_runners = sc->pools[i].max_runners;
+		pm[i].target = sc->pools[i].target.target;
+		pm[i].demand_target = sc->pools[i].target.demand;
+		pm[i].arrival_rate = sc_demand_rate(sc->pools[i].dm, wall_ms());
+		pm[i].boot_p90_s = (double)sc_demand_boot_p90(sc->pools[i].dm) / 1000.0;
+		pm[i].target_queue_s = sc->pools[i].demand ? (double)sc->pools[i].target_queue_ms / 1000.0 : -1.0;
+		pm[i].stale_vms = stale_vms(sc, sc->pools[i].name);
 		for (size_t k = 0; k < sc->ncounts; k++)
 			if (strcmp(sc->counts[k].pool, pm[i].pool) == 0)
 				memcpy(pm[i].runners, sc->counts[k].n, sizeof(pm[i].runners));
@@ -66,6 +101,8 @@ char *sc_metrics_text(struct sc *sc)
 		.pools = pm, .npools = sc->npools, .reconciles = sc->reconciles,
 		.reconcile_failures = sc->reconcile_failures, .last_reconcile_s = sc->last_reconcile_s,
 		.last_success_ts = sc->last_success_ts, .ratelimit = sc->ratelimit,
+		.watches = sc->watches, .watch_changes = sc->watch_changes,
+		.watch_failures = sc->watch_failures, .replacements = sc->replacements,
 	};
 	char *t = sc_prom_render(&m);
 	free(pm);
@@ -73,6 +110,32 @@ char *sc_metrics_text(struct sc *sc)
 }
 
 /* ---- config ------------------------------------------------------------------------- */
+
+/* demand: and schedule: (sc_demand.h); ghrd checked them, this is the second line. */
+static int load_target(struct sc_pool_rt *p, const json_t *j, size_t idx)
+{
+	if (!(p->dm = calloc(1, sizeof(*p->dm))))
+		return -1;
+	const json_t *d = json_object_get(j, "demand");
+	const json_t *tq = json_object_get(d, "target_queue_time");
+	p->demand = json_is_integer(tq);
+	p->target_queue_ms = p->demand ? json_integer_value(tq) : 0;
+	p->max_idle = (int)jsonget_int(d, "max_idle", 0);
+	p->grace_ms = jsonget_int(d, "scale_down_grace", 600000);
+	const json_t *sched = json_object_get(j, "schedule");
+	size_t n = json_array_size(sched);
+	if (n && !(p->windows = calloc(n, sizeof(*p->windows))))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char err[400];
+		if (sched_window_load(&p->windows[i], json_array_get(sched, i), NULL, err, sizeof(err)) != 0) {
+			log_error("bad config", "key=pools[%zu].schedule[%zu] msg=%s", idx, i, log_q(err));
+			return -1;
+		}
+		p->nwindows++;
+	}
+	return 0;
+}
 
 static int load_pool(struct sc *sc, struct sc_pool_rt *p, const json_t *j, size_t idx)
 {
@@ -135,7 +198,7 @@ static int load_pool(struct sc *sc, struct sc_pool_rt *p, const json_t *j, size_
 		return -1;
 	}
 	sc_image_init(&p->image, image);
-	return 0;
+	return load_target(p, j, idx);
 }
 
 static int load_config(struct sc *sc, const json_t *cfg)
@@ -153,6 +216,7 @@ static int load_config(struct sc *sc, const json_t *cfg)
 	sc->bootstrap_timeout_ms = jsonget_int(rc, "bootstrap_timeout", 1200000);
 	sc->create_conc = (int)jsonget_int(rc, "create_concurrency", 10);
 	sc->delete_conc = (int)jsonget_int(rc, "delete_concurrency", 20);
+	sc->watch_interval_ms = jsonget_int(rc, "watch_interval", 2000);
 	if (sc->interval_ms < 1 || sc->create_conc < 1 || sc->delete_conc < 1) {
 		log_error("bad config", "key=reconcile msg=%s", log_q("interval and concurrencies must be positive"));
 		return -1;
@@ -222,6 +286,7 @@ static int sc_init(struct worker *w, const json_t *config, const json_t *secret)
 	worker_set_ready(w);
 	/* Crash-only: nothing is trusted from before; the first reconcile rediscovers all. */
 	sc_schedule(sc, 0);
+	sc_watch_schedule(sc);
 	return 0;
 }
 
@@ -234,13 +299,14 @@ static void sc_shutdown(struct worker *w)
 	if (sc->timer)
 		ev_timer_del(worker_loop(w), sc->timer);
 	sc->timer = 0;
+	if (sc->watch_timer)
+		ev_timer_del(worker_loop(w), sc->watch_timer);
+	sc->watch_timer = 0;
 }
-
-
 
 /* image.built: new runners of the pools choosing the image's tag boot from the new
  * image at once (running ones are left alone); the next listing agrees anyway. */
-static void sc_on_event(struct worker *w, const char *topic, const json_t *body, const char *from)
+static void on_image_built(struct worker *w, const char *topic, const json_t *body, const char *from)
 {
 	struct sc *sc = sc_get(w);
 	const char *tag = json_string_value(json_object_get(body, "tag"));
@@ -256,10 +322,26 @@ static void sc_on_event(struct worker *w, const char *topic, const json_t *body,
 	}
 }
 
+/* Events the scaler follows, by topic. */
+static const struct {
+	const char *topic;
+	void (*fn)(struct worker *w, const char *topic, const json_t *body, const char *from);
+} event_handlers[] = {
+	{ "image.built", on_image_built },
+	{ "webhook.job", sc_on_event },
+};
+
+static void on_event(struct worker *w, const char *topic, const json_t *body, const char *from)
+{
+	for (size_t i = 0; i < sizeof(event_handlers) / sizeof(event_handlers[0]); i++)
+		if (strcmp(topic, event_handlers[i].topic) == 0)
+			event_handlers[i].fn(w, topic, body, from);
+}
+
 const struct worker_def sc_worker_def = {
 	.name = "scaler",
 	.methods = sc_methods,
 	.init = sc_init,
 	.shutdown = sc_shutdown,
-	.on_event = sc_on_event,
+	.on_event = on_event,
 };

@@ -1,0 +1,92 @@
+"""The metrics worker against a real ghrd and the simulator: /metrics in the Prometheus
+text format on metrics.listen (loopback, a free port), 404 and 405 for anything else;
+no worker at all when metrics.listen is empty; a listen address that cannot be bound
+fails that worker alone.  And every metric the shipped Grafana dashboard and alerting
+rules name is one that the running ghr really exports."""
+import os
+import re
+import subprocess
+import unittest
+import urllib.error
+import urllib.request
+
+from harness import Ghrd, Sim, wait_until
+from scaler_common import FAST_KNOBS, pool, scaler_config
+
+SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def fetch(port, path="/metrics", method="GET"):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status, r.headers.get("Content-Type", ""), r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Content-Type", ""), e.read().decode()
+
+
+def config(listen):
+    p = pool("small", min_idle=1)
+    p["demand"] = {"target_queue_time": "5s"}
+    cfg = scaler_config([p], interval="1s")
+    cfg["metrics"]["listen"] = listen
+    return cfg
+
+
+class MetricsWorker(unittest.TestCase):
+    def test_serves_what_ghr_exports(self):
+        with Sim() as sim:
+            sim.post("/knobs", FAST_KNOBS)
+            with Ghrd(config("127.0.0.1:0"), sim=sim) as g:
+                m = wait_until(lambda: re.search(r"serving Prometheus metrics.* port=(\d+)", g.log()), 10,
+                               "the metrics worker listening")
+                port = int(m.group(1))
+                self.assertEqual(g.worker("metrics")["state"], "ready")
+                # once a reconcile has run, its figures are there
+                text = wait_until(lambda: (lambda r: r[0] == 200 and "ghr_github_ratelimit_remaining" in r[2]
+                                           and r[2])(fetch(port)), 20, "a full /metrics")
+                status, ctype, _ = fetch(port)
+                self.assertEqual(status, 200)
+                self.assertIn("version=0.0.4", ctype)
+                for line in text.splitlines():
+                    self.assertRegex(line, r"^(# (HELP|TYPE) ghr_\w+ .+|ghr_\w+(\{[^}]*\})? [-0-9.e+Inf]+)$")
+                self.assertRegex(text, r'ghr_worker_up\{worker="scaler"\} 1')
+                self.assertRegex(text, r'ghr_pool_target\{pool="small"\} \d+')
+                self.assertRegex(text, r'ghr_pool_target_queue_seconds\{pool="small"\} 5\.000')
+                self.assertEqual(fetch(port, "/")[0], 404)
+                self.assertEqual(fetch(port, "/metrics/x")[0], 404)
+                self.assertEqual(fetch(port, "/metrics", "POST")[0], 405)
+                # every name the dashboard and the rules use is served
+                exported = set(re.findall(r"^# TYPE (ghr_\w+) (\w+)", text, re.M))
+                served = set()
+                for name, kind in exported:
+                    served.add(name)
+                    if kind == "histogram":
+                        served |= {name + "_bucket", name + "_sum", name + "_count"}
+                used = subprocess.run(
+                    ["python3", os.path.join(SRC, "tests/scripts/dashboard_queries.py"), "names",
+                     os.path.join(SRC, "etc/grafana/ghr.json"), os.path.join(SRC, "etc/prometheus/ghr-rules.yaml")],
+                    capture_output=True, text=True, check=True).stdout.split()
+                self.assertGreater(len(used), 10)
+                self.assertEqual(sorted(set(used) - served), [], "named by the dashboard or rules, not exported")
+
+    def test_off_unless_listen_set(self):
+        with Sim() as sim:
+            sim.post("/knobs", FAST_KNOBS)
+            with Ghrd(config(""), sim=sim) as g:
+                names = [w["name"] for w in g.status()["workers"]]
+                self.assertIn("scaler", names)
+                self.assertNotIn("metrics", names)
+
+    def test_bad_listen_fails_that_worker_alone(self):
+        with Sim() as sim:
+            sim.post("/knobs", FAST_KNOBS)
+            with Ghrd(config("203.0.113.1:1"), sim=sim, wait_ready=False) as g:
+                wait_until(lambda: "cannot serve metrics" in g.log(), 15, "the bind error logged")
+                wait_until(lambda: g.worker("metrics")["state"] == "failed", 15, "the metrics worker failed")
+                self.assertIn("key=metrics.listen", g.log())
+                self.assertEqual(g.worker("scaler")["state"], "ready")
+
+
+if __name__ == "__main__":
+    unittest.main()
