@@ -17,7 +17,6 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "workers/scaler/sc.h"
-#include "workers/scaler/sc_reactive.h"
 
 #define SC_WATCH_TIMEOUT_MS 30000
 
@@ -69,8 +68,10 @@ void sc_topup(struct sc *sc, const char *why)
 	for (size_t i = 0; i < sc->npools; i++) {
 		struct sc_pool_rt *p = &sc->pools[i];
 		struct sc_pool in;
+		/* Runners spawned for jobs are left to the full reconcile, which sees them by
+		 * name (sc_reactive.c); here they count as ready, so a top-up errs on the side
+		 * of fewer creates, never more. */
 		sc_pool_input(p, &in, now);
-		in.reactive = sc_reactive_bonus(sc, p->name, now);
 		sc_pool_target(&in, now, &p->target);
 		int ready, alive;
 		pool_now(sc, p->name, &ready, &alive);
