@@ -82,6 +82,7 @@ class ImageBuilder(unittest.TestCase):
         wait_until(lambda: [s for s in self.sim.get("/state")["servers"]
                             if s["name"].startswith("t-small-") and s["image"] == new], 20,
                    "a runner VM booted from the new image")
+        self.assertIn("new runners use a new image", g.log())     # the image.built event reached the scaler
         rc, text = g.ctl("metrics", json_out=False)
         self.assertEqual(rc, 0, text)
         self.assertIn('ghr_image_builds_total{image="runner",result="ok"} 1', text)
@@ -93,7 +94,7 @@ class ImageBuilder(unittest.TestCase):
 
     def test_checksum_mismatch_keeps_no_image_and_retries_with_backoff(self):
         self.sim.knobs(runner_tarball_corrupt=True)
-        g = self.ghrd()
+        g = self.ghrd(check_interval="1h")           # retries come from the backoff alone
         row = wait_result(g, "failed")
         self.assertIn("stage=checksum-mismatch", row["last_build"]["error"])
         self.assertEqual(row["image_id"], "")

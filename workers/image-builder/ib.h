@@ -75,7 +75,9 @@ struct ib_image {
 	char last_reason[96], last_error[300], last_build_id[9], last_image_id[IB_ID_MAX];
 	int64_t last_start_ms, last_end_ms;   /* epoch ms */
 	int failures;                     /* consecutive failed builds */
+	int check_failures;               /* consecutive checks that could not look */
 	int64_t retry_at_ms;              /* epoch ms; automatic builds wait for it */
+	int64_t retry_timer;              /* starts a cycle at retry_at_ms */
 	int64_t builds_ok, builds_failed, debris_removed;
 };
 

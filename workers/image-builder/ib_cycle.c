@@ -41,6 +41,7 @@ const char *ib_step_name(enum ib_step s)
 }
 
 static void list_partial(struct ib_image *im);
+static void retry_in(struct ib_image *im, int64_t delay_ms);
 static void list_tagged(struct ib_image *im);
 static void fail_cleanup(struct ib_image *im);
 static void prune_servers(struct ib_image *im);
@@ -105,8 +106,14 @@ static void __attribute__((format(printf, 2, 3))) fail(struct ib_image *im, cons
 	if (gone(im))
 		return;
 	if (!im->building && !im->forced) {
-		/* a check that could not look: nothing was built, nothing is lost */
-		log_warn("image check failed", "image=%s msg=%s", im->name, log_q(im->error));
+		/* a check that could not look (the cloud or GitHub down, a worker restarting):
+		 * nothing was built, nothing is lost; look again with backoff, well before the
+		 * next check_interval */
+		int64_t cap = im->ib->retry_max_ms < im->ib->check_ms ? im->ib->retry_max_ms : im->ib->check_ms;
+		int64_t delay = ib_retry_delay(++im->check_failures, im->ib->retry_min_ms, cap);
+		log_warn("image check failed", "image=%s msg=%s retry_in_ms=%lld", im->name, log_q(im->error),
+		         (long long)delay);
+		retry_in(im, delay);
 		idle(im);
 		return;
 	}
@@ -118,6 +125,21 @@ static void __attribute__((format(printf, 2, 3))) fail(struct ib_image *im, cons
 	}
 	log_error("image build failed", "image=%s build=%s msg=%s", im->name, im->build_id, log_q(im->error));
 	fail_cleanup(im);
+}
+
+static void on_retry(struct ev_loop *loop, int64_t id, void *arg)
+{
+	struct ib_image *im = arg;
+	im->retry_timer = 0;
+	im->retry_at_ms = 0;        /* due now, whatever the wall clock says */
+	ib_cycle_start(im, 0);
+}
+
+static void retry_in(struct ib_image *im, int64_t delay_ms)
+{
+	if (im->retry_timer)
+		ev_timer_del(worker_loop(im->ib->w), im->retry_timer);
+	im->retry_timer = ev_timer_add(worker_loop(im->ib->w), delay_ms, on_retry, im);
 }
 
 static void failed(struct ib_image *im)
@@ -132,6 +154,7 @@ static void failed(struct ib_image *im)
 	im->last_image_id[0] = 0;
 	log_info("image build retried later", "image=%s failures=%d retry_in_ms=%lld", im->name, im->failures,
 	         (long long)(im->retry_at_ms - im->last_end_ms));
+	retry_in(im, im->retry_at_ms - im->last_end_ms);   /* need not wait for the next check */
 	idle(im);
 }
 
@@ -284,6 +307,7 @@ static void start_build(struct ib_image *im);
 static void decide(struct ib_image *im)
 {
 	char buf[96];
+	im->check_failures = 0;
 	int64_t created = im->newest_created[0] ? iso8601_to_ms(im->newest_created) : -1;
 	int64_t age = created > 0 ? wall_ms() - created : INT64_MAX;
 	const char *reason = ib_build_reason(im->forced, im->newest_id[0] != 0, age, im->ib->interval_ms,

@@ -162,7 +162,9 @@ static void ib_shutdown(struct worker *w)
 		struct ib_image *im = &ib->images[i];
 		if (im->poll_timer)
 			ev_timer_del(worker_loop(w), im->poll_timer);
-		im->poll_timer = 0;
+		if (im->retry_timer)
+			ev_timer_del(worker_loop(w), im->retry_timer);
+		im->poll_timer = im->retry_timer = 0;
 		ib_waiters_answer(im, PROTO_E_SHUTTING_DOWN, "the image builder is stopping; the build "
 		                  "is cleaned up and redone after the restart");
 	}
