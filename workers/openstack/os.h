@@ -91,6 +91,12 @@ typedef void (*os_done_cb)(struct os_ctx *c, const struct os_result *r, void *ar
 void os_request(struct os_ctx *c, enum os_service svc, const char *method, const char *path,
                 json_t *body, unsigned flags, int64_t deadline_ms, os_done_cb cb, void *arg);
 
+/* PUT the len bytes of file fd (rewound before each send; kept open by the caller until
+ * cb) to path as application/octet-stream: Glance image data.  Never resent, but
+ * re-authenticated once on a 401. */
+void os_request_upload(struct os_ctx *c, enum os_service svc, const char *path, int fd, int64_t len,
+                       int64_t deadline_ms, os_done_cb cb, void *arg);
+
 /* Reply to a bus request with the error of a result. */
 void os_reply_result_err(struct wreq *req, const struct os_result *r, const char *what);
 
