@@ -216,6 +216,67 @@ class ImageBuilder(unittest.TestCase):
         self.assertEqual(rc, 1, out)
 
 
+class BaseFromUrl(unittest.TestCase):
+    """base_url + base_sha256sums_url: an Ubuntu cloud image from a loopback mirror (the
+    simulator's /files), verified, uploaded to Glance once per checksum."""
+
+    def setUp(self):
+        self.sim = Sim()
+        self.addCleanup(self.sim.close)
+
+    def mirror(self, content, listed=None):
+        img = self.sim.post("/files", {"path": "noble/noble-server-cloudimg-amd64.img", "text": content})
+        sums = "%s *noble-server-cloudimg-amd64.img\n" % (listed or img["sha256"])
+        sums_url = self.sim.post("/files", {"path": "noble/SHA256SUMS",
+                                            "text": "%s *other.img\n%s" % ("0" * 64, sums)})["url"]
+        return img, sums_url
+
+    def ghrd(self, url, sums_url):
+        self.sim.post("/knobs", KNOBS)
+        cfg = scaler_config([pool(min_idle=0, image="tag:" + TAG)])
+        cfg["image_builder"] = image_builder(retry_min="1h", retry_max="2h", check_interval="1h")
+        del cfg["image_builder"]["images"][0]["base_image"]
+        cfg["image_builder"]["images"][0].update(base_url=url, base_sha256sums_url=sums_url)
+        g = Ghrd(cfg, sim=self.sim)
+        self.addCleanup(g.close)
+        return g
+
+    def bases(self):
+        return [i for i in self.sim.get("/state")["images"] if i["name"] == "t-base-runner"]
+
+    def test_uploaded_once_per_checksum(self):
+        img, sums_url = self.mirror("qcow2 image, release 1")
+        g = self.ghrd(img["url"], sums_url)
+        row = wait_result(g, "ok")
+        [base] = self.bases()
+        self.assertEqual((base["status"], base["properties"]["ghr-base-sha256"]), ("active", img["sha256"]))
+        [built] = [i for i in built_images(self.sim) if i["id"] == row["image_id"]]
+        self.assertEqual(built["properties"]["ghr-base-image"], base["id"])
+        self.assertEqual(built["properties"]["ghr-base-checksum"], "sha256:" + img["sha256"])
+        self.assertEqual(self.sim.counters()["events"]["images_uploaded"], 1)
+        # same checksum: the uploaded base is used again
+        rc, out = g.ctl("image", "build", "runner", "--wait", timeout_ms=30000)
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(self.sim.counters()["events"]["images_uploaded"], 1)
+        self.assertEqual(self.sim.counters()["events"]["file_downloads"], 1 + 2)   # one image, two SHA256SUMS
+        # a new release: uploaded, and the old base deleted
+        img2, _ = self.mirror("qcow2 image, release 2")
+        rc, out = g.ctl("image", "build", "runner", "--wait", timeout_ms=30000)
+        self.assertEqual(rc, 0, out)
+        [base2] = self.bases()
+        self.assertNotEqual(base2["id"], base["id"])
+        self.assertEqual(base2["properties"]["ghr-base-sha256"], img2["sha256"])
+
+    def test_checksum_mismatch_uploads_nothing_and_boots_nothing(self):
+        img, sums_url = self.mirror("qcow2 image, tampered", listed="1" * 64)
+        g = self.ghrd(img["url"], sums_url)
+        row = wait_result(g, "failed")
+        self.assertIn("base image checksum mismatch", row["last_build"]["error"])
+        self.assertEqual(self.bases(), [])
+        self.assertNotIn("builder_vms", self.sim.counters()["events"])
+        self.assertEqual(self.sim.counters()["events"].get("images_created", 0), 0)
+
+
 class Console(unittest.TestCase):
     """os.server.console of the openstack worker, alone on the bus."""
 

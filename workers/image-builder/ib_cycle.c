@@ -28,7 +28,9 @@
 static const char *const step_names[IB_STEP_COUNT] = {
 	[IB_IDLE] = "idle", [IB_LIST_VMS] = "checking", [IB_DELETE_VMS] = "removing debris",
 	[IB_LIST_PARTIAL] = "checking", [IB_DELETE_PARTIAL] = "removing debris",
-	[IB_LIST_TAGGED] = "checking", [IB_DOWNLOADS] = "checking", [IB_CREATE] = "creating builder",
+	[IB_LIST_TAGGED] = "checking", [IB_DOWNLOADS] = "checking", [IB_BASE_SUMS] = "checking base image", [IB_BASE_LIST] = "checking base image",
+	[IB_BASE_IMPORT] = "uploading base image", [IB_BASE_PRUNE] = "pruning base images",
+	[IB_CREATE] = "creating builder",
 	[IB_WAIT_VM] = "builder running", [IB_BASE_INFO] = "reading result", [IB_CONSOLE] = "reading result",
 	[IB_SNAPSHOT] = "snapshotting", [IB_WAIT_IMAGE] = "snapshotting", [IB_TAG] = "tagging",
 	[IB_DELETE_VM] = "removing builder", [IB_PRUNE_SERVERS] = "pruning", [IB_PRUNE_IMAGES] = "pruning",
@@ -110,7 +112,7 @@ static void __attribute__((format(printf, 2, 3))) fail(struct ib_image *im, cons
 		 * nothing was built, nothing is lost; look again with backoff, well before the
 		 * next check_interval */
 		int64_t cap = im->ib->retry_max_ms < im->ib->check_ms ? im->ib->retry_max_ms : im->ib->check_ms;
-		int64_t delay = ib_retry_delay(++im->check_failures, im->ib->retry_min_ms, cap);
+		int64_t delay = ib_retry_delay(++im->check_failures, im->ib->poll_ms < cap ? im->ib->poll_ms : cap, cap);
 		log_warn("image check failed", "image=%s msg=%s retry_in_ms=%lld", im->name, log_q(im->error),
 		         (long long)delay);
 		retry_in(im, delay);
@@ -634,7 +636,7 @@ static void on_vm(struct worker *w, const struct wcall_result *res, void *arg)
 		fail(im, "the builder VM vanished");
 	} else if (strcmp(st, "SHUTOFF") == 0) {
 		copy(im->base_id, sizeof(im->base_id), sval(s, "image_id"));
-		if (im->base_id[0])
+		if (im->base_id[0] && !im->base_url)        /* a base_url image has its SHA256SUMS checksum */
 			call(im, IB_BASE_INFO, "os.image.get", json_pack("{ss}", "id", im->base_id), on_base);
 		else
 			read_console(im);
@@ -673,6 +675,119 @@ static void on_created(struct worker *w, const struct wcall_result *res, void *a
 	poll_later(im, poll_vm);
 }
 
+/* ---- base_url: the base image, uploaded again only when its checksum changes ------------- */
+
+static void create_vm(struct ib_image *im, const char *base);
+
+static void on_base_pruned(struct worker *w, const struct wcall_result *res, void *arg)
+{
+	struct ib_image *im = arg;
+	if (gone(im))
+		return;
+	if (!res->ok)
+		log_warn("old base image not deleted; retried at the next build", "image=%s msg=%s", im->name,
+		         log_q(res->message));
+	if (--im->pending == 0)
+		create_vm(im, im->base_id);
+}
+
+/* The base is settled (im->base_id): delete the older uploads, then boot the builder. */
+static void base_prune(struct ib_image *im)
+{
+	im->step = IB_BASE_PRUNE;
+	im->pending = 1;
+	size_t i;
+	const json_t *id;
+	json_array_foreach(im->base_stale, i, id) {
+		if (strcmp(json_string_value(id), im->base_id) == 0)
+			continue;
+		log_info("deleting an older base image", "image=%s id=%s", im->name, json_string_value(id));
+		im->pending++;
+		if (worker_call(im->ib->w, "os.image.delete", json_pack("{sO}", "id", id), IB_CALL_MS, on_base_pruned, im) != 0)
+			im->pending--;
+	}
+	json_decref(im->base_stale);
+	im->base_stale = NULL;
+	struct wcall_result done = { .ok = 1 };
+	on_base_pruned(im->ib->w, &done, im);
+}
+
+static void on_base_imported(struct worker *w, const struct wcall_result *res, void *arg)
+{
+	struct ib_image *im = arg;
+	if (gone(im))
+		return;
+	if (!res->ok) {
+		fail(im, "uploading the base image: %s", res->message);
+		return;
+	}
+	copy(im->base_id, sizeof(im->base_id), sval(res->body, "image_id"));
+	base_prune(im);
+}
+
+static void on_base_list(struct worker *w, const struct wcall_result *res, void *arg)
+{
+	struct ib_image *im = arg;
+	if (gone(im))
+		return;
+	if (!res->ok) {
+		fail(im, "listing base images: %s", res->message);
+		return;
+	}
+	json_decref(im->base_stale);
+	im->base_stale = json_array();
+	im->base_id[0] = 0;
+	size_t i;
+	const json_t *img;
+	json_array_foreach(json_object_get(res->body, "images"), i, img) {
+		if (strcmp(prop(img, "ghr-manager"), im->ib->manager_id) != 0)
+			continue;
+		if (!im->base_id[0] && strcmp(sval(img, "status"), "active") == 0
+		    && strcmp(prop(img, "ghr-base-sha256"), im->base_sha256) == 0)
+			copy(im->base_id, sizeof(im->base_id), sval(img, "id"));
+		else
+			json_array_append_new(im->base_stale, json_string(sval(img, "id")));
+	}
+	snprintf(im->base_checksum, sizeof(im->base_checksum), "sha256:%s", im->base_sha256);
+	if (im->base_id[0]) {
+		base_prune(im);
+		return;
+	}
+	char name[128];
+	snprintf(name, sizeof(name), "%s-base-%s", im->ib->manager_id, im->name);
+	log_info("uploading a new base image", "image=%s url=%s sha256=%s", im->name, log_q(im->base_url), im->base_sha256);
+	json_t *props = json_pack("{ss ss ss ss}", "ghr-manager", im->ib->manager_id, "ghr-base-of", im->name,
+	                          "ghr-base-sha256", im->base_sha256, "ghr-base-url", im->base_url);
+	im->step = IB_BASE_IMPORT;
+	/* a download and an upload of hundreds of MB: as long as a build may take */
+	if (worker_call(w, "os.image.import", json_pack("{ss ss ss so}", "name", name, "url", im->base_url,
+	                                                "sha256", im->base_sha256, "properties", props),
+	                im->ib->build_timeout_ms, on_base_imported, im) != 0)
+		log_error("image builder cannot call", "method=%s", "os.image.import");
+}
+
+static void on_base_sums(struct worker *w, const struct wcall_result *res, void *arg)
+{
+	struct ib_image *im = arg;
+	if (gone(im))
+		return;
+	if (!res->ok) {
+		fail(im, "reading the base image's SHA256SUMS: %s", res->message);
+		return;
+	}
+	copy(im->base_sha256, sizeof(im->base_sha256), sval(res->body, "sha256"));
+	char name[128];
+	snprintf(name, sizeof(name), "%s-base-%s", im->ib->manager_id, im->name);
+	call(im, IB_BASE_LIST, "os.images.list", json_pack("{ss}", "name", name), on_base_list);
+}
+
+static void base_sums(struct ib_image *im)
+{
+	const char *file = strrchr(im->base_url, '/') + 1;
+	call(im, IB_BASE_SUMS, "os.image.sha256sums", json_pack("{ss ss}", "url", im->base_sums_url, "file", file),
+	     on_base_sums);
+}
+
 static void start_build(struct ib_image *im)
 {
 	im->building = 1;
@@ -683,7 +798,16 @@ static void start_build(struct ib_image *im)
 	im->last_error[0] = 0;
 	im->last_start_ms = wall_ms();
 	log_info("image build starting", "image=%s build=%s reason=%s runner=%s base=%s", im->name, im->build_id,
-	         log_q(im->reason), im->version, log_q(im->base_image));
+	         log_q(im->reason), im->version, log_q(im->base_image ? im->base_image : im->base_url));
+	if (im->base_url)
+		base_sums(im);
+	else
+		create_vm(im, im->base_image);
+}
+
+/* Boot the builder VM from base (a Glance name, id or tag:TAG). */
+static void create_vm(struct ib_image *im, const char *base)
+{
 	struct ib_script_params sp = {
 		.build_id = im->build_id, .image_name = im->name, .runner_version = im->version,
 		.runner_url = im->url, .runner_sha256 = im->sha256, .packages = im->packages, .aproxy = im->aproxy,
@@ -697,7 +821,7 @@ static void start_build(struct ib_image *im)
 		return;
 	}
 	json_t *body = json_pack("{ss ss ss ss ss s{ss ss ss}}", "name", im->vm_name, "flavor", im->flavor,
-	                         "image", im->base_image, "network", im->network, "user_data", b64, "metadata",
+	                         "image", base, "network", im->network, "user_data", b64, "metadata",
 	                         "ghr-manager", im->ib->manager_id, "ghr-builder", im->name, "ghr-build", im->build_id);
 	free(b64);
 	/* a longer deadline: the create looks for the name before it retries */
@@ -739,7 +863,7 @@ json_t *ib_image_view(const struct ib_image *im)
 	                         "started_at", time_or_null(im->last_start_ms), "ended_at", time_or_null(im->last_end_ms));
 	return json_pack("{ss ss ss ss ss ss si so sb ss so si so sI}", "name", im->name, "tag", im->tag,
 	                 "image_id", im->newest_id, "runner_version", im->newest_version, "created", im->newest_created,
-	                 "base", im->base_image, "images", im->nimages, "pools", pools_using(im),
+	                 "base", im->base_image ? im->base_image : im->base_url, "images", im->nimages, "pools", pools_using(im),
 	                 "building", im->building, "step", ib_step_name(im->step), "last_build", last,
 	                 "failures", im->failures, "retry_at", time_or_null(im->failures ? im->retry_at_ms : 0),
 	                 "debris_removed", (json_int_t)im->debris_removed);

@@ -158,6 +158,13 @@ int os_ours_seen(struct os_ctx *c, const char *id);
 int os_server_id_path(struct wreq *req, const char *suffix, char *path, size_t len);
 void os_h_server_console(struct wreq *req);
 
+/* os_sums.c: the SHA-256 (lower-case hex) a SHA256SUMS text gives for file: 0, or 1
+ * when the file is not listed (or its line is malformed). */
+int os_sha256sums_find(const char *text, size_t len, const char *file, char out[65]);
+/* os_import.c: base images from a URL into Glance. */
+void os_h_image_sha256sums(struct wreq *req);
+void os_h_image_import(struct wreq *req);
+
 static inline struct os_ctx *os_ctx_of(const struct wreq *req)
 {
 	return (struct os_ctx *)worker_data(req->w);
