@@ -43,6 +43,7 @@ const char *ib_step_name(enum ib_step s)
 }
 
 static void list_partial(struct ib_image *im);
+static struct ib_image *next_step(void *arg, const struct wcall_result *res, const char *what);
 static void retry_in(struct ib_image *im, int64_t delay_ms);
 static void list_tagged(struct ib_image *im);
 static void fail_cleanup(struct ib_image *im);
@@ -162,8 +163,8 @@ static void failed(struct ib_image *im)
 
 static void on_fail_image_deleted(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, NULL);
+	if (!im)
 		return;
 	if (!res->ok)
 		log_warn("image of a failed build not deleted; the next check removes it", "image=%s id=%s msg=%s",
@@ -182,8 +183,8 @@ static void fail_delete_image(struct ib_image *im)
 
 static void on_fail_vm_deleted(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, NULL);
+	if (!im)
 		return;
 	if (!res->ok)
 		log_warn("builder VM of a failed build not deleted; the next check removes it", "image=%s vm=%s msg=%s",
@@ -203,6 +204,20 @@ static void fail_cleanup(struct ib_image *im)
 	call(im, IB_FAIL_DELETE_VM, "os.server.delete", json_pack("{ss}", "id", im->vm_id), on_fail_vm_deleted);
 }
 
+/* The image of a call's callback when its cycle goes on: NULL when the worker is
+ * stopping, or (what given) after failing the build because the call failed. */
+static struct ib_image *next_step(void *arg, const struct wcall_result *res, const char *what)
+{
+	struct ib_image *im = arg;
+	if (gone(im))
+		return NULL;
+	if (what && !res->ok) {
+		fail(im, "%s: %s", what, res->message);
+		return NULL;
+	}
+	return im;
+}
+
 /* ---- check: debris --------------------------------------------------------------------- */
 
 /* One delete of debris (or the hold of the step that sent them) is done. */
@@ -218,8 +233,8 @@ static void debris_done(struct ib_image *im)
 
 static void on_debris_deleted(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, NULL);
+	if (!im)
 		return;
 	if (res->ok)
 		im->debris_removed++;
@@ -230,13 +245,9 @@ static void on_debris_deleted(struct worker *w, const struct wcall_result *res, 
 
 static void on_vms(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, "listing builder VMs");
+	if (!im)
 		return;
-	if (!res->ok) {
-		fail(im, "listing builder VMs: %s", res->message);
-		return;
-	}
 	im->step = IB_DELETE_VMS;
 	im->pending = 1;                   /* held until every delete is sent */
 	size_t i;
@@ -264,13 +275,9 @@ static void list_vms(struct ib_image *im)
 
 static void on_partial(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, "listing images");
+	if (!im)
 		return;
-	if (!res->ok) {
-		fail(im, "listing images: %s", res->message);
-		return;
-	}
 	im->step = IB_DELETE_PARTIAL;
 	im->pending = 1;
 	size_t i, k;
@@ -330,8 +337,8 @@ static void decide(struct ib_image *im)
 
 static void on_downloads(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, NULL);
+	if (!im)
 		return;
 	if (!res->ok) {
 		char buf[96];
@@ -348,8 +355,8 @@ static void on_downloads(struct worker *w, const struct wcall_result *res, void 
 
 static void on_tagged(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, NULL);
+	if (!im)
 		return;
 	if (!res->ok) {
 		fail(im, "listing images tagged %s: %s", im->tag, res->message);
@@ -428,8 +435,8 @@ static void succeeded(struct ib_image *im)
 
 static void on_pruned(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, NULL);
+	if (!im)
 		return;
 	if (!res->ok)
 		log_warn("old image not deleted; retried after the next build", "image=%s msg=%s", im->name,
@@ -474,8 +481,8 @@ static void on_prune_images(struct worker *w, const struct wcall_result *res, vo
  * name outright (a pool with tag:TAG uses the newest, which pruning always keeps). */
 static void on_prune_servers(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, NULL);
+	if (!im)
 		return;
 	if (!res->ok) {
 		log_warn("images not pruned: the VMs using them are unknown", "image=%s msg=%s", im->name,
@@ -505,8 +512,8 @@ static void prune_servers(struct ib_image *im)
 
 static void on_vm_deleted(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, NULL);
+	if (!im)
 		return;
 	if (!res->ok)
 		log_warn("builder VM not deleted; the next check removes it", "image=%s vm=%s msg=%s", im->name,
@@ -517,8 +524,8 @@ static void on_vm_deleted(struct worker *w, const struct wcall_result *res, void
 
 static void on_tag(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, NULL);
+	if (!im)
 		return;
 	if (!res->ok) {
 		fail(im, "tagging image %s: %s", im->image_id, res->message);
@@ -531,8 +538,8 @@ static void poll_image(struct ev_loop *loop, int64_t id, void *arg);
 
 static void on_image(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, NULL);
+	if (!im)
 		return;
 	const json_t *img = json_object_get(res->body, "image");
 	const char *st = res->ok ? sval(img, "status") : "";
@@ -559,13 +566,9 @@ static void poll_image(struct ev_loop *loop, int64_t id, void *arg)
 
 static void on_snapshot(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, "snapshotting the builder VM");
+	if (!im)
 		return;
-	if (!res->ok) {
-		fail(im, "snapshotting the builder VM: %s", res->message);
-		return;
-	}
 	copy(im->image_id, sizeof(im->image_id), sval(res->body, "image_id"));
 	im->deadline_ms = wall_ms() + im->ib->build_timeout_ms;
 	im->step = IB_WAIT_IMAGE;
@@ -574,13 +577,9 @@ static void on_snapshot(struct worker *w, const struct wcall_result *res, void *
 
 static void on_console(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, "reading the builder VM's console log");
+	if (!im)
 		return;
-	if (!res->ok) {
-		fail(im, "reading the builder VM's console log: %s", res->message);
-		return;
-	}
 	const char *out = sval(res->body, "output");
 	char detail[200];
 	switch (ib_console_result(out, strlen(out), im->build_id, detail, sizeof(detail))) {
@@ -612,8 +611,8 @@ static void read_console(struct ib_image *im)
 
 static void on_base(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, NULL);
+	if (!im)
 		return;
 	if (res->ok)
 		copy(im->base_checksum, sizeof(im->base_checksum), sval(json_object_get(res->body, "image"), "checksum"));
@@ -626,8 +625,8 @@ static void poll_vm(struct ev_loop *loop, int64_t id, void *arg);
 
 static void on_vm(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, NULL);
+	if (!im)
 		return;
 	const json_t *s = json_object_get(res->body, "server");
 	const char *st = res->ok ? sval(s, "status") : "";
@@ -661,13 +660,9 @@ static void poll_vm(struct ev_loop *loop, int64_t id, void *arg)
 
 static void on_created(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, "creating the builder VM");
+	if (!im)
 		return;
-	if (!res->ok) {
-		fail(im, "creating the builder VM: %s", res->message);
-		return;
-	}
 	copy(im->vm_id, sizeof(im->vm_id), sval(res->body, "id"));
 	im->deadline_ms = wall_ms() + im->ib->build_timeout_ms;
 	log_info("builder VM created", "image=%s build=%s vm=%s id=%s", im->name, im->build_id, im->vm_name, im->vm_id);
@@ -681,8 +676,8 @@ static void create_vm(struct ib_image *im, const char *base);
 
 static void on_base_pruned(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, NULL);
+	if (!im)
 		return;
 	if (!res->ok)
 		log_warn("old base image not deleted; retried at the next build", "image=%s msg=%s", im->name,
@@ -714,26 +709,18 @@ static void base_prune(struct ib_image *im)
 
 static void on_base_imported(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, "uploading the base image");
+	if (!im)
 		return;
-	if (!res->ok) {
-		fail(im, "uploading the base image: %s", res->message);
-		return;
-	}
 	copy(im->base_id, sizeof(im->base_id), sval(res->body, "image_id"));
 	base_prune(im);
 }
 
 static void on_base_list(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, "listing base images");
+	if (!im)
 		return;
-	if (!res->ok) {
-		fail(im, "listing base images: %s", res->message);
-		return;
-	}
 	json_decref(im->base_stale);
 	im->base_stale = json_array();
 	im->base_id[0] = 0;
@@ -768,13 +755,9 @@ static void on_base_list(struct worker *w, const struct wcall_result *res, void 
 
 static void on_base_sums(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, "reading the base image's SHA256SUMS");
+	if (!im)
 		return;
-	if (!res->ok) {
-		fail(im, "reading the base image's SHA256SUMS: %s", res->message);
-		return;
-	}
 	copy(im->base_sha256, sizeof(im->base_sha256), sval(res->body, "sha256"));
 	char name[128];
 	snprintf(name, sizeof(name), "%s-base-%s", im->ib->manager_id, im->name);
