@@ -6,8 +6,8 @@
  *                        POST /v2/images (private, qcow2/bare), PUT /v2/images/{id}/file;
  *                        an image whose upload failed is deleted again
  *
- * The downloads go to the URL as given with no credential: the Keystone token is only
- * ever sent to the catalog's endpoints. */
+ * The downloads go to the URL as given with no credential (the Keystone token is only
+ * ever sent to the catalog's endpoints), verified against the system's CA bundle. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,6 +22,17 @@
 #include "workers/openstack/os.h"
 
 #define OS_IMPORT_MAX ((int64_t)64 << 30)     /* 64 GiB: no cloud image is larger */
+
+/* Downloads use a client of their own: the system's CA bundle (a clouds.yaml cacert
+ * is for the cloud's endpoints only), and no connection shared with the cloud calls. */
+static struct http_client *web;
+
+static struct http_client *web_client(struct os_ctx *c)
+{
+	if (!web)
+		web = http_client_new(c->loop, &(struct http_client_opts){ .max_in_flight = 4, .timeout_ms = c->timeout_ms });
+	return web;
+}
 
 static int url_like(const char *u)
 {
@@ -60,7 +71,7 @@ void os_h_image_sha256sums(struct wreq *req)
 		return;
 	}
 	struct http_request hr = { .method = "GET", .url = url, .timeout_ms = left_ms(req) };
-	if (http_send(c->http, &hr, on_sums, req) != 0)
+	if (!web_client(c) || http_send(web_client(c), &hr, on_sums, req) != 0)
 		worker_reply_err(req, PROTO_E_BAD_REQUEST, 0, "cannot fetch %s", url);
 }
 
@@ -210,7 +221,7 @@ void os_h_image_import(struct wreq *req)
 	struct http_stream st = { .upload_fd = -1, .download_fd = fd, .download_max = OS_IMPORT_MAX };
 	struct http_request hr = { .method = "GET", .url = url, .timeout_ms = left_ms(req), .stream = &st };
 	log_info("downloading a base image", "url=%s", log_q(url));
-	if (http_send(c->http, &hr, on_downloaded, op) != 0) {
+	if (!web_client(c) || http_send(web_client(c), &hr, on_downloaded, op) != 0) {
 		worker_reply_err(req, PROTO_E_BAD_REQUEST, 0, "cannot fetch %s", url);
 		import_end(op);
 	}
