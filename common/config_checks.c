@@ -248,6 +248,14 @@ static int check_images(struct cfg_vctx *c, const struct cfg_ynode *node, int li
 	json_t *im;
 	json_array_foreach(val, i, im) {
 		const char *name = json_string_value(json_object_get(im, "name"));
+		int image = json_object_get(im, "base_image") != NULL, url = json_object_get(im, "base_url") != NULL;
+		int sums = json_object_get(im, "base_sha256sums_url") != NULL;
+		if (image == url || sums != url) {
+			char ipath[CFG_PATH_MAX];
+			snprintf(ipath, sizeof(ipath), "%s[%zu]", path, i);
+			cfg_fail(c, line, col, ipath, "give base_image, or base_url with base_sha256sums_url");
+			return -1;
+		}
 		for (j = 0; j < i; j++)
 			if (!strcmp(name, json_string_value(json_object_get(json_array_get(val, j), "name")))) {
 				char ipath[CFG_PATH_MAX];

@@ -10,7 +10,9 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 #include <time.h>
 #include <curl/curl.h>
@@ -42,6 +44,8 @@ struct http_xfer {
 	struct sbuf resp;    /* response body; may hold a JIT config or a token */
 	int too_large;
 	int over_total;      /* refused: the bodies in flight would exceed max_total */
+	struct http_stream stream;     /* fds -1 when unused */
+	int64_t downloaded;
 	struct http_header *rh;
 	int n_rh;
 	char errbuf[CURL_ERROR_SIZE];
@@ -142,10 +146,45 @@ static void deliver(struct http_xfer *x, int error, const char *error_text)
 
 /* ---- libcurl data callbacks ------------------------------------------------------- */
 
+/* A streamed download: the body goes to the file, every byte written or the transfer fails. */
+static size_t on_body_to_fd(struct http_xfer *x, const char *ptr, size_t n)
+{
+	if (x->downloaded + (int64_t)n > x->stream.download_max) {
+		x->too_large = 1;
+		return 0;
+	}
+	for (size_t done = 0; done < n;) {
+		ssize_t w = write(x->stream.download_fd, ptr + done, n - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return 0;
+		done += (size_t)w;
+	}
+	x->downloaded += (int64_t)n;
+	return n;
+}
+
+static size_t on_upload(char *buf, size_t size, size_t nitems, void *ud)
+{
+	struct http_xfer *x = ud;
+	ssize_t r;
+	do
+		r = read(x->stream.upload_fd, buf, size * nitems);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? CURL_READFUNC_ABORT : (size_t)r;
+}
+
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 {
 	struct http_xfer *x = ud;
 	size_t n = size * nmemb;
+	if (x->stream.download_fd >= 0) {
+		long status = 0;
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+		if (status >= 200 && status <= 299)
+			return on_body_to_fd(x, ptr, n);
+	}
 	if (x->resp.len + n > x->c->o.max_body) {
 		x->too_large = 1;
 		return 0;      /* makes libcurl fail the transfer with CURLE_WRITE_ERROR */
@@ -355,7 +394,8 @@ static int xfer_setup(struct http_xfer *x, const struct http_request *req)
 		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->o.max_body);
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)(x->stream.download_fd >= 0 ?
+	                 x->stream.download_max : (int64_t)c->o.max_body));
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
@@ -376,7 +416,13 @@ static int xfer_setup(struct http_xfer *x, const struct http_request *req)
 	} else {
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, x->method);
 	}
-	if (x->body || strcmp(x->method, "POST") == 0 || strcmp(x->method, "PUT") == 0 ||
+	if (x->stream.upload_fd >= 0) {
+		curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, x->method);
+		curl_easy_setopt(e, CURLOPT_READFUNCTION, on_upload);
+		curl_easy_setopt(e, CURLOPT_READDATA, x);
+		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)x->stream.upload_len);
+	} else if (x->body || strcmp(x->method, "POST") == 0 || strcmp(x->method, "PUT") == 0 ||
 	    strcmp(x->method, "PATCH") == 0) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->body_len);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body ? x->body : "");
@@ -475,11 +521,12 @@ static void finish(struct http_client *c, struct http_xfer *x, CURLcode rc)
 {
 	char text[CURL_ERROR_SIZE + 64];
 	int err = (int)rc;
+	int64_t cap = x->stream.download_fd >= 0 ? x->stream.download_max : (int64_t)c->o.max_body;
 	if (x->too_large) {
 		err = CURLE_FILESIZE_EXCEEDED;
-		snprintf(text, sizeof(text), "response body larger than %zu bytes", c->o.max_body);
+		snprintf(text, sizeof(text), "response body larger than %lld bytes", (long long)cap);
 	} else if (rc == CURLE_FILESIZE_EXCEEDED) {
-		snprintf(text, sizeof(text), "response body larger than %zu bytes", c->o.max_body);
+		snprintf(text, sizeof(text), "response body larger than %lld bytes", (long long)cap);
 	} else if (x->over_total) {
 		err = CURLE_FILESIZE_EXCEEDED;
 		snprintf(text, sizeof(text), "response bodies in flight would exceed %zu bytes in "
@@ -623,6 +670,7 @@ int http_send(struct http_client *c, const struct http_request *req, http_done_c
 	x->started_ms = mono_ms();
 	x->url = strdup(req->url);
 	x->method = strdup(method);
+	x->stream = req->stream ? *req->stream : (struct http_stream){ .upload_fd = -1, .download_fd = -1 };
 	if (req->body) {
 		x->body = malloc(req->body_len + 1);
 		if (x->body) {

@@ -28,6 +28,15 @@ struct http_client_opts {
 
 struct http_header { const char *name; const char *value; };
 
+/* Image transfers go through files, not memory (see http_request.stream). */
+struct http_stream {
+	int upload_fd;              /* -1: none; else the body is upload_len bytes read from it */
+	int64_t upload_len;
+	int download_fd;            /* -1: none; else the reply body is written there (resp->body
+	                               is then ""), at most download_max bytes */
+	int64_t download_max;
+};
+
 struct http_request {
 	const char *method;                 /* "GET", "POST", "PUT", "DELETE", "PATCH" */
 	const char *url;
@@ -40,6 +49,7 @@ struct http_request {
 	 * keep-alive connection died before any reply byte; a non-idempotent POST (a server
 	 * create) must never be resent behind its caller's back. */
 	int fresh_connect;
+	const struct http_stream *stream;   /* NULL: bodies in memory (copied at send) */
 };
 
 struct http_response {

@@ -82,6 +82,7 @@ class ImageBuilder(unittest.TestCase):
         wait_until(lambda: [s for s in self.sim.get("/state")["servers"]
                             if s["name"].startswith("t-small-") and s["image"] == new], 20,
                    "a runner VM booted from the new image")
+        self.assertIn("new runners use a new image", g.log())     # the image.built event reached the scaler
         rc, text = g.ctl("metrics", json_out=False)
         self.assertEqual(rc, 0, text)
         self.assertIn('ghr_image_builds_total{image="runner",result="ok"} 1', text)
@@ -93,7 +94,7 @@ class ImageBuilder(unittest.TestCase):
 
     def test_checksum_mismatch_keeps_no_image_and_retries_with_backoff(self):
         self.sim.knobs(runner_tarball_corrupt=True)
-        g = self.ghrd()
+        g = self.ghrd(check_interval="1h")           # retries come from the backoff alone
         row = wait_result(g, "failed")
         self.assertIn("stage=checksum-mismatch", row["last_build"]["error"])
         self.assertEqual(row["image_id"], "")
@@ -162,7 +163,7 @@ class ImageBuilder(unittest.TestCase):
 
     def test_pruning_keeps_keep_and_never_an_image_in_use(self):
         now = time.time()
-        mine = {"ghr-manager": "t", "ghr-image": "runner"}
+        mine = {"ghr-manager": "t", "ghr-image": "runner", "ghr-runner-version": "2.330.0"}
         seeded = self.sim.post("/seed", {"images": [
             {"name": "t-runner", "tags": [TAG], "properties": mine, "created_at_ts": now - 3600 * (k + 1)}
             for k in range(4)] + [
@@ -170,8 +171,11 @@ class ImageBuilder(unittest.TestCase):
         in_use = seeded[3]                      # the oldest of ours: a live runner VM booted from it
         self.sim.post("/seed", {"servers": [{"name": "t-small-0000beef", "status": "ACTIVE", "image": in_use,
                                              "metadata": {"ghr-manager": "t", "ghr-pool": "small"}}]})
-        g = self.ghrd()
-        self.assertEqual(images_row(g)["last_build"]["result"], "")     # images exist: no build at start
+        g = self.ghrd(interval="24h")
+        row = wait_until(lambda: images_row(g)["step"] == "idle" and images_row(g)["image_id"] and images_row(g),
+                         20, "the first check")
+        self.assertEqual(row["image_id"], seeded[0])
+        self.assertEqual(row["last_build"]["result"], "")      # a fresh image of this runner: no build
         rc, out = g.ctl("image", "build", "runner", "--wait", timeout_ms=30000)
         self.assertEqual(rc, 0, out)
         new = out["builds"][0]["last_build"]["image_id"]
@@ -213,10 +217,79 @@ class ImageBuilder(unittest.TestCase):
         self.assertNotIn("image-builder", [w["name"] for w in g.status()["workers"] if w.get("pid")])
         rc, out = g.ctl("images")
         self.assertEqual(rc, 1, out)
+        # a reload that adds an image starts the image builder, which builds it
+        cfg = dict(g.config, image_builder=image_builder())
+        cfg["pools"] = [pool(min_idle=0, image="tag:" + TAG)]
+        g.write_config(cfg)
+        rc, out = g.ctl("reload")
+        self.assertEqual(rc, 0, out)
+        self.assertIn("image-builder", out["restarted"])
+        wait_result(g, "ok")
 
 
-class Console(unittest.TestCase):
-    """os.server.console of the openstack worker, alone on the bus."""
+class BaseFromUrl(unittest.TestCase):
+    """base_url + base_sha256sums_url: an Ubuntu cloud image from a loopback mirror (the
+    simulator's /files), verified, uploaded to Glance once per checksum."""
+
+    def setUp(self):
+        self.sim = Sim()
+        self.addCleanup(self.sim.close)
+
+    def mirror(self, content, listed=None):
+        img = self.sim.post("/files", {"path": "noble/noble-server-cloudimg-amd64.img", "text": content})
+        sums = "%s *noble-server-cloudimg-amd64.img\n" % (listed or img["sha256"])
+        sums_url = self.sim.post("/files", {"path": "noble/SHA256SUMS",
+                                            "text": "%s *other.img\n%s" % ("0" * 64, sums)})["url"]
+        return img, sums_url
+
+    def ghrd(self, url, sums_url):
+        self.sim.post("/knobs", KNOBS)
+        cfg = scaler_config([pool(min_idle=0, image="tag:" + TAG)])
+        cfg["image_builder"] = image_builder(retry_min="1h", retry_max="2h", check_interval="1h")
+        del cfg["image_builder"]["images"][0]["base_image"]
+        cfg["image_builder"]["images"][0].update(base_url=url, base_sha256sums_url=sums_url)
+        g = Ghrd(cfg, sim=self.sim)
+        self.addCleanup(g.close)
+        return g
+
+    def bases(self):
+        return [i for i in self.sim.get("/state")["images"] if i["name"] == "t-base-runner"]
+
+    def test_uploaded_once_per_checksum(self):
+        img, sums_url = self.mirror("qcow2 image, release 1")
+        g = self.ghrd(img["url"], sums_url)
+        row = wait_result(g, "ok")
+        [base] = self.bases()
+        self.assertEqual((base["status"], base["properties"]["ghr-base-sha256"]), ("active", img["sha256"]))
+        [built] = [i for i in built_images(self.sim) if i["id"] == row["image_id"]]
+        self.assertEqual(built["properties"]["ghr-base-image"], base["id"])
+        self.assertEqual(built["properties"]["ghr-base-checksum"], "sha256:" + img["sha256"])
+        self.assertEqual(self.sim.counters()["events"]["images_uploaded"], 1)
+        # same checksum: the uploaded base is used again
+        rc, out = g.ctl("image", "build", "runner", "--wait", timeout_ms=30000)
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(self.sim.counters()["events"]["images_uploaded"], 1)
+        self.assertEqual(self.sim.counters()["events"]["file_downloads"], 1 + 2)   # one image, two SHA256SUMS
+        # a new release: uploaded, and the old base deleted
+        img2, _ = self.mirror("qcow2 image, release 2")
+        rc, out = g.ctl("image", "build", "runner", "--wait", timeout_ms=30000)
+        self.assertEqual(rc, 0, out)
+        [base2] = self.bases()
+        self.assertNotEqual(base2["id"], base["id"])
+        self.assertEqual(base2["properties"]["ghr-base-sha256"], img2["sha256"])
+
+    def test_checksum_mismatch_uploads_nothing_and_boots_nothing(self):
+        img, sums_url = self.mirror("qcow2 image, tampered", listed="1" * 64)
+        g = self.ghrd(img["url"], sums_url)
+        row = wait_result(g, "failed")
+        self.assertIn("base image checksum mismatch", row["last_build"]["error"])
+        self.assertEqual(self.bases(), [])
+        self.assertNotIn("builder_vms", self.sim.counters()["events"])
+        self.assertEqual(self.sim.counters()["events"].get("images_created", 0), 0)
+
+
+class OpenstackCalls(unittest.TestCase):
+    """The openstack worker's calls for the image builder, alone on the bus."""
 
     def test_console_tail_and_refusals(self):
         sim = Sim()
@@ -236,6 +309,33 @@ class Console(unittest.TestCase):
             self.assertEqual(r["error"]["code"], "bad_request", (bad, r))
         r = w.request("os.server.console", {"id": "00000000-0000-4000-8000-000000000000"})
         self.assertEqual(r["error"]["code"], "not_found", r)
+
+    def test_base_image_calls_refuse_what_they_cannot_use(self):
+        sim = Sim()
+        self.addCleanup(sim.close)
+        img = sim.post("/files", {"path": "b/base.img", "text": "base"})
+        sums = sim.post("/files", {"path": "b/SHA256SUMS", "text": "%s *base.img\n" % img["sha256"]})
+        w = openstack_worker(password_secret(sim))
+        self.addCleanup(w.close)
+        r = w.request("os.image.sha256sums", {"url": sums["url"], "file": "base.img"})
+        self.assertEqual(r["body"], {"sha256": img["sha256"]})
+        for body, code in (({"url": sums["url"], "file": "other.img"}, "not_found"),
+                           ({"url": sums["url"] + "x", "file": "base.img"}, "not_found"),
+                           ({"url": "file:///etc/passwd", "file": "passwd"}, "bad_request"),
+                           ({"url": sums["url"], "file": "../base.img"}, "bad_request")):
+            r = w.request("os.image.sha256sums", body)
+            self.assertEqual(r["error"]["code"], code, (body, r))
+        for body, code in (({"name": "x", "url": img["url"], "sha256": "nothex"}, "bad_request"),
+                           ({"name": "x", "url": img["url"] + "x", "sha256": img["sha256"]}, "not_found"),
+                           ({"name": "x", "url": img["url"], "sha256": "0" * 64}, "conflict")):
+            r = w.request("os.image.import", body)
+            self.assertEqual(r["error"]["code"], code, (body, r))
+        self.assertEqual(sim.counters()["events"].get("images_created", 0), 0)
+        r = w.request("os.image.import", {"name": "x", "url": img["url"], "sha256": img["sha256"],
+                                          "properties": {"k": "v"}})
+        self.assertTrue(r["ok"], r)
+        got = w.request("os.image.get", {"id": r["body"]["image_id"]})["body"]["image"]
+        self.assertEqual((got["status"], got["properties"]["k"]), ("active", "v"))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Builder VMs running ghr's image-builder script, and Nova's console log."""
 import base64
+import hashlib
 import os
 import re
 import time
@@ -87,6 +88,45 @@ class Builder(T.SimTestCase):
             r = self.nova("POST", "/servers/%s/action" % sid, {"os-getConsoleOutput": bad})
             self.assertEqual(r.status, 400, bad)
             self.assertIn("badRequest", r.json)
+
+
+class BaseImages(T.SimTestCase):
+    """A base image from the loopback mirror into Glance: create, then upload the data."""
+
+    def test_file_mirror(self):
+        r = self.cj("POST", "/files", {"path": "noble/SHA256SUMS", "text": "abc *x.img\n"})
+        self.assertTrue(r["url"].endswith("/files/noble/SHA256SUMS"))
+        got = T.request(self.api, "GET", "/files/noble/SHA256SUMS")
+        self.assertEqual((got.status, got.body), (200, b"abc *x.img\n"))
+        self.assertEqual(T.request(self.api, "GET", "/files/noble/nope").status, 404)
+        self.assertEqual(self.control("POST", "/files", {"path": "../etc/passwd", "text": "x"}).status, 400)
+
+    def test_create_then_upload(self):
+        r = self.glance("POST", "/v2/images", {"name": "t-base-runner", "disk_format": "qcow2",
+                                               "container_format": "bare", "visibility": "private",
+                                               "ghr-base-sha256": "ab"})
+        self.assertEqual(r.status, 201, r)
+        im = r.json
+        self.assertEqual((im["status"], im["size"], im["checksum"], im["ghr-base-sha256"]), ("queued", None, None, "ab"))
+        self.assertTrue(r.h("Location").endswith("/v2/images/" + im["id"]))
+        path = "/v2/images/%s/file" % im["id"]
+        self.assertEqual(self.glance("PUT", path, b"data", {"Content-Type": "text/plain"}).status, 415)
+        self.assertEqual(self.glance("PUT", path, b"qcow2 data", {"Content-Type": "application/octet-stream"}).status, 204)
+        im = self.glance("GET", "/v2/images/" + im["id"]).json
+        self.assertEqual((im["status"], im["size"]), ("active", 10))
+        self.assertEqual(im["checksum"], hashlib.md5(b"qcow2 data").hexdigest())
+        self.assertEqual((im["os_hash_algo"], im["os_hash_value"]), ("sha512", hashlib.sha512(b"qcow2 data").hexdigest()))
+        r = self.glance("PUT", path, b"again", {"Content-Type": "application/octet-stream"})
+        self.assertEqual(r.status, 409, "an active image takes no second upload")
+
+    def test_create_refusals(self):
+        for body, status in (({"name": "x", "status": "active"}, 403), ({"name": "x", "disk_format": "exe"}, 400),
+                             ({"name": "x", "visibility": "public"}, 403), ({"name": "x", "k": 1}, 400),
+                             ([1], 400)):
+            self.assertEqual(self.glance("POST", "/v2/images", body).status, status, body)
+        iid = self.glance("POST", "/v2/images", {"name": "noformat"}).json["id"]
+        r = self.glance("PUT", "/v2/images/%s/file" % iid, b"x", {"Content-Type": "application/octet-stream"})
+        self.assertEqual(r.status, 400, "formats must be set before the data")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 /* common/http.c against the loopback server of http_testsrv.c. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <curl/curl.h>
 
 #include "common/evloop.h"
@@ -514,3 +515,81 @@ UNIT_SUITE(http,
 	UNIT_TEST(test_http_keepalive_reuses_connection),
 	UNIT_TEST(test_http_free_cancels_in_flight),
 	UNIT_TEST(test_http_callback_reentry))
+
+/* ---- streamed transfers (image uploads and downloads through files) ------------------- */
+
+static int temp_fd(const char *content)
+{
+	char path[] = "/tmp/ghr-http-stream-XXXXXX";
+	int fd = mkstemp(path);
+	if (fd >= 0) {
+		unlink(path);
+		if (content && write(fd, content, strlen(content)) != (ssize_t)strlen(content)) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+static size_t read_back(int fd, char *buf, size_t len)
+{
+	ssize_t n = pread(fd, buf, len - 1, 0);
+	buf[n > 0 ? n : 0] = 0;
+	return n > 0 ? (size_t)n : 0;
+}
+
+static void test_http_stream_upload_and_download(void)
+{
+	struct fixture f;
+	struct result r = {0};
+	CU_ASSERT_FATAL(setup(&f, NULL) == 0);
+	int up = temp_fd("image bytes \x01\x02 end"), down = temp_fd(NULL);
+	CU_ASSERT_FATAL(up >= 0 && down >= 0);
+	lseek(up, 0, SEEK_SET);
+	struct http_stream st = { .upload_fd = up, .upload_len = 17, .download_fd = down, .download_max = 1 << 20 };
+	struct http_header h[] = { { "Content-Type", "application/octet-stream" } };
+	struct http_request rq = { .method = "PUT", .url = http_testsrv_url(f.srv, "/echo"), .headers = h,
+	                           .n_headers = 1, .stream = &st };
+	CU_ASSERT_EQUAL(http_send(f.c, &rq, on_done, &r), 0);
+	run_until(f.loop, 1, 5000);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_EQUAL(r.body_len, 0);                      /* the body went to the file */
+	char got[2048];
+	size_t n = read_back(down, got, sizeof got);
+	CU_ASSERT(strncmp(got, "PUT /echo HTTP/1.1\r\n", 20) == 0);
+	CU_ASSERT(strstr(got, "\r\nContent-Length: 17\r\n") != NULL);
+	CU_ASSERT(n >= 17 && memcmp(got + n - 17, "image bytes \x01\x02 end", 17) == 0);
+	close(up);
+	close(down);
+	teardown(&f);
+}
+
+static void test_http_stream_download_cap_and_errors(void)
+{
+	struct fixture f;
+	struct result r1 = {0}, r2 = {0};
+	CU_ASSERT_FATAL(setup(&f, NULL) == 0);
+	int d1 = temp_fd(NULL), d2 = temp_fd(NULL);
+	struct http_stream s1 = { .upload_fd = -1, .download_fd = d1, .download_max = 1000 };
+	struct http_stream s2 = { .upload_fd = -1, .download_fd = d2, .download_max = 1000 };
+	struct http_request big = { .method = "GET", .url = http_testsrv_url(f.srv, "/big"), .stream = &s1 };
+	struct http_request missing = { .method = "GET", .url = http_testsrv_url(f.srv, "/status/404"), .stream = &s2 };
+	CU_ASSERT_EQUAL(http_send(f.c, &big, on_done, &r1), 0);
+	CU_ASSERT_EQUAL(http_send(f.c, &missing, on_done, &r2), 0);
+	run_until(f.loop, 2, 5000);
+	CU_ASSERT_EQUAL(r1.error, CURLE_FILESIZE_EXCEEDED);
+	CU_ASSERT_STRING_EQUAL(r1.error_text, "response body larger than 1000 bytes");
+	/* an error reply is not the file: its body stays in memory for the message */
+	CU_ASSERT_EQUAL(r2.status, 404);
+	CU_ASSERT_STRING_EQUAL(r2.body, "status 404");
+	char got[64];
+	CU_ASSERT_EQUAL(read_back(d2, got, sizeof got), 0);
+	close(d1);
+	close(d2);
+	teardown(&f);
+}
+
+UNIT_SUITE(http_stream,
+	UNIT_TEST(test_http_stream_upload_and_download),
+	UNIT_TEST(test_http_stream_download_cap_and_errors))

@@ -11,6 +11,9 @@
  * Names and marks in the cloud (the state; nothing is trusted from before a restart):
  *   builder VM  <manager_id>-builder-<name>-<8 hex>, metadata ghr-manager, ghr-builder
  *               (the image name), ghr-build (the 8 hex)
+ *   base image  (base_url only) Glance name <manager_id>-base-<name>, properties
+ *               ghr-manager, ghr-base-of, ghr-base-sha256, ghr-base-url; uploaded again only
+ *               when SHA256SUMS gives another checksum
  *   image       Glance name <manager_id>-<name>, properties ghr-manager, ghr-image,
  *               ghr-build, ghr-runner-version, ghr-base-image, ghr-base-checksum,
  *               ghr-built-at, ghr-builder-vm; tagged with the image's tag only once
@@ -31,8 +34,8 @@ enum ib_step {
 	IB_IDLE = 0,
 	/* the check, before any build */
 	IB_LIST_VMS, IB_DELETE_VMS, IB_LIST_PARTIAL, IB_DELETE_PARTIAL, IB_LIST_TAGGED, IB_DOWNLOADS,
-	/* the build */
-	IB_CREATE, IB_WAIT_VM, IB_BASE_INFO, IB_CONSOLE, IB_SNAPSHOT, IB_WAIT_IMAGE, IB_TAG, IB_DELETE_VM,
+	/* the build; BASE_* only for a base_url image */
+	IB_BASE_SUMS, IB_BASE_LIST, IB_BASE_IMPORT, IB_BASE_PRUNE, IB_CREATE, IB_WAIT_VM, IB_BASE_INFO, IB_CONSOLE, IB_SNAPSHOT, IB_WAIT_IMAGE, IB_TAG, IB_DELETE_VM,
 	IB_PRUNE_SERVERS, IB_PRUNE_IMAGES, IB_PRUNE_DELETE,
 	/* a failed build removes what it made */
 	IB_FAIL_DELETE_VM, IB_FAIL_DELETE_IMAGE,
@@ -48,6 +51,7 @@ struct ib_image {
 	char name[IB_NAME_MAX];
 	char tag[IB_TAG_MAX];
 	const char *base_image, *arch, *flavor, *network;
+	const char *base_url, *base_sums_url;   /* base_url images: uploaded as <manager>-base-<name> */
 	const json_t *packages;
 	int aproxy;
 
@@ -63,6 +67,8 @@ struct ib_image {
 	char build_id[9];
 	char vm_name[80], vm_id[IB_ID_MAX], image_id[IB_ID_MAX];
 	char base_id[IB_ID_MAX], base_checksum[160];
+	char base_sha256[65];             /* base_url: what SHA256SUMS says now */
+	json_t *base_stale;               /* base_url: older uploads to delete */
 	char version[64], url[512], sha256[80];
 	char error[300];
 
@@ -75,7 +81,9 @@ struct ib_image {
 	char last_reason[96], last_error[300], last_build_id[9], last_image_id[IB_ID_MAX];
 	int64_t last_start_ms, last_end_ms;   /* epoch ms */
 	int failures;                     /* consecutive failed builds */
+	int check_failures;               /* consecutive checks that could not look */
 	int64_t retry_at_ms;              /* epoch ms; automatic builds wait for it */
+	int64_t retry_timer;              /* starts a cycle at retry_at_ms */
 	int64_t builds_ok, builds_failed, debris_removed;
 };
 

@@ -28,7 +28,9 @@
 static const char *const step_names[IB_STEP_COUNT] = {
 	[IB_IDLE] = "idle", [IB_LIST_VMS] = "checking", [IB_DELETE_VMS] = "removing debris",
 	[IB_LIST_PARTIAL] = "checking", [IB_DELETE_PARTIAL] = "removing debris",
-	[IB_LIST_TAGGED] = "checking", [IB_DOWNLOADS] = "checking", [IB_CREATE] = "creating builder",
+	[IB_LIST_TAGGED] = "checking", [IB_DOWNLOADS] = "checking", [IB_BASE_SUMS] = "checking base image", [IB_BASE_LIST] = "checking base image",
+	[IB_BASE_IMPORT] = "uploading base image", [IB_BASE_PRUNE] = "pruning base images",
+	[IB_CREATE] = "creating builder",
 	[IB_WAIT_VM] = "builder running", [IB_BASE_INFO] = "reading result", [IB_CONSOLE] = "reading result",
 	[IB_SNAPSHOT] = "snapshotting", [IB_WAIT_IMAGE] = "snapshotting", [IB_TAG] = "tagging",
 	[IB_DELETE_VM] = "removing builder", [IB_PRUNE_SERVERS] = "pruning", [IB_PRUNE_IMAGES] = "pruning",
@@ -41,6 +43,8 @@ const char *ib_step_name(enum ib_step s)
 }
 
 static void list_partial(struct ib_image *im);
+static struct ib_image *next_step(void *arg, const struct wcall_result *res, const char *what);
+static void retry_in(struct ib_image *im, int64_t delay_ms);
 static void list_tagged(struct ib_image *im);
 static void fail_cleanup(struct ib_image *im);
 static void prune_servers(struct ib_image *im);
@@ -105,8 +109,14 @@ static void __attribute__((format(printf, 2, 3))) fail(struct ib_image *im, cons
 	if (gone(im))
 		return;
 	if (!im->building && !im->forced) {
-		/* a check that could not look: nothing was built, nothing is lost */
-		log_warn("image check failed", "image=%s msg=%s", im->name, log_q(im->error));
+		/* a check that could not look (the cloud or GitHub down, a worker restarting):
+		 * nothing was built, nothing is lost; look again with backoff, well before the
+		 * next check_interval */
+		int64_t cap = im->ib->retry_max_ms < im->ib->check_ms ? im->ib->retry_max_ms : im->ib->check_ms;
+		int64_t delay = ib_retry_delay(++im->check_failures, im->ib->poll_ms < cap ? im->ib->poll_ms : cap, cap);
+		log_warn("image check failed", "image=%s msg=%s retry_in_ms=%lld", im->name, log_q(im->error),
+		         (long long)delay);
+		retry_in(im, delay);
 		idle(im);
 		return;
 	}
@@ -118,6 +128,21 @@ static void __attribute__((format(printf, 2, 3))) fail(struct ib_image *im, cons
 	}
 	log_error("image build failed", "image=%s build=%s msg=%s", im->name, im->build_id, log_q(im->error));
 	fail_cleanup(im);
+}
+
+static void on_retry(struct ev_loop *loop, int64_t id, void *arg)
+{
+	struct ib_image *im = arg;
+	im->retry_timer = 0;
+	im->retry_at_ms = 0;        /* due now, whatever the wall clock says */
+	ib_cycle_start(im, 0);
+}
+
+static void retry_in(struct ib_image *im, int64_t delay_ms)
+{
+	if (im->retry_timer)
+		ev_timer_del(worker_loop(im->ib->w), im->retry_timer);
+	im->retry_timer = ev_timer_add(worker_loop(im->ib->w), delay_ms, on_retry, im);
 }
 
 static void failed(struct ib_image *im)
@@ -132,13 +157,14 @@ static void failed(struct ib_image *im)
 	im->last_image_id[0] = 0;
 	log_info("image build retried later", "image=%s failures=%d retry_in_ms=%lld", im->name, im->failures,
 	         (long long)(im->retry_at_ms - im->last_end_ms));
+	retry_in(im, im->retry_at_ms - im->last_end_ms);   /* need not wait for the next check */
 	idle(im);
 }
 
 static void on_fail_image_deleted(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, NULL);
+	if (!im)
 		return;
 	if (!res->ok)
 		log_warn("image of a failed build not deleted; the next check removes it", "image=%s id=%s msg=%s",
@@ -157,8 +183,8 @@ static void fail_delete_image(struct ib_image *im)
 
 static void on_fail_vm_deleted(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, NULL);
+	if (!im)
 		return;
 	if (!res->ok)
 		log_warn("builder VM of a failed build not deleted; the next check removes it", "image=%s vm=%s msg=%s",
@@ -178,6 +204,20 @@ static void fail_cleanup(struct ib_image *im)
 	call(im, IB_FAIL_DELETE_VM, "os.server.delete", json_pack("{ss}", "id", im->vm_id), on_fail_vm_deleted);
 }
 
+/* The image of a call's callback when its cycle goes on: NULL when the worker is
+ * stopping, or (what given) after failing the build because the call failed. */
+static struct ib_image *next_step(void *arg, const struct wcall_result *res, const char *what)
+{
+	struct ib_image *im = arg;
+	if (gone(im))
+		return NULL;
+	if (what && !res->ok) {
+		fail(im, "%s: %s", what, res->message);
+		return NULL;
+	}
+	return im;
+}
+
 /* ---- check: debris --------------------------------------------------------------------- */
 
 /* One delete of debris (or the hold of the step that sent them) is done. */
@@ -193,8 +233,8 @@ static void debris_done(struct ib_image *im)
 
 static void on_debris_deleted(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, NULL);
+	if (!im)
 		return;
 	if (res->ok)
 		im->debris_removed++;
@@ -205,13 +245,9 @@ static void on_debris_deleted(struct worker *w, const struct wcall_result *res, 
 
 static void on_vms(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, "listing builder VMs");
+	if (!im)
 		return;
-	if (!res->ok) {
-		fail(im, "listing builder VMs: %s", res->message);
-		return;
-	}
 	im->step = IB_DELETE_VMS;
 	im->pending = 1;                   /* held until every delete is sent */
 	size_t i;
@@ -239,13 +275,9 @@ static void list_vms(struct ib_image *im)
 
 static void on_partial(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, "listing images");
+	if (!im)
 		return;
-	if (!res->ok) {
-		fail(im, "listing images: %s", res->message);
-		return;
-	}
 	im->step = IB_DELETE_PARTIAL;
 	im->pending = 1;
 	size_t i, k;
@@ -284,6 +316,7 @@ static void start_build(struct ib_image *im);
 static void decide(struct ib_image *im)
 {
 	char buf[96];
+	im->check_failures = 0;
 	int64_t created = im->newest_created[0] ? iso8601_to_ms(im->newest_created) : -1;
 	int64_t age = created > 0 ? wall_ms() - created : INT64_MAX;
 	const char *reason = ib_build_reason(im->forced, im->newest_id[0] != 0, age, im->ib->interval_ms,
@@ -304,8 +337,8 @@ static void decide(struct ib_image *im)
 
 static void on_downloads(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, NULL);
+	if (!im)
 		return;
 	if (!res->ok) {
 		char buf[96];
@@ -322,8 +355,8 @@ static void on_downloads(struct worker *w, const struct wcall_result *res, void 
 
 static void on_tagged(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, NULL);
+	if (!im)
 		return;
 	if (!res->ok) {
 		fail(im, "listing images tagged %s: %s", im->tag, res->message);
@@ -402,8 +435,8 @@ static void succeeded(struct ib_image *im)
 
 static void on_pruned(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, NULL);
+	if (!im)
 		return;
 	if (!res->ok)
 		log_warn("old image not deleted; retried after the next build", "image=%s msg=%s", im->name,
@@ -448,8 +481,8 @@ static void on_prune_images(struct worker *w, const struct wcall_result *res, vo
  * name outright (a pool with tag:TAG uses the newest, which pruning always keeps). */
 static void on_prune_servers(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, NULL);
+	if (!im)
 		return;
 	if (!res->ok) {
 		log_warn("images not pruned: the VMs using them are unknown", "image=%s msg=%s", im->name,
@@ -479,8 +512,8 @@ static void prune_servers(struct ib_image *im)
 
 static void on_vm_deleted(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, NULL);
+	if (!im)
 		return;
 	if (!res->ok)
 		log_warn("builder VM not deleted; the next check removes it", "image=%s vm=%s msg=%s", im->name,
@@ -491,8 +524,8 @@ static void on_vm_deleted(struct worker *w, const struct wcall_result *res, void
 
 static void on_tag(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, NULL);
+	if (!im)
 		return;
 	if (!res->ok) {
 		fail(im, "tagging image %s: %s", im->image_id, res->message);
@@ -505,8 +538,8 @@ static void poll_image(struct ev_loop *loop, int64_t id, void *arg);
 
 static void on_image(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, NULL);
+	if (!im)
 		return;
 	const json_t *img = json_object_get(res->body, "image");
 	const char *st = res->ok ? sval(img, "status") : "";
@@ -533,13 +566,9 @@ static void poll_image(struct ev_loop *loop, int64_t id, void *arg)
 
 static void on_snapshot(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, "snapshotting the builder VM");
+	if (!im)
 		return;
-	if (!res->ok) {
-		fail(im, "snapshotting the builder VM: %s", res->message);
-		return;
-	}
 	copy(im->image_id, sizeof(im->image_id), sval(res->body, "image_id"));
 	im->deadline_ms = wall_ms() + im->ib->build_timeout_ms;
 	im->step = IB_WAIT_IMAGE;
@@ -548,13 +577,9 @@ static void on_snapshot(struct worker *w, const struct wcall_result *res, void *
 
 static void on_console(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, "reading the builder VM's console log");
+	if (!im)
 		return;
-	if (!res->ok) {
-		fail(im, "reading the builder VM's console log: %s", res->message);
-		return;
-	}
 	const char *out = sval(res->body, "output");
 	char detail[200];
 	switch (ib_console_result(out, strlen(out), im->build_id, detail, sizeof(detail))) {
@@ -586,8 +611,8 @@ static void read_console(struct ib_image *im)
 
 static void on_base(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, NULL);
+	if (!im)
 		return;
 	if (res->ok)
 		copy(im->base_checksum, sizeof(im->base_checksum), sval(json_object_get(res->body, "image"), "checksum"));
@@ -600,8 +625,8 @@ static void poll_vm(struct ev_loop *loop, int64_t id, void *arg);
 
 static void on_vm(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, NULL);
+	if (!im)
 		return;
 	const json_t *s = json_object_get(res->body, "server");
 	const char *st = res->ok ? sval(s, "status") : "";
@@ -610,7 +635,7 @@ static void on_vm(struct worker *w, const struct wcall_result *res, void *arg)
 		fail(im, "the builder VM vanished");
 	} else if (strcmp(st, "SHUTOFF") == 0) {
 		copy(im->base_id, sizeof(im->base_id), sval(s, "image_id"));
-		if (im->base_id[0])
+		if (im->base_id[0] && !im->base_url)        /* a base_url image has its SHA256SUMS checksum */
 			call(im, IB_BASE_INFO, "os.image.get", json_pack("{ss}", "id", im->base_id), on_base);
 		else
 			read_console(im);
@@ -635,18 +660,115 @@ static void poll_vm(struct ev_loop *loop, int64_t id, void *arg)
 
 static void on_created(struct worker *w, const struct wcall_result *res, void *arg)
 {
-	struct ib_image *im = arg;
-	if (gone(im))
+	struct ib_image *im = next_step(arg, res, "creating the builder VM");
+	if (!im)
 		return;
-	if (!res->ok) {
-		fail(im, "creating the builder VM: %s", res->message);
-		return;
-	}
 	copy(im->vm_id, sizeof(im->vm_id), sval(res->body, "id"));
 	im->deadline_ms = wall_ms() + im->ib->build_timeout_ms;
 	log_info("builder VM created", "image=%s build=%s vm=%s id=%s", im->name, im->build_id, im->vm_name, im->vm_id);
 	im->step = IB_WAIT_VM;
 	poll_later(im, poll_vm);
+}
+
+/* ---- base_url: the base image, uploaded again only when its checksum changes ------------- */
+
+static void create_vm(struct ib_image *im, const char *base);
+
+static void on_base_pruned(struct worker *w, const struct wcall_result *res, void *arg)
+{
+	struct ib_image *im = next_step(arg, res, NULL);
+	if (!im)
+		return;
+	if (!res->ok)
+		log_warn("old base image not deleted; retried at the next build", "image=%s msg=%s", im->name,
+		         log_q(res->message));
+	if (--im->pending == 0)
+		create_vm(im, im->base_id);
+}
+
+/* The base is settled (im->base_id): delete the older uploads, then boot the builder. */
+static void base_prune(struct ib_image *im)
+{
+	im->step = IB_BASE_PRUNE;
+	im->pending = 1;
+	size_t i;
+	const json_t *id;
+	json_array_foreach(im->base_stale, i, id) {
+		if (strcmp(json_string_value(id), im->base_id) == 0)
+			continue;
+		log_info("deleting an older base image", "image=%s id=%s", im->name, json_string_value(id));
+		im->pending++;
+		if (worker_call(im->ib->w, "os.image.delete", json_pack("{sO}", "id", id), IB_CALL_MS, on_base_pruned, im) != 0)
+			im->pending--;
+	}
+	json_decref(im->base_stale);
+	im->base_stale = NULL;
+	struct wcall_result done = { .ok = 1 };
+	on_base_pruned(im->ib->w, &done, im);
+}
+
+static void on_base_imported(struct worker *w, const struct wcall_result *res, void *arg)
+{
+	struct ib_image *im = next_step(arg, res, "uploading the base image");
+	if (!im)
+		return;
+	copy(im->base_id, sizeof(im->base_id), sval(res->body, "image_id"));
+	base_prune(im);
+}
+
+static void on_base_list(struct worker *w, const struct wcall_result *res, void *arg)
+{
+	struct ib_image *im = next_step(arg, res, "listing base images");
+	if (!im)
+		return;
+	json_decref(im->base_stale);
+	im->base_stale = json_array();
+	im->base_id[0] = 0;
+	size_t i;
+	const json_t *img;
+	json_array_foreach(json_object_get(res->body, "images"), i, img) {
+		if (strcmp(prop(img, "ghr-manager"), im->ib->manager_id) != 0)
+			continue;
+		if (!im->base_id[0] && strcmp(sval(img, "status"), "active") == 0
+		    && strcmp(prop(img, "ghr-base-sha256"), im->base_sha256) == 0)
+			copy(im->base_id, sizeof(im->base_id), sval(img, "id"));
+		else
+			json_array_append_new(im->base_stale, json_string(sval(img, "id")));
+	}
+	snprintf(im->base_checksum, sizeof(im->base_checksum), "sha256:%s", im->base_sha256);
+	if (im->base_id[0]) {
+		base_prune(im);
+		return;
+	}
+	char name[128];
+	snprintf(name, sizeof(name), "%s-base-%s", im->ib->manager_id, im->name);
+	log_info("uploading a new base image", "image=%s url=%s sha256=%s", im->name, log_q(im->base_url), im->base_sha256);
+	json_t *props = json_pack("{ss ss ss ss}", "ghr-manager", im->ib->manager_id, "ghr-base-of", im->name,
+	                          "ghr-base-sha256", im->base_sha256, "ghr-base-url", im->base_url);
+	im->step = IB_BASE_IMPORT;
+	/* a download and an upload of hundreds of MB: as long as a build may take */
+	if (worker_call(w, "os.image.import", json_pack("{ss ss ss so}", "name", name, "url", im->base_url,
+	                                                "sha256", im->base_sha256, "properties", props),
+	                im->ib->build_timeout_ms, on_base_imported, im) != 0)
+		log_error("image builder cannot call", "method=%s", "os.image.import");
+}
+
+static void on_base_sums(struct worker *w, const struct wcall_result *res, void *arg)
+{
+	struct ib_image *im = next_step(arg, res, "reading the base image's SHA256SUMS");
+	if (!im)
+		return;
+	copy(im->base_sha256, sizeof(im->base_sha256), sval(res->body, "sha256"));
+	char name[128];
+	snprintf(name, sizeof(name), "%s-base-%s", im->ib->manager_id, im->name);
+	call(im, IB_BASE_LIST, "os.images.list", json_pack("{ss}", "name", name), on_base_list);
+}
+
+static void base_sums(struct ib_image *im)
+{
+	const char *file = strrchr(im->base_url, '/') + 1;
+	call(im, IB_BASE_SUMS, "os.image.sha256sums", json_pack("{ss ss}", "url", im->base_sums_url, "file", file),
+	     on_base_sums);
 }
 
 static void start_build(struct ib_image *im)
@@ -659,7 +781,16 @@ static void start_build(struct ib_image *im)
 	im->last_error[0] = 0;
 	im->last_start_ms = wall_ms();
 	log_info("image build starting", "image=%s build=%s reason=%s runner=%s base=%s", im->name, im->build_id,
-	         log_q(im->reason), im->version, log_q(im->base_image));
+	         log_q(im->reason), im->version, log_q(im->base_image ? im->base_image : im->base_url));
+	if (im->base_url)
+		base_sums(im);
+	else
+		create_vm(im, im->base_image);
+}
+
+/* Boot the builder VM from base (a Glance name, id or tag:TAG). */
+static void create_vm(struct ib_image *im, const char *base)
+{
 	struct ib_script_params sp = {
 		.build_id = im->build_id, .image_name = im->name, .runner_version = im->version,
 		.runner_url = im->url, .runner_sha256 = im->sha256, .packages = im->packages, .aproxy = im->aproxy,
@@ -673,7 +804,7 @@ static void start_build(struct ib_image *im)
 		return;
 	}
 	json_t *body = json_pack("{ss ss ss ss ss s{ss ss ss}}", "name", im->vm_name, "flavor", im->flavor,
-	                         "image", im->base_image, "network", im->network, "user_data", b64, "metadata",
+	                         "image", base, "network", im->network, "user_data", b64, "metadata",
 	                         "ghr-manager", im->ib->manager_id, "ghr-builder", im->name, "ghr-build", im->build_id);
 	free(b64);
 	/* a longer deadline: the create looks for the name before it retries */
@@ -715,7 +846,7 @@ json_t *ib_image_view(const struct ib_image *im)
 	                         "started_at", time_or_null(im->last_start_ms), "ended_at", time_or_null(im->last_end_ms));
 	return json_pack("{ss ss ss ss ss ss si so sb ss so si so sI}", "name", im->name, "tag", im->tag,
 	                 "image_id", im->newest_id, "runner_version", im->newest_version, "created", im->newest_created,
-	                 "base", im->base_image, "images", im->nimages, "pools", pools_using(im),
+	                 "base", im->base_image ? im->base_image : im->base_url, "images", im->nimages, "pools", pools_using(im),
 	                 "building", im->building, "step", ib_step_name(im->step), "last_build", last,
 	                 "failures", im->failures, "retry_at", time_or_null(im->failures ? im->retry_at_ms : 0),
 	                 "debris_removed", (json_int_t)im->debris_removed);

@@ -60,14 +60,26 @@ static int load_image(struct ib *ib, struct ib_image *im, const json_t *j, size_
 	else
 		snprintf(im->tag, sizeof(im->tag), "ghr-%s", name);
 	im->base_image = jsonget_str(j, "base_image", NULL);
+	im->base_url = jsonget_str(j, "base_url", NULL);
+	im->base_sums_url = jsonget_str(j, "base_sha256sums_url", NULL);
+	if (!im->base_image == !im->base_url || !im->base_url != !im->base_sums_url) {
+		log_error("bad config", "key=image_builder.images[%zu] msg=%s", idx,
+		          log_q("give base_image, or base_url with base_sha256sums_url"));
+		return -1;
+	}
+	const char *slash = im->base_url ? strrchr(im->base_url, '/') : NULL;
+	if (im->base_url && (!slash || !slash[1])) {
+		log_error("bad config", "key=image_builder.images[%zu].base_url msg=%s", idx, log_q("must name a file"));
+		return -1;
+	}
 	im->arch = jsonget_str(j, "arch", "x64");
 	im->flavor = jsonget_str(j, "flavor", NULL);
 	im->network = jsonget_str(j, "network", NULL);
 	im->packages = json_object_get(j, "packages");
 	im->aproxy = json_is_true(json_object_get(j, "aproxy"));
-	static const char *const required[] = { "base_image", "flavor", "network" };
-	const char *vals[] = { im->base_image, im->flavor, im->network };
-	for (int k = 0; k < 3; k++)
+	static const char *const required[] = { "flavor", "network" };
+	const char *vals[] = { im->flavor, im->network };
+	for (int k = 0; k < 2; k++)
 		if (!vals[k] || !*vals[k]) {
 			log_error("bad config", "key=image_builder.images[%zu].%s msg=required", idx, required[k]);
 			return -1;
@@ -162,7 +174,9 @@ static void ib_shutdown(struct worker *w)
 		struct ib_image *im = &ib->images[i];
 		if (im->poll_timer)
 			ev_timer_del(worker_loop(w), im->poll_timer);
-		im->poll_timer = 0;
+		if (im->retry_timer)
+			ev_timer_del(worker_loop(w), im->retry_timer);
+		im->poll_timer = im->retry_timer = 0;
 		ib_waiters_answer(im, PROTO_E_SHUTTING_DOWN, "the image builder is stopping; the build "
 		                  "is cleaned up and redone after the restart");
 	}

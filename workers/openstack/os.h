@@ -96,6 +96,12 @@ typedef void (*os_done_cb)(struct os_ctx *c, const struct os_result *r, void *ar
 void os_request(struct os_ctx *c, enum os_service svc, const char *method, const char *path,
                 json_t *body, unsigned flags, int64_t deadline_ms, os_done_cb cb, void *arg);
 
+/* PUT the len bytes of file fd (rewound before each send; kept open by the caller until
+ * cb) to path as application/octet-stream: Glance image data.  Never resent, but
+ * re-authenticated once on a 401. */
+void os_request_upload(struct os_ctx *c, enum os_service svc, const char *path, int fd, int64_t len,
+                       int64_t deadline_ms, os_done_cb cb, void *arg);
+
 /* Reply to a bus request with the error of a result. */
 void os_reply_result_err(struct wreq *req, const struct os_result *r, const char *what);
 
@@ -156,6 +162,13 @@ int os_ours_seen(struct os_ctx *c, const char *id);
 /* "/servers/<id><suffix>" from the request's "id"; -1 after replying bad_request. */
 int os_server_id_path(struct wreq *req, const char *suffix, char *path, size_t len);
 void os_h_server_console(struct wreq *req);
+
+/* os_sums.c: the SHA-256 (lower-case hex) a SHA256SUMS text gives for file: 0, or 1
+ * when the file is not listed (or its line is malformed). */
+int os_sha256sums_find(const char *text, size_t len, const char *file, char out[65]);
+/* os_import.c: base images from a URL into Glance. */
+void os_h_image_sha256sums(struct wreq *req);
+void os_h_image_import(struct wreq *req);
 
 static inline struct os_ctx *os_ctx_of(const struct wreq *req)
 {

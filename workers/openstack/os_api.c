@@ -6,6 +6,7 @@
  * resent here: their callers decide, because a resent POST can make a second VM. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <curl/curl.h>
 
 #include "common/evloop.h"
@@ -33,6 +34,8 @@ struct os_call {
 	int attempt;
 	int reauthed;
 	char *token_used;
+	int upload_fd;              /* -1, or PUT the file's upload_len bytes (Glance image data) */
+	int64_t upload_len;
 };
 
 static const char *const svc_names[OS_SVC_COUNT] = { "compute", "image", "network" };
@@ -189,6 +192,14 @@ static void send_call(struct os_call *k)
 	h[n++] = (struct http_header){ "Accept", "application/json" };
 	if (k->body)
 		h[n++] = (struct http_header){ "Content-Type", "application/json" };
+	struct http_stream st = { .upload_fd = k->upload_fd, .upload_len = k->upload_len, .download_fd = -1 };
+	if (k->upload_fd >= 0) {
+		h[n++] = (struct http_header){ "Content-Type", "application/octet-stream" };
+		if (lseek(k->upload_fd, 0, SEEK_SET) != 0) {       /* a resend starts over */
+			finish_err(k, PROTO_E_INTERNAL, "cannot rewind the file to upload");
+			return;
+		}
+	}
 	if (k->svc == OS_SVC_COMPUTE && c->microversion[0]) {
 		snprintf(mv, sizeof mv, "compute %s", c->microversion);
 		h[n++] = (struct http_header){ "OpenStack-API-Version", mv };
@@ -198,6 +209,7 @@ static void send_call(struct os_call *k)
 		.method = k->method, .url = url, .headers = h, .n_headers = n, .body = k->body,
 		.body_len = k->body ? strlen(k->body) : 0, .timeout_ms = timeout,
 		.fresh_connect = !(k->flags & OS_IDEMPOTENT),   /* never resent by libcurl (http.h) */
+		.stream = k->upload_fd >= 0 ? &st : NULL,
 	};
 	if (!k->token_used || http_send(c->http, &req, on_http, k) != 0)
 		finish_err(k, PROTO_E_INTERNAL, "cannot send the request");
@@ -220,13 +232,16 @@ static char *dump_exact(const json_t *body)
 	return text;
 }
 
-void os_request(struct os_ctx *c, enum os_service svc, const char *method, const char *path,
-                json_t *body, unsigned flags, int64_t deadline_ms, os_done_cb cb, void *arg)
+static void start_call(struct os_ctx *c, enum os_service svc, const char *method, const char *path,
+                       json_t *body, int upload_fd, int64_t upload_len, unsigned flags, int64_t deadline_ms,
+                       os_done_cb cb, void *arg)
 {
 	struct os_call *k = calloc(1, sizeof *k);
 	if (k) {
 		k->path = strdup(path);
 		k->body = body ? dump_exact(body) : NULL;
+		k->upload_fd = upload_fd;
+		k->upload_len = upload_len;
 	}
 	json_decref(body);
 	if (!k || !k->path || (body && !k->body)) {
@@ -249,6 +264,18 @@ void os_request(struct os_ctx *c, enum os_service svc, const char *method, const
 		return;
 	}
 	os_auth_when_ready(c, on_ready, k);
+}
+
+void os_request(struct os_ctx *c, enum os_service svc, const char *method, const char *path,
+                json_t *body, unsigned flags, int64_t deadline_ms, os_done_cb cb, void *arg)
+{
+	start_call(c, svc, method, path, body, -1, 0, flags, deadline_ms, cb, arg);
+}
+
+void os_request_upload(struct os_ctx *c, enum os_service svc, const char *path, int fd, int64_t len,
+                       int64_t deadline_ms, os_done_cb cb, void *arg)
+{
+	start_call(c, svc, "PUT", path, NULL, fd, len, 0, deadline_ms, cb, arg);
 }
 
 void os_reply_result_err(struct wreq *req, const struct os_result *r, const char *what)

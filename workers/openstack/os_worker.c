@@ -30,6 +30,8 @@ static const struct worker_method os_methods[] = {
 	{ "os.flavors.list", os_h_flavors_list },
 	{ "os.quota", os_h_quota },
 	{ "os.server.console", os_h_server_console },
+	{ "os.image.sha256sums", os_h_image_sha256sums },
+	{ "os.image.import", os_h_image_import },
 	{ NULL, NULL },
 };
 

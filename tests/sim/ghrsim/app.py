@@ -22,13 +22,14 @@ import sys
 import threading
 import time
 
-from . import config, control, faults, github, glance, keystone, neutron, nova
+from . import config, control, faults, files, github, glance, keystone, neutron, nova
 from .faults import REPLY_KINDS, service_error
 from .httpd import Response, hang_response, json_response, reset_response, serve
 from .state import Sim
 from .webhooks import Webhooks
 
-MODULES = {"keystone": keystone, "nova": nova, "glance": glance, "neutron": neutron, "github": github}
+MODULES = {"keystone": keystone, "nova": nova, "glance": glance, "neutron": neutron, "github": github,
+           "files": files}
 REQUEST_KINDS_PRE = ("latency", "hang", "reset", "error", "down")
 GITHUB_RL_KINDS = ("rate_limit", "secondary_rate_limit")
 
@@ -69,6 +70,7 @@ class ApiApp:
         for name, typ, region, iface, prefix, suffix in keystone.endpoint_rows(list(sim.regions)):
             self.prefixes.setdefault(prefix, (name, region, iface))
         self.prefixes["/github"] = ("github", None, None)
+        self.prefixes["/files"] = ("files", None, None)
         self.routes = {name: [(m, re.compile(rx), fn, rname, auth) for m, rx, fn, rname, auth in mod.ROUTES]
                        for name, mod in MODULES.items()}
 

@@ -4,6 +4,8 @@ Tests and benchmarks drive the world through it (queue jobs, faults, knobs,
 fixtures) and assert on what it reports (counters, state, consistency).
 Every endpoint is listed in ROUTES at the bottom and documented in README.md.
 """
+import base64
+import hashlib
 import re
 import time
 
@@ -498,8 +500,27 @@ def set_github(sim, req):
         return {"pats": len(sim.pats), "app": {k: v for k, v in sim.app_cfg.items() if k != "public_key_pem"}}
 
 
+def put_file(sim, req):
+    """{"path": "noble/SHA256SUMS", "text": "..."} or {"path": ..., "b64": "..."}: served at /files/<path>."""
+    body = _body(req)
+    path = body.get("path")
+    if not isinstance(path, str) or not re.match(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$", path) \
+            or any(p in (".", "..") for p in path.split("/")):
+        raise ControlError(400, "path: a relative path of [A-Za-z0-9._-] parts")
+    if isinstance(body.get("text"), str):
+        data = body["text"].encode()
+    elif isinstance(body.get("b64"), str):
+        data = base64.b64decode(body["b64"])
+    else:
+        raise ControlError(400, "text or b64 required")
+    with sim.lock:
+        sim.files[path] = data
+    return {"url": sim.base_url + "/files/" + path, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+
+
 ROUTES = [
     ("GET", r"^/health$", health),
+    ("POST", r"^/files$", put_file),
     ("GET", r"^/config$", get_config),
     ("GET", r"^/counters$", counters),
     ("POST", r"^/counters/reset$", reset_counters),

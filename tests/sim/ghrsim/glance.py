@@ -5,6 +5,7 @@ endpoint ("/v2/images?marker=..."; the client must prepend the catalog URL),
 `next` appears whenever a page is full (the last page may be empty), errors are
 HTML pages rather than JSON, and hidden images (os_hidden) are not listed.
 """
+import hashlib
 from urllib.parse import unquote, urlencode
 
 from . import util
@@ -234,6 +235,84 @@ def patch_image(sim, req):
     return json_response(200, v)
 
 
+DISK_FORMATS = ("ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop")
+CONTAINER_FORMATS = ("ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compressed")
+READ_ONLY = ("status", "created_at", "updated_at", "size", "virtual_size", "checksum", "os_hash_algo",
+             "os_hash_value", "owner", "self", "file", "schema", "direct_url", "locations")
+
+
+def create_image(sim, req):
+    """POST /v2/images: a queued image record (the data comes with PUT .../file)."""
+    ctype = (req.header("Content-Type") or "").split(";")[0].strip()
+    if ctype and ctype != "application/json":
+        return glance_error(415, "Unsupported Content-Type")
+    try:
+        body = req.json()
+    except BadJSON:
+        return glance_error(400, "Malformed JSON in request body.")
+    if not isinstance(body, dict):
+        return glance_error(400, "Request body must be a JSON object.")
+    for k in body:
+        if k in READ_ONLY:
+            return glance_error(403, "Attribute '%s' is read-only." % k)
+    if body.get("disk_format") not in (None,) + DISK_FORMATS:
+        return glance_error(400, "Invalid value '%s' for disk_format" % body.get("disk_format"))
+    if body.get("container_format") not in (None,) + CONTAINER_FORMATS:
+        return glance_error(400, "Invalid value '%s' for container_format" % body.get("container_format"))
+    vis = body.get("visibility", "shared")
+    if vis not in ("public", "private", "shared", "community"):
+        return glance_error(400, "Invalid visibility value: %s" % vis)
+    if vis == "public":     # Glance's default policy: admins only; ghr's users are members
+        return glance_error(403, "You are not authorized to complete publicize_image action.")
+    known = ("name", "disk_format", "container_format", "visibility", "min_disk", "min_ram", "protected",
+             "tags", "id", "os_hidden")
+    props = {k: v for k, v in body.items() if k not in known}
+    if not all(isinstance(v, str) for v in props.values()):
+        return glance_error(400, "Provided object does not match schema 'image': additional properties must be strings")
+    tags = body.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        return glance_error(400, "Provided object does not match schema 'image': tags")
+    with sim.lock:
+        reg = sim.regions[req.region]
+        im = sim.add_image(reg, {"name": body.get("name"), "status": "queued", "visibility": vis,
+                                 "owner": req.ctx["token"]["project_id"], "tags": tags, "properties": props,
+                                 "min_disk": body.get("min_disk", 0), "min_ram": body.get("min_ram", 0),
+                                 "protected": body.get("protected", False)})
+        im.disk_format = body.get("disk_format")
+        im.container_format = body.get("container_format")
+        sim.counters.inc("images_created")
+        v = image_view(im)
+    return json_response(201, v, [("Location", sim.base_url + req.ctx["prefix"] + "/v2/images/" + im.id)])
+
+
+def upload_image(sim, req):
+    """PUT /v2/images/{id}/file: the data of a queued image; it becomes active with its
+    size, md5 checksum and sha512 multihash computed."""
+    iid = req.params[0]
+    ctype = (req.header("Content-Type") or "").split(";")[0].strip()
+    if ctype != "application/octet-stream":
+        return glance_error(415, "Content-Type must be application/octet-stream")
+    data = req.body or b""
+    with sim.lock:
+        im = _get(sim, req, iid)
+        if im is None:
+            return glance_error(404, "No image found with ID %s" % iid)
+        if im.owner != req.ctx["token"]["project_id"]:
+            return glance_error(403, "You are not permitted to upload data to this image.")
+        if not im.disk_format or not im.container_format:
+            return glance_error(400, "Properties disk_format, container_format must be set prior to saving data.")
+        if im.status != "queued":
+            return glance_error(409, "Image status transition from %s to saving is not allowed" % im.status)
+        im.size = im.virtual_size = len(data)
+        im.checksum = hashlib.md5(data).hexdigest()
+        im.os_hash_algo = "sha512"
+        im.os_hash_value = hashlib.sha512(data).hexdigest()
+        im.status = "active"
+        im.updated_at = util.now()
+        sim.counters.inc("images_uploaded")
+    return Response(204)
+
+
 def versions(sim, req):
     base = sim.base_url + req.ctx["prefix"]
     return json_response(300, {"versions": [
@@ -244,6 +323,8 @@ ROUTES = [
     ("GET", r"^/?$", versions, "/", False),
     ("GET", r"^/versions/?$", versions, "/versions", False),
     ("GET", r"^/v2/images/?$", list_images, "/v2/images", True),
+    ("POST", r"^/v2/images/?$", create_image, "/v2/images", True),
+    ("PUT", r"^/v2/images/([^/]+)/file$", upload_image, "/v2/images/{id}/file", True),
     ("GET", r"^/v2/images/([^/]+)/?$", show_image, "/v2/images/{id}", True),
     ("PATCH", r"^/v2/images/([^/]+)/?$", patch_image, "/v2/images/{id}", True),
     ("DELETE", r"^/v2/images/([^/]+)/?$", delete_image, "/v2/images/{id}", True),

@@ -330,6 +330,7 @@ class Sim:
             self.runner_seq = itertools.count(101)
             self.label_ids = {}
             self.jit = {}                         # nonce -> {"runner_id", "used_by"}
+            self.files = {}                       # /files/<path> -> bytes (files.py)
             self.gh_tokens = {}                   # installation/registration token -> dict
             self.pats = set(gh["pats"])
             self.app_cfg = dict(gh["app"])
