@@ -206,7 +206,7 @@ static void outf(struct out *o, const char *fmt, ...)
 enum fam {
 	F_RUNNERS, F_MIN_IDLE, F_MAX_RUNNERS, F_CREATES, F_CREATE_FAIL, F_DELETES, F_DELETE_FAIL,
 	F_IMAGE_FALLBACK, F_RECONCILES, F_RECONCILE_FAIL, F_RECONCILE_SECONDS, F_RECONCILE_LAST_OK,
-	F_GH_REMAINING, F_GH_LIMIT, F_GH_USED_HOUR, F_COUNT
+	F_GH_REMAINING, F_GH_LIMIT, F_GH_USED_HOUR, F_DEGRADED, F_PROBLEM_SINCE, F_COUNT
 };
 static const struct { const char *name, *type, *help; } fams[F_COUNT] = {
 	[F_RUNNERS] = { "ghr_runners", "gauge", "Runners by pool and state at the last reconcile." },
@@ -224,6 +224,8 @@ static const struct { const char *name, *type, *help; } fams[F_COUNT] = {
 	[F_GH_REMAINING] = { "ghr_github_ratelimit_remaining", "gauge", "GitHub rate-limit budget left, by resource." },
 	[F_GH_LIMIT] = { "ghr_github_ratelimit_limit", "gauge", "GitHub rate-limit budget per window, by resource." },
 	[F_GH_USED_HOUR] = { "ghr_github_requests_last_hour", "gauge", "GitHub requests ghr made in the last hour." },
+	[F_DEGRADED] = { "ghr_degraded", "gauge", "1 while the reconcile, an API or a pool is failing (ghr-ctl status says why)." },
+	[F_PROBLEM_SINCE] = { "ghr_problem_since_seconds", "gauge", "When each open problem started (Unix time), by source." },
 };
 
 static void head(struct out *o, enum fam f)
@@ -284,6 +286,20 @@ static void ratelimit(struct out *o, const json_t *rl)
 	}
 }
 
+static void health(struct out *o, const json_t *h)
+{
+	char b[128];
+	head(o, F_DEGRADED);
+	outf(o, "%s %d\n", fams[F_DEGRADED].name, json_is_true(json_object_get(h, "degraded")) ? 1 : 0);
+	head(o, F_PROBLEM_SINCE);
+	size_t i;
+	const json_t *p;
+	json_array_foreach(json_object_get(h, "problems"), i, p)
+		outf(o, "%s{source=\"%s\"} %.3f\n", fams[F_PROBLEM_SINCE].name,
+		     esc(json_string_value(json_object_get(p, "source")) ?: "", b, sizeof(b)),
+		     (double)json_integer_value(json_object_get(p, "since_ms")) / 1000.0);
+}
+
 char *sc_prom_render(const struct sc_metrics *m)
 {
 	struct out o = { 0 };
@@ -313,6 +329,8 @@ char *sc_prom_render(const struct sc_metrics *m)
 	outf(&o, "%s %.3f\n", fams[F_RECONCILE_LAST_OK].name, m->last_success_ts);
 	if (m->ratelimit)
 		ratelimit(&o, m->ratelimit);
+	if (m->health)
+		health(&o, m->health);
 	if (o.oom) {
 		free(o.p);
 		return NULL;

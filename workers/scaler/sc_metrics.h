@@ -45,6 +45,7 @@ struct sc_metrics {
 	double last_reconcile_s;              /* duration of the last reconcile */
 	double last_success_ts;               /* epoch s of the last good reconcile; 0 none */
 	const json_t *ratelimit;              /* github.ratelimit reply, or NULL */
+	const json_t *health;                 /* sc_health_report(), or NULL */
 };
 
 /* Prometheus text exposition (format 0.0.4).  malloc'd. */

@@ -64,8 +64,10 @@ char *sc_metrics_text(struct sc *sc)
 		.pools = pm, .npools = sc->npools, .reconciles = sc->reconciles,
 		.reconcile_failures = sc->reconcile_failures, .last_reconcile_s = sc->last_reconcile_s,
 		.last_success_ts = sc->last_success_ts, .ratelimit = sc->ratelimit,
+		.health = sc_health_report(sc, wall_ms()),
 	};
 	char *t = sc_prom_render(&m);
+	json_decref((json_t *)m.health);
 	free(pm);
 	return t;
 }
