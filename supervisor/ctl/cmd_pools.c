@@ -29,7 +29,8 @@ static void target_cols(const json_t *p, char *tg, size_t tl, char *rt, size_t r
 static int print_pools(const json_t *b)
 {
 	struct ctl_table *t = ctl_table_new("POOL", "MIN_IDLE", "TARGET", "RATE/MIN", "BOOT_P90", "MAX", "ALIVE", "IDLE", "BUSY", "BOOTING",
-	                                    "CREATING", "FLAVOR", "IMAGE", "BACKOFF", NULL);
+	                                    "CREATING", "FLAVOR", "IMAGE", "BACKOFF", "HEALTH", NULL);
+	json_t *problems = json_array();
 	size_t i;
 	json_t *p;
 	json_array_foreach(json_object_get(b, "pools"), i, p) {
@@ -53,9 +54,14 @@ static int print_pools(const json_t *b)
 		ctl_table_row(t, json_string_value(json_object_get(p, "name")), mi, tg, rt, bt, mx, al,
 		              count(id, sizeof(id), c, "idle"), count(bu, sizeof(bu), c, "busy"),
 		              count(bo, sizeof(bo), c, "booting"), count(cr, sizeof(cr), c, "creating"),
-		              json_string_value(json_object_get(p, "flavor")), img, bk, NULL);
+		              json_string_value(json_object_get(p, "flavor")), img, bk,
+		              json_is_object(json_object_get(p, "problem")) ? "DEGRADED" : "ok", NULL);
+		if (json_is_object(json_object_get(p, "problem")))
+			json_array_append(problems, json_object_get(p, "problem"));
 	}
 	ctl_table_print(t);
+	ctl_print_problems(problems, "");
+	json_decref(problems);
 	return CTL_EXIT_OK;
 }
 

@@ -59,6 +59,8 @@ struct ctl_command {
 	int (*run)(const struct ctl *c, int argc, char **argv);  /* argv[0] is the command */
 };
 void ctl_register(const struct ctl_command *cmd);
+/* Each problem of scaler.health, one line each: "source: error (since ..., 3m12s, N failures)". */
+void ctl_print_problems(const json_t *problems, const char *indent);
 /* The usage, options, every command and the exit codes (help, --help, no command). */
 void ctl_print_help(FILE *f);
 const struct ctl_command *ctl_find(const char *name);

@@ -103,7 +103,7 @@ def main():
         run_dir = os.path.join(tmp, "run")
         err = open(os.path.join(tmp, "ghrd.stderr"), "w")
         ghrd = subprocess.Popen([GHRD, "-f", cfg], stdout=err, stderr=err)
-        wait_until(lambda: ghrd.poll() is None and ctl(run_dir, "status", timeout_ms=1000)[0] == 0, 20,
+        wait_until(lambda: ghrd.poll() is None and ctl(run_dir, "status", timeout_ms=1000)[0] in (0, 3), 20,
                    "ghrd ready")
         print(f"demo: simulator at {sim.api}, ghrd running with {cfg}")
         t0 = time.monotonic()

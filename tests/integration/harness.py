@@ -69,6 +69,9 @@ def wait_until(pred, timeout, what, interval=0.02):
         time.sleep(interval)
 
 
+# ghr-ctl exit codes that come with a reply: 0, and 3 (status: the fleet is degraded).
+STATUS_ANSWERED = (0, 3)
+
 _REACHABLE = {}
 
 
@@ -328,7 +331,7 @@ class Ghrd:
                 raise StopWaiting(f"ghrd exited with {self.proc.returncode}:\n{self.stderr()}"
                                      f"\n{self.log()[-3000:]}")
             rc, st = self.ctl("status", timeout_ms=1000)
-            return rc == 0 and st.get("ready") and st
+            return rc in STATUS_ANSWERED and st.get("ready") and st
         return wait_until(ready, timeout, "ghrd and every worker ready")
 
     def ctl(self, *args, timeout_ms=5000, json_out=True):
@@ -338,7 +341,7 @@ class Ghrd:
             cmd.append("--json")
         p = subprocess.run(cmd + list(args), capture_output=True, text=True,
                            timeout=timeout_ms / 1000 + 10)
-        if json_out and p.returncode == 0:
+        if json_out and p.returncode in STATUS_ANSWERED:
             try:
                 return p.returncode, json.loads(p.stdout)
             except ValueError:
@@ -347,7 +350,7 @@ class Ghrd:
 
     def status(self):
         rc, st = self.ctl("status")
-        if rc != 0:
+        if rc not in STATUS_ANSWERED:
             raise AssertionError(f"ghr-ctl status failed ({rc}): {st}")
         return st
 

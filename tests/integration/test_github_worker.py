@@ -457,18 +457,22 @@ class GithubWorkerTest(unittest.TestCase):
 
     # ---- GitHub App ------------------------------------------------------------------------
 
-    def test_app_token_obtained_and_renewed(self):
+    def app_worker(self):
+        """A github worker authenticating as the simulator's GitHub App (a fresh key)."""
         d = tempfile.mkdtemp(prefix="ghr-app-")
         try:
             priv, pub = make_app_key(d)
         finally:
             shutil.rmtree(d, ignore_errors=True)
         self.sim.ctl("POST", "/github", {"app": {"public_key_pem": pub}})
-        self.sim.seed_runners(2, "t-l-")
         auth = {"app_client_id": APP_CLIENT_ID, "app_installation_id": APP_INSTALLATION,
                 "app_private_key_file": "/etc/ghr/app.pem"}
-        w = self.worker(auth=auth, secret={"app_private_key": priv})
         self.secrets += [l for l in priv.splitlines() if l and not l.startswith("-----")]
+        return self.worker(auth=auth, secret={"app_private_key": priv})
+
+    def test_app_token_obtained_and_renewed(self):
+        self.sim.seed_runners(2, "t-l-")
+        w = self.app_worker()
         self.assertEqual(len(self.assertOk(w.request("github.runners.list", {"prefix": "t-l-"}))["runners"]), 2)
         self.assertEqual(self.sim.counters()["events"].get("installation_tokens_issued"), 1)
         # GitHub revokes or expires the token early: the worker renews it and the call succeeds
@@ -494,18 +498,9 @@ class GithubWorkerTest(unittest.TestCase):
     def test_app_token_expiring_by_our_clock_is_not_renewed_in_a_loop(self):
         # GitHub's expires_at is two hours behind this host's clock: the token is good,
         # but by the local clock it expired already.  Before, it was renewed every ~760 ms.
-        d = tempfile.mkdtemp(prefix="ghr-app-")
-        try:
-            priv, pub = make_app_key(d)
-        finally:
-            shutil.rmtree(d, ignore_errors=True)
-        self.sim.ctl("POST", "/github", {"app": {"public_key_pem": pub}})
         self.sim.ctl("POST", "/knobs", {"installation_token_clock_skew_ms": -7200000})
         try:
-            auth = {"app_client_id": APP_CLIENT_ID, "app_installation_id": APP_INSTALLATION,
-                    "app_private_key_file": "/etc/ghr/app.pem"}
-            w = self.worker(auth=auth, secret={"app_private_key": priv})
-            self.secrets += [l for l in priv.splitlines() if l and not l.startswith("-----")]
+            w = self.app_worker()
             end = time.monotonic() + 2.5        # bounded: about three renewals' worth before
             calls = 0
             while time.monotonic() < end:

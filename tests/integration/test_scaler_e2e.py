@@ -208,6 +208,57 @@ class Faults(unittest.TestCase):
             drain(self, g, sim)
 
 
+class Health(unittest.TestCase):
+    def test_degraded_fleet_shows_in_status_pools_and_metrics(self):
+        # GitHub unreachable: status says the fleet is degraded, why and since when, and
+        # exits 3; Prometheus says the same; all of it clears once GitHub is back.
+        with Sim() as sim, start(sim, [pool("small", min_idle=1)]) as g:
+            wait_idle(sim, "t-", 1)
+            wait_until(lambda: g.ctl("status")[0] == 0, 10, "a healthy fleet")
+            sim.post("/faults", {"kind": "down", "service": "github"})
+            wait_until(lambda: g.ctl("status")[0] == 3, 20, "status exit 3")
+            rc, st = g.ctl("status")
+            fleet = st["fleet"]
+            self.assertTrue(fleet["degraded"], fleet)
+            sources = {p["source"]: p for p in fleet["problems"]}
+            self.assertIn("github", sources, fleet)
+            self.assertIn("reconcile", sources, fleet)
+            self.assertIn("github.", sources["github"]["error"])
+            self.assertRegex(sources["github"]["since"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+            rc, text = g.ctl("status", json_out=False)
+            self.assertEqual(rc, 3, text)
+            self.assertIn("fleet: DEGRADED", text)
+            self.assertRegex(text, r"\n  github: github\.[^\n]*\(since \d{4}-")
+            rc, m = g.ctl("metrics", json_out=False)
+            self.assertIn("\nghr_degraded 1\n", m)
+            self.assertIn('ghr_problem_since_seconds{source="github"}', m)
+            sim.delete("/faults")
+            wait_until(lambda: g.ctl("status")[0] == 0, 20, "the fleet healthy again")
+            rc, text = g.ctl("status", json_out=False)
+            self.assertIn("fleet: ok", text)
+            rc, m = g.ctl("metrics", json_out=False)
+            self.assertIn("\nghr_degraded 0\n", m)
+            drain(self, g, sim)
+
+    def test_failing_pool_shows_in_pools(self):
+        with Sim() as sim:
+            sim.post("/faults", {"kind": "quota", "service": "nova"})
+            with start(sim, [pool("small", min_idle=1)]) as g:
+                wait_until(lambda: g.ctl("pools")[1]["pools"][0]["problem"], 20, "the pool's problem")
+                p = g.ctl("pools")[1]["pools"][0]["problem"]
+                self.assertIn("create failed", p["error"])
+                self.assertIn("quota", p["error"].lower())
+                rc, text = g.ctl("pools", json_out=False)
+                self.assertEqual(rc, 0, text)
+                self.assertIn("DEGRADED", text)
+                self.assertIn("small: create failed", text)
+                self.assertEqual(g.ctl("status")[0], 3)
+                sim.delete("/faults")
+                wait_idle(sim, "t-", 1, timeout=60)
+                wait_until(lambda: g.ctl("pools")[1]["pools"][0]["problem"] is None, 20, "the pool healthy")
+                drain(self, g, sim)
+
+
 class SlowDeletes(unittest.TestCase):
     def test_servers_being_deleted_are_not_deleted_again_and_hold_their_slot(self):
         """Nova keeps a deleted server listed (task_state deleting, old status) for a

@@ -59,5 +59,13 @@ for f in "$here"/scripts/*.sh; do
 	check "shellcheck scripts/$(basename "$f")" shellcheck -s sh "$f"
 done
 
+# A clone must pass on its own: no test, script or Makefile rule reads data from beside
+# the repository (the recorded API replies live in tests/fixtures/api).
+stays_inside() {
+	! grep -rnE '\.\./shared|shared/api' "$here/Makefile" "$here/scripts" "$here/tests" \
+		--exclude-dir=fixtures --exclude=check.sh
+}
+check "no test reads outside the repository" stays_inside
+
 echo "scripts: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

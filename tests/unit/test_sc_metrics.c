@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "tests/unit/unit.h"
+#include "workers/scaler/sc_health.h"
 #include "workers/scaler/sc_metrics.h"
 
 static void test_event_lines_exact(void)
@@ -77,8 +78,13 @@ static void test_prometheus_text(void)
 	json_t *rl = json_pack("{s:{s:{s:i,s:i}, s:{s:i,s:i}}, s:i}", "resources",
 	                       "core", "limit", 5000, "remaining", 4990,
 	                       "we\"ird", "limit", 1, "remaining", 0, "used_last_hour", 10);
+	struct sc_problem gh = { 0 };
+	sc_problem_fail(&gh, 1763856000000LL, "github.runners.list: unavailable: connection refused");
+	json_t *health = json_pack("{s:b, s:[o]}", "degraded", 1, "problems",
+	                           sc_problem_json(&gh, "github", 1763856060000LL));
 	struct sc_metrics m = { .pools = pools, .npools = 2, .reconciles = 4, .reconcile_failures = 1,
-	                        .last_reconcile_s = 0.125, .last_success_ts = 1763856000.0, .ratelimit = rl };
+	                        .last_reconcile_s = 0.125, .last_success_ts = 1763856000.0, .ratelimit = rl,
+	                        .health = health };
 	char *t = sc_prom_render(&m);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "# TYPE ghr_runners gauge\n"));
@@ -92,6 +98,8 @@ static void test_prometheus_text(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "ghr_github_ratelimit_remaining{resource=\"core\"} 4990\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "ghr_github_ratelimit_remaining{resource=\"we\\\"ird\"} 0\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "ghr_github_requests_last_hour 10\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "\nghr_degraded 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "\nghr_problem_since_seconds{source=\"github\"} 1763856000.000\n"));
 	/* every line is a comment or `name{labels} value`; each family has HELP and TYPE once */
 	int types = 0;
 	for (char *line = t; *line;) {
@@ -110,9 +118,10 @@ static void test_prometheus_text(void)
 		}
 		line = nl + 1;
 	}
-	CU_ASSERT_EQUAL(types, 26);
+	CU_ASSERT_EQUAL(types, 28);
 	free(t);
 	json_decref(rl);
+	json_decref(health);
 
 	/* without a rate-limit reading those families are absent */
 	m.ratelimit = NULL;
@@ -121,7 +130,38 @@ static void test_prometheus_text(void)
 	free(t);
 }
 
+/* A problem opens at the first failure, keeps its start and the latest error while
+ * failures go on, and is gone after one success. */
+static void test_problem_lifecycle(void)
+{
+	struct sc_problem p = { 0 };
+	CU_ASSERT_PTR_NULL(sc_problem_json(&p, "reconcile", 1000));
+	sc_problem_fail(&p, 1000, "os.servers.list failed: %s", "timeout");
+	sc_problem_fail(&p, 4000, "os.servers.list failed: %s", "unavailable");
+	json_t *j = sc_problem_json(&p, "reconcile", 6000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "error")), "os.servers.list failed: unavailable");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "since_ms")), 1000);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "for_ms")), 5000);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "failures")), 2);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "since")), "1970-01-01T00:00:01Z");
+	json_decref(j);
+	sc_problem_clear(&p);
+	CU_ASSERT_PTR_NULL(sc_problem_json(&p, "reconcile", 7000));
+	sc_problem_fail(&p, 8000, "again");
+	j = sc_problem_json(&p, "reconcile", 8000);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "since_ms")), 8000);
+	json_decref(j);
+	/* which answers count as the service failing */
+	CU_ASSERT_TRUE(sc_error_is_outage(PROTO_E_UNAVAILABLE) && sc_error_is_outage(PROTO_E_UNAUTHORIZED));
+	CU_ASSERT_FALSE(sc_error_is_outage(PROTO_E_NOT_FOUND) || sc_error_is_outage(PROTO_E_CONFLICT));
+	CU_ASSERT_EQUAL(sc_api_of("github.runners.list"), SC_API_GITHUB);
+	CU_ASSERT_EQUAL(sc_api_of("os.server.create"), SC_API_OPENSTACK);
+	CU_ASSERT_EQUAL(sc_api_of("scaler.pools"), SC_API_COUNT);
+}
+
 UNIT_SUITE(sc_metrics,
+	UNIT_TEST(test_problem_lifecycle),
 	UNIT_TEST(test_event_lines_exact),
 	UNIT_TEST(test_event_lines_are_json),
 	UNIT_TEST(test_events_append),

@@ -277,6 +277,8 @@ void os_auth_when_ready(struct os_ctx *c, os_ready_cb fn, void *arg)
 		log_info("keystone token expires soon; renewing", "expires_in_s=%lld",
 		         (long long)((c->token_expires_ms - wall_ms()) / 1000));
 		c->auth_state = OS_AUTH_NONE;
+	} else if (c->auth_state == OS_AUTH_OK && paused && !token_still_good(c)) {
+		c->auth_state = OS_AUTH_NONE;    /* kept while it lasted; now it is spent */
 	}
 	if (c->auth_state == OS_AUTH_OK) {
 		fn(c, 1, PROTO_OK, NULL, arg);

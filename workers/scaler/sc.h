@@ -13,6 +13,7 @@
 #include "workers/runtime/worker.h"
 #include "workers/scaler/sc_decide.h"
 #include "workers/scaler/sc_demand.h"
+#include "workers/scaler/sc_health.h"
 #include "workers/scaler/sc_image.h"
 #include "workers/scaler/sc_metrics.h"
 
@@ -41,6 +42,7 @@ struct sc_pool_rt {
 	int64_t target_queue_ms, grace_ms;
 	struct sc_demand *dm;                    /* owned: what was measured */
 	struct sc_target target;                 /* at the last decision */
+	struct sc_problem problem;               /* its creates or new VMs failing (sc_health.h) */
 };
 
 /* What the scaler knows of one runner name between reconciles (sc_track.c): kept from
@@ -92,6 +94,8 @@ struct sc {
 	unsigned failures_in_row;              /* reconciles skipped in a row (list failures) */
 	double last_reconcile_s, last_success_ts;
 	json_t *ratelimit;
+	struct sc_problem reconcile_problem;   /* reconciles failing (sc_health.h) */
+	struct sc_problem api_problem[SC_API_COUNT];
 
 	struct sc_recon *recon;                /* the reconcile running, or NULL */
 	int64_t timer;
@@ -194,6 +198,8 @@ struct sc_job {
 void sc_exec_submit(struct sc *sc, const struct sc_action *a, int kill_busy, sc_job_done done, void *arg);
 /* worker_call, and a request that cannot be sent is answered `unavailable` at once. */
 void sc_call(struct sc *sc, const char *method, json_t *body, int64_t timeout_ms, worker_call_cb cb, void *arg);
+/* Every open problem (sc_health.h): {"degraded": bool, "problems": [...]}. */
+json_t *sc_health_report(const struct sc *sc, int64_t now_ms);
 /* After a reconcile's decision: VMs that failed before their runner was ever online are
  * failed creates of their pool (backoff), and a runner that came online clears it. */
 void sc_exec_note_plan(struct sc *sc, const struct sc_plan *plan);

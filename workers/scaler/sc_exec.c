@@ -85,11 +85,49 @@ static void set_error(struct sc_job *j, const struct wcall_result *r, const char
 	         r->message ? r->message : "");
 }
 
+/* Every call's answer passes here on its way to its callback: it opens or closes the
+ * problem of the API behind the method (sc_health.h). */
+struct sc_call_ctx {
+	struct sc *sc;
+	enum sc_api api;
+	char method[PROTO_NAME_MAX];
+	worker_call_cb cb;
+	void *arg;
+};
+
+static void note_api(struct sc *sc, enum sc_api api, const char *method, const struct wcall_result *r)
+{
+	if (api == SC_API_COUNT)
+		return;
+	if (!r->ok && sc_error_is_outage(r->error))
+		sc_problem_fail(&sc->api_problem[api], wall_ms(), "%s: %s: %s", method,
+		                proto_error_name(r->error), r->message ? r->message : "");
+	else
+		sc_problem_clear(&sc->api_problem[api]);
+}
+
+static void on_call(struct worker *w, const struct wcall_result *r, void *arg)
+{
+	struct sc_call_ctx k = *(struct sc_call_ctx *)arg;
+	free(arg);
+	note_api(k.sc, k.api, k.method, r);
+	k.cb(w, r, k.arg);
+}
+
 void sc_call(struct sc *sc, const char *method, json_t *body, int64_t timeout_ms, worker_call_cb cb, void *arg)
 {
-	if (worker_call(sc->w, method, body, timeout_ms, cb, arg) == 0)
-		return;
+	struct sc_call_ctx *k = malloc(sizeof(*k));
+	if (k) {
+		*k = (struct sc_call_ctx){ .sc = sc, .api = sc_api_of(method), .cb = cb, .arg = arg };
+		sc_copy(k->method, method, sizeof(k->method));
+		if (worker_call(sc->w, method, body, timeout_ms, on_call, k) == 0)
+			return;
+		free(k);
+	} else {
+		json_decref(body);
+	}
 	struct wcall_result r = { .ok = 0, .error = PROTO_E_UNAVAILABLE, .message = "bus send failed" };
+	note_api(sc, sc_api_of(method), method, &r);
 	cb(sc->w, &r, arg);
 }
 
@@ -143,6 +181,7 @@ static void create_failed(struct sc *sc, struct sc_job *j)
 		int64_t wait = backoff_bump(p, j->retry_after_ms);
 		log_warn("runner create failed", "pool=%s name=%s failures=%u backoff_ms=%lld error=%s",
 		         p->name, j->name, p->create_failures, (long long)wait, log_q(j->message));
+		sc_problem_fail(&p->problem, wall_ms(), "create failed: %s", j->message);
 	}
 	sc_pending_remove(sc, j->name);
 	finish(sc, j, 0, "failed");
@@ -153,6 +192,8 @@ static void create_unknown(struct sc *sc, struct sc_job *j)
 {
 	struct sc_pool_rt *p = sc_pool_find(sc, j->pool);
 	int64_t wait = p ? backoff_bump(p, j->retry_after_ms) : 0;
+	if (p)
+		sc_problem_fail(&p->problem, wall_ms(), "create outcome unknown: %s", j->message);
 	struct sc_pending_rt *e = sc_pending_find(sc, j->name);
 	if (e)
 		e->outcome_unknown = 1;
@@ -171,6 +212,8 @@ void sc_exec_note_plan(struct sc *sc, const struct sc_plan *plan)
 			p->create_failures = 0;
 			p->backoff_until = 0;
 		}
+		if (p)
+			sc_problem_clear(&p->problem);
 	}
 	for (size_t i = 0; i < plan->ncounts; i++) {
 		const struct sc_count *c = &plan->counts[i];
@@ -182,6 +225,8 @@ void sc_exec_note_plan(struct sc *sc, const struct sc_plan *plan)
 		log_warn("runner VMs failed before coming online: counted as failed creates",
 		         "pool=%s failed=%d failures=%u backoff_ms=%lld", p->name, c->failed_creates,
 		         p->create_failures, (long long)wait);
+		sc_problem_fail(&p->problem, wall_ms(), "%d runner VM(s) failed before coming online "
+		                "(ERROR, or not up within creation_timeout or bootstrap_timeout)", c->failed_creates);
 	}
 }
 

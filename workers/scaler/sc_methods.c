@@ -161,8 +161,33 @@ static void h_pools(struct wreq *req)
 		json_object_set_new(row, "arrival_rate", json_real(sc_demand_rate(p->dm, now)));
 		json_object_set_new(row, "boot_p90_ms", json_integer(sc_demand_boot_p90(p->dm)));
 		json_object_set_new(row, "demand", json_boolean(p->demand));
+		json_t *problem = sc_problem_json(&p->problem, p->name, now);
+		json_object_set_new(row, "problem", problem ? problem : json_null());
 	}
 	worker_reply_ok(req, json_pack("{s:o}", "pools", arr));
+}
+
+json_t *sc_health_report(const struct sc *sc, int64_t now_ms)
+{
+	json_t *problems = json_array();
+	json_t *j = sc_problem_json(&sc->reconcile_problem, "reconcile", now_ms);
+	if (j)
+		json_array_append_new(problems, j);
+	for (int a = 0; a < SC_API_COUNT; a++)
+		if ((j = sc_problem_json(&sc->api_problem[a], sc_api_name((enum sc_api)a), now_ms)))
+			json_array_append_new(problems, j);
+	for (size_t i = 0; i < sc->npools; i++) {
+		char source[SC_POOL_MAX + 8];
+		snprintf(source, sizeof(source), "pool %s", sc->pools[i].name);
+		if ((j = sc_problem_json(&sc->pools[i].problem, source, now_ms)))
+			json_array_append_new(problems, j);
+	}
+	return json_pack("{s:b, s:o}", "degraded", json_array_size(problems) > 0, "problems", problems);
+}
+
+static void h_health(struct wreq *req)
+{
+	worker_reply_ok(req, sc_health_report(sc_get(req->w), wall_ms()));
 }
 
 static void h_metrics(struct wreq *req)
@@ -284,6 +309,7 @@ const struct worker_method sc_methods[] = {
 	{ "scaler.spawn", h_spawn },
 	{ "scaler.runners", h_runners },
 	{ "scaler.pools", h_pools },
+	{ "scaler.health", h_health },
 	{ "scaler.reconcile", h_reconcile },
 	{ "scaler.flush", h_flush },
 	{ "scaler.scale", h_scale },

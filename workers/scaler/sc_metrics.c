@@ -208,7 +208,7 @@ enum fam {
 	F_IMAGE_FALLBACK, F_RECONCILES, F_RECONCILE_FAIL, F_RECONCILE_SECONDS, F_RECONCILE_LAST_OK,
 	F_GH_REMAINING, F_GH_LIMIT, F_GH_USED_HOUR,
 	F_TARGET, F_DEMAND_TARGET, F_RATE, F_BOOT, F_QUEUE, F_WATCHES, F_WATCH_CHANGES, F_WATCH_FAIL,
-	F_REPLACEMENTS, F_TARGET_QUEUE, F_STALE, F_COUNT
+	F_REPLACEMENTS, F_TARGET_QUEUE, F_STALE, F_DEGRADED, F_PROBLEM_SINCE, F_COUNT
 };
 static const struct { const char *name, *type, *help; } fams[F_COUNT] = {
 	[F_RUNNERS] = { "ghr_runners", "gauge", "Runners by pool and state at the last reconcile." },
@@ -237,6 +237,8 @@ static const struct { const char *name, *type, *help; } fams[F_COUNT] = {
 	[F_TARGET_QUEUE] = { "ghr_pool_target_queue_seconds", "gauge", "The pool's demand.target_queue_time (pools with demand sizing only)." },
 	[F_STALE] = { "ghr_pool_stale_vms", "gauge", "Servers older than bootstrap_timeout that are neither idle nor busy at the last reconcile (should be cleaned up by it)." },
 	[F_REPLACEMENTS] = { "ghr_runner_replacements_total", "counter", "Runners created at once, between reconciles, to bring a pool back to its target." },
+	[F_DEGRADED] = { "ghr_degraded", "gauge", "1 while the reconcile, an API or a pool is failing (ghr-ctl status says why)." },
+	[F_PROBLEM_SINCE] = { "ghr_problem_since_seconds", "gauge", "When each open problem started (Unix time), by source." },
 };
 
 static void head(struct out *o, enum fam f)
@@ -351,6 +353,20 @@ static void demand(struct out *o, const struct sc_metrics *m)
 	}
 }
 
+static void health(struct out *o, const json_t *h)
+{
+	char b[128];
+	head(o, F_DEGRADED);
+	outf(o, "%s %d\n", fams[F_DEGRADED].name, json_is_true(json_object_get(h, "degraded")) ? 1 : 0);
+	head(o, F_PROBLEM_SINCE);
+	size_t i;
+	const json_t *p;
+	json_array_foreach(json_object_get(h, "problems"), i, p)
+		outf(o, "%s{source=\"%s\"} %.3f\n", fams[F_PROBLEM_SINCE].name,
+		     esc(json_string_value(json_object_get(p, "source")) ?: "", b, sizeof(b)),
+		     (double)json_integer_value(json_object_get(p, "since_ms")) / 1000.0);
+}
+
 char *sc_prom_render(const struct sc_metrics *m)
 {
 	struct out o = { 0 };
@@ -381,6 +397,8 @@ char *sc_prom_render(const struct sc_metrics *m)
 	if (m->ratelimit)
 		ratelimit(&o, m->ratelimit);
 	demand(&o, m);
+	if (m->health)
+		health(&o, m->health);
 	if (o.oom) {
 		free(o.p);
 		return NULL;

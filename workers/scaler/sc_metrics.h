@@ -58,6 +58,7 @@ struct sc_metrics {
 	double last_success_ts;               /* epoch s of the last good reconcile; 0 none */
 	const json_t *ratelimit;              /* github.ratelimit reply, or NULL */
 	uint64_t watches, watch_changes, watch_failures, replacements;
+	const json_t *health;                 /* sc_health_report(), or NULL */
 };
 
 /* Prometheus text exposition (format 0.0.4).  malloc'd. */

@@ -432,8 +432,12 @@ static void finish(struct sc *sc)
 	int64_t dur = now_ms() - r->t0;
 	sc->reconciles++;
 	sc->last_reconcile_s = (double)dur / 1000.0;
-	if (!r->failed)
+	if (!r->failed) {
 		sc->last_success_ts = (double)wall_ms() / 1000.0;
+		sc_problem_clear(&sc->reconcile_problem);
+	} else {
+		sc_problem_fail(&sc->reconcile_problem, wall_ms(), "%s", r->message);
+	}
 	write_textfile(sc);
 	for (size_t i = 0; i < r->nwaiters; i++) {
 		struct wreq *q = r->waiters[i].req;

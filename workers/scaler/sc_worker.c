@@ -103,8 +103,10 @@ char *sc_metrics_text(struct sc *sc)
 		.last_success_ts = sc->last_success_ts, .ratelimit = sc->ratelimit,
 		.watches = sc->watches, .watch_changes = sc->watch_changes,
 		.watch_failures = sc->watch_failures, .replacements = sc->replacements,
+		.health = sc_health_report(sc, wall_ms()),
 	};
 	char *t = sc_prom_render(&m);
+	json_decref((json_t *)m.health);
 	free(pm);
 	return t;
 }
