@@ -131,6 +131,9 @@ struct sup {
 	char control_ep[SUP_RUN_DIR_MAX + 32], control_path[SUP_RUN_DIR_MAX + 16];
 	struct ev_loop *loop;
 	void *zctx, *ctl;
+	void *ctl_monitor;              /* events of ctl: connections accepted and gone */
+	int ctl_conns, ctl_paused;      /* open control connections; 1 while not listening */
+	int64_t ctl_timer, ctl_full_events;
 	struct sup_worker **workers;
 	size_t n_workers;
 	int lock_fd, sig_fd;
@@ -151,7 +154,7 @@ struct sup {
 	struct sup_cred_entry cred_cache[SUP_CRED_CACHE];
 	int64_t nss_lookups;            /* how often the cache missed (tests, metrics) */
 	int64_t replies_dropped_full;   /* replies a caller's full queue refused */
-	struct sup_ratelimit rl_reply_full, rl_ctl_bad, rl_bus_bad;
+	struct sup_ratelimit rl_reply_full, rl_ctl_bad, rl_bus_bad, rl_ctl_full;
 };
 
 /* sup_table.c */
