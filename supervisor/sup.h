@@ -322,6 +322,12 @@ json_t *sup_worker_rows(const struct sup *s);
 
 /* sup_control.c */
 int sup_control_open(struct sup *s, char *err, size_t errlen);
+/* sup_control_cap.c: bind the control socket (0666); count its connections, and at
+ * SUP_CTL_MAX_CONNS close them all and listen again shortly after. */
+#define SUP_CTL_MAX_CONNS 16
+int sup_control_bind(struct sup *s, char *err, size_t errlen);
+int sup_control_cap_open(struct sup *s, char *err, size_t errlen);
+void sup_control_cap_close(struct sup *s);
 void sup_control_close(struct sup *s);
 unsigned sup_caller_bits(struct sup *s, long uid, long gid);
 /* supervisor.admin_group as a gid ((gid_t)-1 when unset); -1 with err when unknown. */

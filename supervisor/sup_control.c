@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,10 +29,8 @@
 #define CTL_BATCH 8
 /* Frames ghrd lets queue per control connection.  With up to 2 MiB a frame (the
  * receive limit), memory per connection stays a few MiB whatever a client sends, and
- * there are at most CTL_MAX_CONNS connections (see "the cap on connections"). */
+ * there are at most SUP_CTL_MAX_CONNS connections (sup_control_cap.c). */
 #define CTL_RCVHWM 2
-#define CTL_MAX_CONNS 16
-#define CTL_RELISTEN_MS 250
 /* Frames over PROTO_MAX_FRAME up to this size are received and answered; larger ones
  * make libzmq close the connection (the answer a client gets for them). */
 #define CTL_MAXMSG (2 * PROTO_MAX_FRAME)
@@ -112,14 +109,14 @@ static int64_t lenient_id(const void *data, size_t len, char *from, size_t froml
 }
 
 static void answer_bad(struct sup *s, const struct sup_origin *o, int64_t id, const char *from,
-                       const char *fmt_reason)
+                       const char *reason)
 {
 	s->control_bad_frames++;
 	int64_t suppressed;
 	if (sup_ratelimit_pass(&s->rl_ctl_bad, now_ms(), &suppressed))
 		log_info("bad request on the control socket", "reason=%s suppressed=%lld",
-		         log_q(fmt_reason), (long long)suppressed);
-	sup_reply_error(s, o, id, from, PROTO_E_BAD_REQUEST, "%s", fmt_reason);
+		         log_q(reason), (long long)suppressed);
+	sup_reply_error(s, o, id, from, PROTO_E_BAD_REQUEST, "%s", reason);
 }
 
 static int origin_for(struct sup_origin *o, const void *id, size_t id_len)
@@ -193,106 +190,6 @@ static void on_readable(struct ev_loop *loop, void *zsock, int events, void *arg
 	sup_recv_batch(arg, zsock, CTL_BATCH, on_request, on_malformed);
 }
 
-/* ---- the cap on connections ---------------------------------------------------------
- * libzmq cannot refuse or drop one peer of a ROUTER, so the cap works on the listener:
- * a socket monitor counts the connections accepted, and at CTL_MAX_CONNS ghrd unbinds
- * the control socket, which closes every control connection and frees what they held,
- * and listens again CTL_RELISTEN_MS later (after libzmq has removed the old socket
- * file).  Memory held for control clients is then at most about CTL_MAX_CONNS ×
- * (CTL_RCVHWM + 1) frames of CTL_MAXMSG, whatever they send; a client holding the
- * connections costs others their connection, never the fleet. */
-static int ctl_bind(struct sup *s, char *err, size_t errlen)
-{
-	mode_t old = umask(0111);   /* 0666: anyone may connect; rights are per request */
-	int r = zmq_bind(s->ctl, s->control_ep);
-	umask(old);
-	if (r < 0) {
-		snprintf(err, errlen, "cannot bind %s: %s", s->control_ep, zmq_strerror(errno));
-		return -1;
-	}
-	if (chmod(s->control_path, 0666) < 0)
-		log_warn("cannot open the control socket to readers", "error=%s", log_q(strerror(errno)));
-	return 0;
-}
-
-static void on_relisten(struct ev_loop *loop, int64_t id, void *arg)
-{
-	struct sup *s = arg;
-	char err[256];
-	struct stat st;
-	s->ctl_timer = 0;
-	if (!s->ctl_paused) {
-		/* listening: make sure the old listener's late unlink did not take the file */
-		if (stat(s->control_path, &st) == 0)
-			return;
-		zmq_unbind(s->ctl, s->control_ep);
-	}
-	if (ctl_bind(s, err, sizeof(err)) == 0) {
-		s->ctl_paused = 0;
-		log_info("control socket listening again", "path=%s", log_q(s->control_path));
-	} else {
-		log_error("cannot listen on the control socket again", "error=%s", log_q(err));
-	}
-	s->ctl_timer = ev_timer_add(loop, CTL_RELISTEN_MS, on_relisten, s);   /* check */
-}
-
-static void apply_cap(struct sup *s)
-{
-	if (s->ctl_paused || s->ctl_conns < CTL_MAX_CONNS)
-		return;
-	if (zmq_unbind(s->ctl, s->control_ep) < 0)
-		return;
-	s->ctl_paused = 1;
-	s->ctl_full_events++;
-	int64_t suppressed;
-	if (sup_ratelimit_pass(&s->rl_ctl_full, now_ms(), &suppressed))
-		log_warn("control socket full: every control connection closed", "max=%d times=%lld",
-		         CTL_MAX_CONNS, (long long)s->ctl_full_events);
-	s->ctl_conns = 0;
-	if (s->ctl_timer)
-		ev_timer_del(s->loop, s->ctl_timer);
-	s->ctl_timer = ev_timer_add(s->loop, CTL_RELISTEN_MS, on_relisten, s);
-}
-
-/* Monitor events: [16-bit event, 32-bit value][endpoint]. */
-static void on_monitor(struct ev_loop *loop, void *zsock, int events, void *arg)
-{
-	struct sup *s = arg;
-	for (int i = 0; i < 256; i++) {
-		zmq_msg_t ev, addr;
-		zmq_msg_init(&ev);
-		zmq_msg_init(&addr);
-		int got = zmq_msg_recv(&ev, zsock, ZMQ_DONTWAIT) >= 0;
-		if (got && zmq_msg_more(&ev))
-			zmq_msg_recv(&addr, zsock, ZMQ_DONTWAIT);
-		if (got && zmq_msg_size(&ev) >= 6) {
-			uint16_t id;
-			memcpy(&id, zmq_msg_data(&ev), sizeof(id));
-			if (id == ZMQ_EVENT_ACCEPTED)
-				s->ctl_conns++;
-			else if (id == ZMQ_EVENT_DISCONNECTED && s->ctl_conns > 0)
-				s->ctl_conns--;
-		}
-		zmq_msg_close(&ev);
-		zmq_msg_close(&addr);
-		if (!got)
-			break;
-	}
-	apply_cap(s);
-}
-
-static int monitor_open(struct sup *s, char *err, size_t errlen)
-{
-	char ep[64];
-	snprintf(ep, sizeof(ep), "inproc://ghrd-control-monitor-%p", (void *)s);
-	if (zmq_socket_monitor(s->ctl, ep, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) < 0 ||
-	    !(s->ctl_monitor = zmq_socket(s->zctx, ZMQ_PAIR)) || zmq_connect(s->ctl_monitor, ep) < 0) {
-		snprintf(err, errlen, "control socket monitor: %s", zmq_strerror(errno));
-		return -1;
-	}
-	return ev_zsock_watch(s->loop, s->ctl_monitor, EV_READ, on_monitor, s);
-}
-
 int sup_control_open(struct sup *s, char *err, size_t errlen)
 {
 	if (sup_admin_gid(s->cfg, &s->admin_gid, err, errlen) < 0)
@@ -308,25 +205,16 @@ int sup_control_open(struct sup *s, char *err, size_t errlen)
 		snprintf(err, errlen, "control socket: %s", zmq_strerror(errno));
 		return -1;
 	}
-	if (monitor_open(s, err, errlen) < 0 || ctl_bind(s, err, errlen) < 0)
+	if (sup_control_cap_open(s, err, errlen) < 0 || sup_control_bind(s, err, errlen) < 0)
 		return -1;
 	return ev_zsock_watch(s->loop, s->ctl, EV_READ, on_readable, s);
 }
 
 void sup_control_close(struct sup *s)
 {
-	if (s->ctl_timer) {
-		ev_timer_del(s->loop, s->ctl_timer);
-		s->ctl_timer = 0;
-	}
-	if (s->ctl_monitor) {
-		ev_zsock_unwatch(s->loop, s->ctl_monitor);
-		zmq_close(s->ctl_monitor);
-		s->ctl_monitor = NULL;
-	}
+	sup_control_cap_close(s);
 	if (!s->ctl)
 		return;
-	zmq_socket_monitor(s->ctl, NULL, 0);
 	ev_zsock_unwatch(s->loop, s->ctl);
 	zmq_close(s->ctl);
 	s->ctl = NULL;
