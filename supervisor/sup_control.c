@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -182,12 +181,15 @@ static void on_request(void *ctx, const void *id, size_t id_len, void *frame_msg
 	proto_msg_clear(&m);
 }
 
-/* Bounded work per wakeup: a few frames, then back to the loop, which serves every
- * worker's bus socket each turn; a flood of control frames costs the bus one short
- * batch per turn, never a backlog. */
+/* The bus first, then bounded work: whatever the workers have queued is read before a
+ * few control frames, and then back to the loop.  A flood of control frames costs the
+ * bus one short batch per turn, never a backlog. */
 static void on_readable(struct ev_loop *loop, void *zsock, int events, void *arg)
 {
-	sup_recv_batch(arg, zsock, CTL_BATCH, on_request, on_malformed);
+	struct sup *s = arg;
+	for (size_t i = 0; i < s->n_workers; i++)
+		sup_bus_drain(s, s->workers[i]);
+	sup_recv_batch(s, zsock, CTL_BATCH, on_request, on_malformed);
 }
 
 int sup_control_open(struct sup *s, char *err, size_t errlen)
