@@ -39,9 +39,11 @@ struct sup_def {
 	unsigned caller;                /* enum proto_caller bit of its requests */
 	const char *const *sections;    /* config paths copied into its slice */
 	sup_secret_loader secret;       /* NULL: no secret */
-	const char *const *secret_files;   /* config keys naming files its secret comes from */
 	const char *const *topics;      /* event topic prefixes it receives */
 	const char *const *publishes;   /* event topic prefixes it may emit (others refused) */
+	/* Config keys naming the files its secret is read from (`ghrd -n` warns when a
+	 * worker could read one); no_files when none. */
+	const char *const *secret_files;
 };
 
 const struct sup_def *sup_defs(size_t *count);

@@ -49,14 +49,14 @@ static const char *const fake_pub[] = { "fake.", NULL };
  * (double creates), and the openstack in-progress-create guard is per process. */
 static const struct sup_def defs[] = {
 	{ "github", "github", 1, 1, SUP_PERMANENT, 10000, 1, C_GITHUB, github_sections,
-	  sup_secret_github, github_secret_files, no_topics, github_pub },
+	  sup_secret_github, no_topics, github_pub, github_secret_files },
 	{ "openstack", "openstack", 1, 1, SUP_PERMANENT, 10000, 1, C_OPENSTACK, openstack_sections,
-	  sup_secret_openstack, openstack_secret_files, no_topics, openstack_pub },
+	  sup_secret_openstack, no_topics, openstack_pub, openstack_secret_files },
 	{ "scaler", "scaler", 1, 1, SUP_PERMANENT, 15000, 1, C_SCALER, scaler_sections, NULL,
-	  no_files, scaler_topics, scaler_pub },
+	  scaler_topics, scaler_pub, no_files },
 	/* Test worker: off unless workers.fake.instances is set. */
-	{ "fake", "fake", 0, 64, SUP_PERMANENT, 5000, 0, C_FAKE, no_sections, NULL, no_files,
-	  fake_topics, fake_pub },
+	{ "fake", "fake", 0, 64, SUP_PERMANENT, 5000, 0, C_FAKE, no_sections, NULL, fake_topics,
+	  fake_pub, no_files },
 };
 
 const struct sup_def *sup_defs(size_t *count)
