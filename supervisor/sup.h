@@ -39,9 +39,11 @@ struct sup_def {
 	unsigned caller;                /* enum proto_caller bit of its requests */
 	const char *const *sections;    /* config paths copied into its slice */
 	sup_secret_loader secret;       /* NULL: no secret */
-	const char *const *secret_files;   /* config keys naming files its secret comes from */
 	const char *const *topics;      /* event topic prefixes it receives */
 	const char *const *publishes;   /* event topic prefixes it may emit (others refused) */
+	/* Config keys naming the files its secret is read from (`ghrd -n` warns when a
+	 * worker could read one); no_files when none. */
+	const char *const *secret_files;
 };
 
 const struct sup_def *sup_defs(size_t *count);
@@ -134,6 +136,9 @@ struct sup {
 	char control_ep[SUP_RUN_DIR_MAX + 32], control_path[SUP_RUN_DIR_MAX + 16];
 	struct ev_loop *loop;
 	void *zctx, *ctl;
+	void *ctl_monitor;              /* events of ctl: connections accepted and gone */
+	int ctl_conns, ctl_paused;      /* open control connections; 1 while not listening */
+	int64_t ctl_timer, ctl_full_events;
 	struct sup_worker **workers;
 	size_t n_workers;
 	int lock_fd, sig_fd;
@@ -154,7 +159,7 @@ struct sup {
 	struct sup_cred_entry cred_cache[SUP_CRED_CACHE];
 	int64_t nss_lookups;            /* how often the cache missed (tests, metrics) */
 	int64_t replies_dropped_full;   /* replies a caller's full queue refused */
-	struct sup_ratelimit rl_reply_full, rl_ctl_bad, rl_bus_bad;
+	struct sup_ratelimit rl_reply_full, rl_ctl_bad, rl_bus_bad, rl_ctl_full;
 };
 
 /* sup_table.c */
@@ -324,6 +329,12 @@ json_t *sup_worker_rows(const struct sup *s);
 
 /* sup_control.c */
 int sup_control_open(struct sup *s, char *err, size_t errlen);
+/* sup_control_cap.c: bind the control socket (0666); count its connections, and at
+ * SUP_CTL_MAX_CONNS close them all and listen again shortly after. */
+#define SUP_CTL_MAX_CONNS 16
+int sup_control_bind(struct sup *s, char *err, size_t errlen);
+int sup_control_cap_open(struct sup *s, char *err, size_t errlen);
+void sup_control_cap_close(struct sup *s);
 void sup_control_close(struct sup *s);
 unsigned sup_caller_bits(struct sup *s, long uid, long gid);
 /* supervisor.admin_group as a gid ((gid_t)-1 when unset); -1 with err when unknown. */

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -28,8 +27,9 @@
 
 #define CTL_BATCH 8
 /* Frames ghrd lets queue per control connection.  With up to 2 MiB a frame (the
- * receive limit), memory per connection stays a few MiB whatever a client sends. */
-#define CTL_RCVHWM 4
+ * receive limit), memory per connection stays a few MiB whatever a client sends, and
+ * there are at most SUP_CTL_MAX_CONNS connections (sup_control_cap.c). */
+#define CTL_RCVHWM 2
 /* Frames over PROTO_MAX_FRAME up to this size are received and answered; larger ones
  * make libzmq close the connection (the answer a client gets for them). */
 #define CTL_MAXMSG (2 * PROTO_MAX_FRAME)
@@ -108,14 +108,14 @@ static int64_t lenient_id(const void *data, size_t len, char *from, size_t froml
 }
 
 static void answer_bad(struct sup *s, const struct sup_origin *o, int64_t id, const char *from,
-                       const char *fmt_reason)
+                       const char *reason)
 {
 	s->control_bad_frames++;
 	int64_t suppressed;
 	if (sup_ratelimit_pass(&s->rl_ctl_bad, now_ms(), &suppressed))
 		log_info("bad request on the control socket", "reason=%s suppressed=%lld",
-		         log_q(fmt_reason), (long long)suppressed);
-	sup_reply_error(s, o, id, from, PROTO_E_BAD_REQUEST, "%s", fmt_reason);
+		         log_q(reason), (long long)suppressed);
+	sup_reply_error(s, o, id, from, PROTO_E_BAD_REQUEST, "%s", reason);
 }
 
 static int origin_for(struct sup_origin *o, const void *id, size_t id_len)
@@ -181,12 +181,15 @@ static void on_request(void *ctx, const void *id, size_t id_len, void *frame_msg
 	proto_msg_clear(&m);
 }
 
-/* Bounded work per wakeup: a few frames, then back to the loop, which serves every
- * worker's bus socket each turn; a flood of control frames costs the bus one short
- * batch per turn, never a backlog. */
+/* The bus first, then bounded work: whatever the workers have queued is read before a
+ * few control frames, and then back to the loop.  A flood of control frames costs the
+ * bus one short batch per turn, never a backlog. */
 static void on_readable(struct ev_loop *loop, void *zsock, int events, void *arg)
 {
-	sup_recv_batch(arg, zsock, CTL_BATCH, on_request, on_malformed);
+	struct sup *s = arg;
+	for (size_t i = 0; i < s->n_workers; i++)
+		sup_bus_drain(s, s->workers[i]);
+	sup_recv_batch(s, zsock, CTL_BATCH, on_request, on_malformed);
 }
 
 int sup_control_open(struct sup *s, char *err, size_t errlen)
@@ -204,20 +207,14 @@ int sup_control_open(struct sup *s, char *err, size_t errlen)
 		snprintf(err, errlen, "control socket: %s", zmq_strerror(errno));
 		return -1;
 	}
-	mode_t old = umask(0111);   /* 0666: anyone may connect; rights are per request */
-	int r = zmq_bind(s->ctl, s->control_ep);
-	umask(old);
-	if (r < 0) {
-		snprintf(err, errlen, "cannot bind %s: %s", s->control_ep, zmq_strerror(errno));
+	if (sup_control_cap_open(s, err, errlen) < 0 || sup_control_bind(s, err, errlen) < 0)
 		return -1;
-	}
-	if (chmod(s->control_path, 0666) < 0)
-		log_warn("cannot open the control socket to readers", "error=%s", log_q(strerror(errno)));
 	return ev_zsock_watch(s->loop, s->ctl, EV_READ, on_readable, s);
 }
 
 void sup_control_close(struct sup *s)
 {
+	sup_control_cap_close(s);
 	if (!s->ctl)
 		return;
 	ev_zsock_unwatch(s->loop, s->ctl);

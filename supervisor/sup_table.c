@@ -60,25 +60,26 @@ static const char *const fake_pub[] = { "fake.", "webhook.", NULL };
  * (double creates), and the openstack in-progress-create guard is per process. */
 static const struct sup_def defs[] = {
 	{ "github", "github", 1, 1, SUP_PERMANENT, 10000, 1, C_GITHUB, github_sections,
-	  sup_secret_github, github_secret_files, no_topics, github_pub },
+	  sup_secret_github, no_topics, github_pub, github_secret_files },
 	{ "openstack", "openstack", 1, 1, SUP_PERMANENT, 10000, 1, C_OPENSTACK, openstack_sections,
-	  sup_secret_openstack, openstack_secret_files, no_topics, openstack_pub },
+	  sup_secret_openstack, no_topics, openstack_pub, openstack_secret_files },
 	{ "scaler", "scaler", 1, 1, SUP_PERMANENT, 15000, 1, C_SCALER, scaler_sections, NULL,
-	  no_files, scaler_topics, scaler_pub },
-	/* Reactive jobs: on when their secret files are configured (sup_secrets_reactive.c). */
+	  scaler_topics, scaler_pub, no_files },
+	/* Reactive jobs: on when their secret files are configured (sup_counts.c). */
 	{ "webhook", "webhook", 0, 1, SUP_PERMANENT, 5000, 0, C_WEBHOOK, webhook_sections,
-	  sup_secret_webhook, webhook_secret_files, no_topics, webhook_pub },
+	  sup_secret_webhook, no_topics, webhook_pub, webhook_secret_files },
 	{ "reactive-consumer", "reactive-consumer", 0, 64, SUP_PERMANENT, 10000, 0, C_REACTIVE,
-	  reactive_sections, sup_secret_reactive, reactive_secret_files, reactive_topics, reactive_pub },
-	/* Singleton: one build per image name at a time rests on one process. */
+	  reactive_sections, sup_secret_reactive, reactive_topics, reactive_pub, reactive_secret_files },
+	/* Singleton: one build per image name at a time rests on one process; runs only
+	 * when image_builder.images lists an image (sup_counts.c). */
 	{ "image-builder", "image-builder", 1, 1, SUP_PERMANENT, 10000, 0, C_IMAGE, image_builder_sections,
-	  NULL, no_files, no_topics, image_builder_pub },
+	  NULL, no_topics, image_builder_pub, no_files },
 	/* Serves /metrics to Prometheus; runs only when metrics.listen is set (sup_counts.c). */
 	{ "metrics", "metrics", 1, 1, SUP_PERMANENT, 5000, 0, C_METRICS, metrics_sections, NULL,
-	  no_files, no_topics, no_pub },
+	  no_topics, no_pub, no_files },
 	/* Test worker: off unless workers.fake.instances is set. */
-	{ "fake", "fake", 0, 64, SUP_PERMANENT, 5000, 0, C_FAKE, no_sections, NULL, no_files,
-	  fake_topics, fake_pub },
+	{ "fake", "fake", 0, 64, SUP_PERMANENT, 5000, 0, C_FAKE, no_sections, NULL, fake_topics,
+	  fake_pub, no_files },
 };
 
 const struct sup_def *sup_defs(size_t *count)

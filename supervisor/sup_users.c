@@ -5,14 +5,12 @@
  * or read the memory of another.  Running workers as root must be asked for in so many
  * words (supervisor.run_workers_as_root: true); anything else is a configuration error
  * found by `ghrd -n` and at start (exit 78), not a worker that fails later. */
-#include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "common/config.h"
+#include "common/ids.h"
 #include "supervisor/sup.h"
 
 void sup_user_expand(const char *pattern, const char *worker, char *out, size_t len)
@@ -29,26 +27,9 @@ void sup_user_expand(const char *pattern, const char *worker, char *out, size_t 
 int sup_ids_resolve(const char *user, const char *group, uid_t *uid, gid_t *gid,
                     char *err, size_t errlen)
 {
-	*uid = 0;
+	*uid = 0;   /* empty names: root, as ghrd is when this matters */
 	*gid = 0;
-	if (user && *user) {
-		struct passwd *pw = getpwnam(user);
-		if (!pw) {
-			snprintf(err, errlen, "user \"%s\" does not exist", user);
-			return -1;
-		}
-		*uid = pw->pw_uid;
-		*gid = pw->pw_gid;
-	}
-	if (group && *group) {
-		struct group *gr = getgrnam(group);
-		if (!gr) {
-			snprintf(err, errlen, "group \"%s\" does not exist", group);
-			return -1;
-		}
-		*gid = gr->gr_gid;
-	}
-	return 0;
+	return ids_lookup(user, group, uid, gid, err, errlen);
 }
 
 /* Calls fn for every worker that runs (instances > 0) with its settings. */

@@ -60,6 +60,14 @@ static int print_status(const json_t *b)
 	       (long long)(json_integer_value(json_object_get(b, "uptime_ms")) / 1000),
 	       json_string_value(json_object_get(b, "state")),
 	       json_is_true(json_object_get(b, "ready")) ? ", all workers ready" : "");
+	json_int_t dropped = json_integer_value(json_object_get(b, "replies_dropped_full"));
+	const json_t *listening = json_object_get(b, "control_listening");
+	if (dropped > 0 || json_is_false(listening))
+		printf("control socket: %s, %lld connections, %lld replies dropped unread\n",
+		       json_is_false(listening) ? "full (closed every connection, listening again shortly)"
+		                                : "listening",
+		       (long long)json_integer_value(json_object_get(b, "control_connections")),
+		       (long long)dropped);
 	struct ctl_table *t = ctl_table_new("WORKER", "PID", "STATE", "RESTARTS", "HEARTBEAT",
 	                                    "BAD_FRAMES", "LAST_EXIT", NULL);
 	size_t i;

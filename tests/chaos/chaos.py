@@ -5,8 +5,9 @@ against the simulator for CHAOS_SECONDS (default 600) while:
   - jobs stream in (a few per second, on two pools);
   - 5 % of GitHub and cloud API requests fail (503), and 5 % of server creates lose
     their reply after the server was made;
-  - every few seconds a random worker (github, openstack, scaler) is killed -9, and
-    about every minute ghrd itself is killed -9 and started again.
+  - every 4 to 12 s a random worker (github, openstack, scaler) is killed -9, and
+    every 45 to 90 s (the first time within the first third of the run) ghrd itself is
+    killed -9 and started again.
 
 Then the faults stop, every queued job must start, the pools are scaled to 0 and the
 fleet must drain; the simulator's consistency report must show 0 VMs or runners
@@ -84,7 +85,7 @@ def main():
             faults(sim)
             end = t0 + seconds
             next_job = next_worker_kill = time.monotonic()
-            next_ghrd_kill = time.monotonic() + rng.uniform(30, 75)
+            next_ghrd_kill = time.monotonic() + rng.uniform(0.2, 0.5) * min(seconds, 150)
             queued = 0
             while time.monotonic() < end:
                 now = time.monotonic()
@@ -145,6 +146,8 @@ def main():
         bad.append(f"only {jobs['started']} of {queued} jobs started")
     if counts["worker_kills"] == 0:
         bad.append("no worker was killed")
+    if seconds >= 60 and counts["ghrd_kills"] == 0:
+        bad.append("ghrd was never killed")
     if bad:
         print("chaos: FAILED: " + "; ".join(bad))
         return 1

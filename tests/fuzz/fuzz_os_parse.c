@@ -28,7 +28,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[512], msg[256], a[16], b[16], url[256], id[64];
 	int64_t e, s;
 	int missing;
-	os_error_message(500, (const char *)data, size, msg, sizeof msg);
+	os_error_message(500, NULL, (const char *)data, size, msg, sizeof msg);
+	if (!memchr(msg, 0, sizeof msg) || !msg[0])
+		abort();
+	os_error_message(502, "text/html", (const char *)data, size, msg, sizeof msg);
 	if (!memchr(msg, 0, sizeof msg) || !msg[0])
 		abort();
 

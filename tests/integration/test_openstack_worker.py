@@ -11,7 +11,7 @@ import os
 import time
 import unittest
 
-from harness import LIBEXEC, WTEST, Sim, WorkerDriver
+from harness import LIBEXEC, WTEST, Sim, WorkerDriver, wait_until
 
 WORKER = os.path.join(LIBEXEC, "openstack")
 
@@ -514,10 +514,24 @@ class OpenstackWorkerTest(unittest.TestCase):
         w = self.worker()
         for path in ("/servers/detail", "/flavors/detail", "/limits"):
             self.sim.ctl("POST", "/faults", {"kind": "invalid_json", "service": "nova", "path": path, "count": 1})
-        self.err(w.request("os.servers.list", {"prefix": "itest-"}), "internal")
-        self.err(w.request("os.flavors.list"), "internal")
-        self.err(w.request("os.quota"), "internal")
+        for method, body in (("os.servers.list", {"prefix": "itest-"}), ("os.flavors.list", None),
+                             ("os.quota", None)):
+            e = self.err(w.request(method, body), "internal")
+            # what was wrong, not what the parser then missed
+            self.assertIn("HTTP 200 reply is truncated JSON", e)
         self.ok(w.request("os.quota"))       # still alive and serving
+        self.assertEqual(w.close(), 0)
+
+    def test_truncated_token_reply_is_named_as_such(self):
+        self.sim.ctl("POST", "/faults", {"kind": "invalid_json", "service": "keystone",
+                                         "path": "/auth/tokens"})
+        w = self.worker()
+        msg = self.err(w.request("os.flavors.list"), "unavailable")
+        self.assertIn("truncated JSON", msg)
+        self.assertNotIn("expires_at", msg)
+        self.sim.ctl("DELETE", "/faults")
+        wait_until(lambda: w.request("os.flavors.list")["ok"], 10,
+                   "an authentication that works once Keystone answers whole")
         self.assertEqual(w.close(), 0)
 
     # ---- images ---------------------------------------------------------------------

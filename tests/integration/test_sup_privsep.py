@@ -185,6 +185,40 @@ class Hostile(unittest.TestCase):
         finally:
             g.close()
 
+    def test_control_connections_are_capped(self):
+        # A local user opening connection after connection: at 16 ghrd closes every
+        # control connection and listens again a moment later, so what it holds for
+        # control clients stays bounded; then ghr-ctl works as before.
+        with Ghrd(fakes(1)) as g:
+            open_tmp(g)
+            ctl_path = os.path.join(g.run_dir, "control")
+
+            def hold():
+                held, refused, dropped = [], 0, 0
+                for _ in range(48):
+                    try:
+                        held.append(Zmtp(ctl_path, timeout=2))
+                    except OSError:
+                        refused += 1
+                        time.sleep(0.05)
+                for z in held:   # the first ones were closed by ghrd
+                    try:
+                        z.s.settimeout(0.5)
+                        if not z.s.recv(1):
+                            dropped += 1
+                    except OSError:
+                        pass
+                    z.close()
+                return {"held": len(held), "refused": refused, "dropped": dropped}
+            res = as_user("nobody", "nogroup", hold)
+            self.assertGreaterEqual(res["dropped"], 16, res)
+            st = wait_until(lambda: (lambda st: st["control_listening"] and st)(g.status()),
+                            10, "the control socket listening again")
+            self.assertLess(st["control_connections"], 16)
+            self.assertIn("control socket full", g.log())
+            self.assertEqual(g.call("fake.echo", {"j": 2}), (0, {"j": 2}))
+            g.stop()
+
     def test_control_flood_by_a_local_user_starves_nothing(self):
         # Two connections of uid 65534 sending 900 KB frames as fast as ghrd takes them,
         # for a bounded time; heartbeats every 100 ms, a worker silent for 500 ms is

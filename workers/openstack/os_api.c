@@ -112,7 +112,7 @@ static void fill_result(struct os_result *r, const struct http_response *resp)
 		         curl_easy_strerror((CURLcode)resp->error));
 	} else if (resp->status >= 200 && resp->status <= 299 && resp->body_len && !r->json) {
 		/* a success that cannot be read: say what was wrong, not what is missing */
-		r->code = PROTO_E_UNAVAILABLE;
+		r->code = PROTO_E_INTERNAL;
 		snprintf(r->message, sizeof r->message, "HTTP %ld reply is %s", resp->status, why);
 	} else if (resp->status >= 200 && resp->status <= 299) {
 		r->code = PROTO_OK;

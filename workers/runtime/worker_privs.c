@@ -4,46 +4,21 @@
  * unable to gain privileges through setuid binaries. */
 #include <errno.h>
 #include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "common/ids.h"
 #include "workers/runtime/worker_int.h"
-
-static int lookup(const char *user, const char *group, uid_t *uid, gid_t *gid,
-                  char *err, size_t errlen)
-{
-	*uid = getuid();
-	*gid = getgid();
-	if (user && *user) {
-		struct passwd *pw = getpwnam(user);
-		if (!pw) {
-			snprintf(err, errlen, "unknown user \"%s\"", user);
-			return -1;
-		}
-		*uid = pw->pw_uid;
-		*gid = pw->pw_gid;
-	}
-	if (group && *group) {
-		struct group *gr = getgrnam(group);
-		if (!gr) {
-			snprintf(err, errlen, "unknown group \"%s\"", group);
-			return -1;
-		}
-		*gid = gr->gr_gid;
-	}
-	return 0;
-}
 
 int worker_privs_drop(const char *user, const char *group, char *err, size_t errlen)
 {
 	if (geteuid() != 0 || ((!user || !*user) && (!group || !*group)))
 		return 0;
-	uid_t uid;
-	gid_t gid;
-	if (lookup(user, group, &uid, &gid, err, errlen) < 0)
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	if (ids_lookup(user, group, &uid, &gid, err, errlen) < 0)
 		return -1;
 	/* Order matters: groups first (needs root), then gid, then uid. */
 	if (setgroups(1, &gid) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0) {
