@@ -182,6 +182,7 @@ install: all
 	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 scripts/*.in $(DESTDIR)$(PREFIX)/share/ghr/ 2>/dev/null || true
 	install -m 0644 etc/ghr.yaml etc/clouds.yaml $(DESTDIR)$(PREFIX)/share/doc/ghr/examples/ 2>/dev/null || true
+	install -m 0644 etc/grafana/ghr.json etc/prometheus/ghr-rules.yaml $(DESTDIR)$(PREFIX)/share/doc/ghr/examples/
 	sed 's,@SBINDIR@,$(PREFIX)/sbin,g' etc/systemd/ghrd.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/ghrd.service
 	install -m 0644 etc/tmpfiles.d/ghr.conf $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/ghr.conf
 	install -m 0644 etc/sysusers.d/ghr.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/ghr.conf

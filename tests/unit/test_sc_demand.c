@@ -178,10 +178,14 @@ static void test_target_schedule(void)
 	sc_pool_target(&p, at_ms(2026, 12, 2, 9, 0, 0), &t);
 	CU_ASSERT_EQUAL(t.target, 76);
 	CU_ASSERT_EQUAL(t.floor, 20);
-	/* an operator override replaces the schedule */
-	p.demand = 0;
+	/* an operator override replaces the schedule and the demand (scale to 0 drains) */
 	p.override = 1;
+	p.min_idle = 0;
+	sc_pool_target(&p, at_ms(2026, 12, 2, 9, 0, 0), &t);
+	CU_ASSERT_EQUAL(t.target, 0);
+	CU_ASSERT_EQUAL(t.demand, 76);                 /* still shown */
 	p.min_idle = 1;
+	p.demand = 0;
 	sc_pool_target(&p, at_ms(2026, 12, 2, 9, 0, 0), &t);
 	CU_ASSERT_EQUAL(t.target, 1);
 	sched_window_free(&w[0]);

@@ -138,6 +138,8 @@ struct sc_track *sc_track_find(struct sc *sc, const char *name);
 /* After a reconcile: take its rows as the runner list, and forget names neither in its
  * rows nor being created. */
 void sc_track_from_rows(struct sc *sc);
+/* Creates of a pool started since the last reconcile's rows (being created, not in them). */
+int sc_track_new_creates(struct sc *sc, const char *pool);
 
 /* sc_watch.c: the watch timer, and topping pools up from what is known now. */
 void sc_watch_schedule(struct sc *sc);

@@ -105,7 +105,9 @@ void sc_pool_target(const struct sc_pool *p, int64_t now_ms, struct sc_target *o
 	int d = out->demand;
 	if (p->max_idle > 0 && d > p->max_idle)
 		d = p->max_idle;
-	out->target = (d > out->floor ? d : out->floor) + p->reactive;
+	/* An operator override (ghr-ctl scale) is the target, whatever the demand says:
+	 * scaling a pool to 0 drains it.  Runners spawned for jobs come on top. */
+	out->target = (p->override || d < out->floor ? out->floor : d) + p->reactive;
 }
 
 int sc_creates_needed(int target, int ready, int max_runners, int held)

@@ -12,8 +12,8 @@
  *
  * The target (sc_pool_target): the floor is min_idle, or the schedule's min_idle of the
  * window that holds now -- or that will hold one boot time from now, whichever is larger,
- * so the next window's runners are ready when it opens (an operator override from
- * `ghr-ctl scale` replaces both).  With demand on, the idle runners must absorb the jobs
+ * so the next window's runners are ready when it opens.  An operator override from
+ * `ghr-ctl scale` is the target, in place of the schedule and the demand.  With demand on, the idle runners must absorb the jobs
  * that arrive while a replacement boots, less the wait the operator accepts:
  *     lead   = max(boot_p90 - target_queue_time, 0)
  *     expect = rate * lead                       (jobs arriving during one lead)

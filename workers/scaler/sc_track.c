@@ -77,12 +77,25 @@ static int cmp_row_key(const void *key, const void *row)
 	return c ? c : strcmp(t->name, r->name);
 }
 
+static int in_rows(const struct sc *sc, const struct sc_track *t)
+{
+	return bsearch(t, sc->rows, sc->nrows, sizeof(*sc->rows), cmp_row_key) != NULL;
+}
+
+int sc_track_new_creates(struct sc *sc, const char *pool)
+{
+	int n = 0;
+	for (size_t i = 0; i < sc->ntrk; i++)
+		n += strcmp(sc->trk[i].pool, pool) == 0 && sc_pending_find(sc, sc->trk[i].name)
+		     && !in_rows(sc, &sc->trk[i]);
+	return n;
+}
+
 static void prune(struct sc *sc)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < sc->ntrk; i++) {
-		if (sc_pending_find(sc, sc->trk[i].name)
-		    || bsearch(&sc->trk[i], sc->rows, sc->nrows, sizeof(*sc->rows), cmp_row_key))
+		if (sc_pending_find(sc, sc->trk[i].name) || in_rows(sc, &sc->trk[i]))
 			sc->trk[k++] = sc->trk[i];
 	}
 	sc->ntrk = k;

@@ -52,12 +52,20 @@ static void pool_now(struct sc *sc, const char *pool, int *ready, int *alive)
 	}
 }
 
-static int last_going(const struct sc *sc, const char *pool)
+/* The max_runners slots the pool holds now, at least: those of the last reconcile
+ * (servers alive or going then; some may be gone since, which only errs on the safe
+ * side) plus the creates started since; and never less than what is known alive now
+ * plus the servers that were going. */
+static int held_now(struct sc *sc, const char *pool, int alive)
 {
+	int held = 0, going = 0;
 	for (size_t k = 0; k < sc->ncounts; k++)
-		if (strcmp(sc->counts[k].pool, pool) == 0)
-			return sc->counts[k].held > sc->counts[k].alive ? sc->counts[k].held - sc->counts[k].alive : 0;
-	return 0;
+		if (strcmp(sc->counts[k].pool, pool) == 0) {
+			held = sc->counts[k].held;
+			going = held > sc->counts[k].alive ? held - sc->counts[k].alive : 0;
+		}
+	held += sc_track_new_creates(sc, pool);
+	return held > alive + going ? held : alive + going;
 }
 
 void sc_topup(struct sc *sc, const char *why)
@@ -74,8 +82,10 @@ void sc_topup(struct sc *sc, const char *why)
 		sc_pool_input(p, &in, now);
 		sc_pool_target(&in, now, &p->target);
 		int ready, alive;
+		if (sc_exec_backoff_left(sc, p) > 0)
+			continue;               /* its creates fail: the backoff decides when to retry */
 		pool_now(sc, p->name, &ready, &alive);
-		int n = sc_creates_needed(p->target.target, ready, p->max_runners, alive + last_going(sc, p->name));
+		int n = sc_creates_needed(p->target.target, ready, p->max_runners, held_now(sc, p->name, alive));
 		if (n <= 0)
 			continue;
 		log_info("pool below its target: creating now", "pool=%s target=%d ready=%d creates=%d why=%s",
@@ -132,10 +142,16 @@ static void on_list(struct worker *w, const struct wcall_result *res, void *arg)
 		sc->watch_failures++;
 		sc->watch_out = 0;
 		sc_watch_schedule(sc);
+		/* rate limited: not before GitHub's window allows */
+		if (!res->ok && res->retry_after_ms > sc->watch_interval_ms && !sc->stopping) {
+			ev_timer_del(worker_loop(sc->w), sc->watch_timer);
+			sc->watch_timer = ev_timer_add(worker_loop(sc->w), res->retry_after_ms, on_watch_timer, sc);
+		}
 		return;
 	}
 	sc->watch_parts++;
-	if (!(unchanged && sc->watch_parts == 1 && !next))
+	/* An unchanged list needs no look, unless a listing stopped half-way since. */
+	if (!(unchanged && sc->watch_parts == 1 && !next && !sc->trk_stale))
 		take_part(sc, runners);
 	if (next) {
 		sc_copy(sc->watch_marker, next, sizeof(sc->watch_marker));
