@@ -8,15 +8,24 @@
 #include <mongoc/mongoc.h>
 
 #include "common/jobstore.h"
+#include "common/log.h"
 #include "common/jobstore_int.h"
 
 #define DEFAULT_DB "ghr"
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
+/* libmongoc's own messages go to our log at debug level (its default handler prints
+ * to stderr, e.g. a server that lacks endSessions at every disconnect). */
+static void on_driver_log(mongoc_log_level_t level, const char *domain, const char *message, void *arg)
+{
+	log_debug("mongoc", "domain=%s level=%s detail=\"%.300s\"", domain, mongoc_log_level_str(level), message);
+}
+
 static void init_driver(void)
 {
 	mongoc_init();
+	mongoc_log_set_handler(on_driver_log, NULL);
 }
 
 void js_set_err(char *err, size_t errlen, const char *what, const bson_error_t *e)

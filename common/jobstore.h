@@ -21,8 +21,13 @@
 #define JS_DUP 1
 #define JS_LOST 2
 #define JS_HISTORY_MAX 20
-/* An owner stops acting this long before its lease ends (clock skew between hosts). */
+/* An owner stops acting this long before its lease ends (clock skew between hosts):
+ * 5 s, or a quarter of a shorter lease. */
 #define JS_LEASE_MARGIN_MS 5000
+static inline int64_t js_lease_margin(int64_t lease_ms)
+{
+	return lease_ms / 4 < JS_LEASE_MARGIN_MS ? lease_ms / 4 : JS_LEASE_MARGIN_MS;
+}
 
 struct js;
 
@@ -53,6 +58,11 @@ json_t *js_claim(struct js *js, const char *owner, int64_t now_ms, int64_t lease
 /* Set fields of a job the caller owns at `attempt`.  JS_LOST when it moved on. */
 int js_job_set(struct js *js, int64_t job_id, int64_t attempt, const json_t *set,
                char *err, size_t errlen);
+/* Extend the leases of the jobs (array of ids) that owner still holds, in one write;
+ * the count of those still held (renewed), or -1.  Fewer than asked: some were taken
+ * over; js_job_set on each tells which. */
+int64_t js_renew(struct js *js, const char *owner, const json_t *ids, int64_t lease_until_ms,
+                 char *err, size_t errlen);
 /* Move a job the caller owns at `attempt` to finished (doc: its final form). */
 int js_job_finish(struct js *js, const json_t *doc, int64_t attempt, char *err, size_t errlen);
 

@@ -335,8 +335,7 @@ static void lists_done(struct sc *sc)
 		size_t ng = own_runners(sc, ghs, r->nghs, vms, nv);
 		for (size_t i = 0; i < sc->npools; i++) {
 			sc_copy(pools[i].name, sc->pools[i].name, sizeof(pools[i].name));
-			pools[i].min_idle = sc_pool_min_idle(&sc->pools[i])
-			                  + sc_reactive_bonus(sc, sc->pools[i].name, wall_ms());
+			pools[i].min_idle = sc_pool_min_idle(&sc->pools[i]);
 			pools[i].max_runners = sc->pools[i].max_runners;
 		}
 		size_t np = sc_pending_snapshot(sc, r->t0, pend);
@@ -348,6 +347,10 @@ static void lists_done(struct sc *sc)
 			.bootstrap_timeout_ms = sc->bootstrap_timeout_ms,
 		};
 		rc = sc_decide(&in, &plan);
+		if (rc == 0 && sc_reactive_adjust(pools, sc->npools, &plan, in.now_ms)) {
+			sc_plan_free(&plan);
+			rc = sc_decide(&in, &plan);
+		}
 	}
 	/* The lists are in the plan now (rows): what they were made of can go, and after
 	 * a large fleet's lists the freed heap goes back to the system rather than stay at
