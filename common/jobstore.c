@@ -155,12 +155,12 @@ int js_ensure_schema(struct js *js, char *err, size_t errlen)
 	return rc;
 }
 
-int js_insert(struct js *js, const char *coll, const json_t *doc, char *err, size_t errlen)
+int js_insert_in(struct js *js, const char *db, const char *coll, const json_t *doc, char *err, size_t errlen)
 {
 	bson_t *b = js_bson(doc, err, errlen);
 	if (!b)
 		return -1;
-	mongoc_collection_t *c = js_coll(js, coll);
+	mongoc_collection_t *c = mongoc_client_get_collection(js->client, db ? db : js->db, coll);
 	bson_error_t e;
 	int rc = 0;
 	if (!mongoc_collection_insert_one(c, b, NULL, NULL, &e)) {
@@ -174,6 +174,11 @@ int js_insert(struct js *js, const char *coll, const json_t *doc, char *err, siz
 	mongoc_collection_destroy(c);
 	bson_destroy(b);
 	return rc;
+}
+
+int js_insert(struct js *js, const char *coll, const json_t *doc, char *err, size_t errlen)
+{
+	return js_insert_in(js, NULL, coll, doc, err, errlen);
 }
 
 /* The number of documents matching filter (0/1 for an _id filter), -1 on error. */

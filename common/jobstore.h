@@ -91,6 +91,9 @@ json_t *js_find_in(struct js *js, const char *db, const char *collection, int64_
                    char *err, size_t errlen);
 int js_delete_in(struct js *js, const char *db, const char *collection, const json_t *id,
                  char *err, size_t errlen);
+/* Insert one document there (tests: messages in the original router's format). */
+int js_insert_in(struct js *js, const char *db, const char *collection, const json_t *doc,
+                 char *err, size_t errlen);
 
 /* Append {at, what, why} to doc's history, keeping the last JS_HISTORY_MAX entries. */
 void js_history_add(json_t *doc, int64_t at_ms, const char *what, const char *why);

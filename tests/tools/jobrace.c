@@ -5,6 +5,7 @@
  *                                     claim until IDLE_MS pass with nothing claimed;
  *                                     one line "claimed ID ATTEMPT" per claim, then
  *                                     "total N ms M" (claims and wall time)
+ *   jobrace URI insert DB COLLECTION  insert the JSON documents read from stdin (one a line)
  *   jobrace URI list                  every job, live and finished: one JSON line each
  *                                     {"id", "status", "spawns", "attempt", "reason"}
  * Exit 0, or 1 with the store's error on stderr. */
@@ -88,6 +89,22 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[2], "list") == 0) {
 		struct js *js = js_open(argv[1], 5000, err, sizeof(err));
 		int rc = js ? list(js, err, sizeof(err)) : -1;
+		if (rc != 0)
+			fprintf(stderr, "jobrace: %s\n", err);
+		js_close(js);
+		return rc == 0 ? 0 : 1;
+	}
+	if (argc == 5 && strcmp(argv[2], "insert") == 0) {
+		struct js *js = js_open(argv[1], 5000, err, sizeof(err));
+		char line[65536];
+		int rc = js ? 0 : -1;
+		while (rc == 0 && fgets(line, sizeof(line), stdin)) {
+			json_t *doc = json_loads(line, 0, NULL);
+			rc = doc ? js_insert_in(js, argv[3], argv[4], doc, err, sizeof(err)) : -1;
+			if (!doc)
+				snprintf(err, sizeof(err), "not a JSON document: %.80s", line);
+			json_decref(doc);
+		}
 		if (rc != 0)
 			fprintf(stderr, "jobrace: %s\n", err);
 		js_close(js);
