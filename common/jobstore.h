@@ -44,6 +44,9 @@ int js_ping(struct js *js, char *err, size_t errlen);
  * finished at once).  JS_DUP when a job with this id is live or finished already: a redelivered
  * webhook never makes a second job. */
 int js_job_put(struct js *js, const json_t *job, char *err, size_t errlen);
+/* Insert many documents at once, unordered; those whose _id exists already are skipped
+ * (a redelivery).  0, or -1 on any other error. */
+int js_insert_many(struct js *js, const char *collection, const json_t *docs, char *err, size_t errlen);
 /* Record a webhook fact about a job ({"job_id", "action", "delivery"?, …}); JS_DUP
  * when this delivery of it is known. */
 int js_event_put(struct js *js, const json_t *event, char *err, size_t errlen);

@@ -31,6 +31,7 @@
 
 #include "common/jobstore.h"
 #include "common/jobstore_int.h"
+#include "common/util.h"
 
 static int64_t int_of(const json_t *o, const char *key)
 {
@@ -86,14 +87,21 @@ json_t *js_claim(struct js *js, const char *owner, int64_t now, int64_t lease_ms
 	                     BCON_UTF8("picked"), "]", "}",
 	                     "lease_until", "{", "$lt", BCON_INT64(now), "}", "}",
 	                     "]");
-	/* Oldest first; read a few more than wanted, as some will be lost to other claimers. */
+	/* The oldest few times more than wanted, tried in a random order: claimers that read
+	 * the same window then mostly try different jobs instead of racing for each one. */
 	bson_t *opts = BCON_NEW("sort", "{", "queued_at", BCON_INT32(1), "}",
-	                        "limit", BCON_INT64((int64_t)max * 2));
+	                        "limit", BCON_INT64((int64_t)max * 4));
 	json_t *cand = js_find_raw(js, "jobs", f, opts, err, errlen);
 	bson_destroy(f);
 	bson_destroy(opts);
 	if (!cand)
 		return NULL;
+	for (size_t k = json_array_size(cand); k > 1; k--) {
+		size_t r = (size_t)(random_u64() % k);
+		json_t *a = json_incref(json_array_get(cand, k - 1));
+		json_array_set(cand, k - 1, json_array_get(cand, r));
+		json_array_set_new(cand, r, a);
+	}
 	json_t *won = json_array();
 	size_t i;
 	json_t *doc;

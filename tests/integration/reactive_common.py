@@ -20,7 +20,7 @@ def reactive_pool(name="rx", labels=None, max_runners=0, min_idle=0):
     return p
 
 
-def start_reactive(sim, db, pools, tmp_parent=None, manager_id="t", consumers=2, reactive=None,
+def start_reactive(sim, db, pools, manager_id="t", consumers=2, reactive=None,
                    webhook=None, sim_webhook=True, **kw):
     """ghrd with webhook + consumers; the simulator delivers to its listener."""
     port = free_port()

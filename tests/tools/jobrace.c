@@ -7,7 +7,8 @@
  *                                     "total N ms M" (claims and wall time)
  *   jobrace URI insert DB COLLECTION  insert the JSON documents read from stdin (one a line)
  *   jobrace URI list                  every job, live and finished: one JSON line each
- *                                     {"id", "status", "spawns", "attempt", "reason"}
+ *                                     {"id", "status", "spawns", "attempt", "reason",
+ *                                      "runner", "queued_at"}
  * Exit 0, or 1 with the store's error on stderr. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,7 +68,9 @@ static int list(struct js *js, char *err, size_t errlen)
 		size_t i;
 		json_t *d;
 		json_array_foreach(docs, i, d) {
-			json_t *o = json_pack("{s:O, s:O, s:O, s:O, s:O}", "id", json_object_get(d, "_id"),
+			json_t *o = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "id", json_object_get(d, "_id"),
+			                      "runner", json_object_get(d, "runner") ?: json_null(),
+			                      "queued_at", json_object_get(d, "queued_at") ?: json_null(),
 			                      "status", json_object_get(d, "status") ?: json_null(),
 			                      "spawns", json_object_get(d, "spawns") ?: json_null(),
 			                      "attempt", json_object_get(d, "attempt") ?: json_null(),

@@ -11,6 +11,7 @@
 #include "workers/reactive-consumer/rc.h"
 
 #define IDLE_CLAIM_MS 1000
+#define CLAIM_ROUND 16
 #define RETRY_BASE_MS 500
 #define RETRY_CAP_MS 15000
 
@@ -120,8 +121,9 @@ void rc_store_claim(struct rc *rc)
 	if (!o)
 		return;
 	o->max = rc->in_flight - (int64_t)rc->njobs;
-	if (o->max > 50)
-		o->max = 50;
+	/* Small rounds: the first jobs of a burst start while later ones are claimed. */
+	if (o->max > CLAIM_ROUND)
+		o->max = CLAIM_ROUND;
 	if (submit(rc, run_claim, claim_done, o) == 0)
 		rc->claiming = 1;
 }
