@@ -56,7 +56,7 @@ all: $(BINS)
 
 deps:
 	@sh scripts/deps.sh
-	@sh scripts/ferretdb.sh $(BUILD) >/dev/null
+	@sh scripts/ferretdb.sh build >/dev/null
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -8,15 +8,24 @@
 #include <mongoc/mongoc.h>
 
 #include "common/jobstore.h"
+#include "common/log.h"
 #include "common/jobstore_int.h"
 
 #define DEFAULT_DB "ghr"
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
+/* libmongoc's own messages go to our log at debug level (its default handler prints
+ * to stderr, e.g. a server that lacks endSessions at every disconnect). */
+static void on_driver_log(mongoc_log_level_t level, const char *domain, const char *message, void *arg)
+{
+	log_debug("mongoc", "domain=%s level=%s detail=\"%.300s\"", domain, mongoc_log_level_str(level), message);
+}
+
 static void init_driver(void)
 {
 	mongoc_init();
+	mongoc_log_set_handler(on_driver_log, NULL);
 }
 
 void js_set_err(char *err, size_t errlen, const char *what, const bson_error_t *e)
@@ -146,12 +155,12 @@ int js_ensure_schema(struct js *js, char *err, size_t errlen)
 	return rc;
 }
 
-int js_insert(struct js *js, const char *coll, const json_t *doc, char *err, size_t errlen)
+int js_insert_in(struct js *js, const char *db, const char *coll, const json_t *doc, char *err, size_t errlen)
 {
 	bson_t *b = js_bson(doc, err, errlen);
 	if (!b)
 		return -1;
-	mongoc_collection_t *c = js_coll(js, coll);
+	mongoc_collection_t *c = mongoc_client_get_collection(js->client, db ? db : js->db, coll);
 	bson_error_t e;
 	int rc = 0;
 	if (!mongoc_collection_insert_one(c, b, NULL, NULL, &e)) {
@@ -164,6 +173,65 @@ int js_insert(struct js *js, const char *coll, const json_t *doc, char *err, siz
 	}
 	mongoc_collection_destroy(c);
 	bson_destroy(b);
+	return rc;
+}
+
+int js_insert(struct js *js, const char *coll, const json_t *doc, char *err, size_t errlen)
+{
+	return js_insert_in(js, NULL, coll, doc, err, errlen);
+}
+
+/* Only duplicate-key errors in the reply of an unordered insert? */
+static int only_duplicates(const bson_t *reply)
+{
+	bson_iter_t it, arr;
+	if (bson_iter_init_find(&it, reply, "writeConcernErrors") && BSON_ITER_HOLDS_ARRAY(&it)) {
+		bson_iter_t wc;
+		if (bson_iter_recurse(&it, &wc) && bson_iter_next(&wc))
+			return 0;
+	}
+	if (!bson_iter_init_find(&it, reply, "writeErrors") || !BSON_ITER_HOLDS_ARRAY(&it)
+	    || !bson_iter_recurse(&it, &arr))
+		return 0;
+	int any = 0;
+	while (bson_iter_next(&arr)) {
+		bson_iter_t e;
+		if (!BSON_ITER_HOLDS_DOCUMENT(&arr) || !bson_iter_recurse(&arr, &e) || !bson_iter_find(&e, "code")
+		    || bson_iter_as_int64(&e) != 11000)
+			return 0;
+		any = 1;
+	}
+	return any;
+}
+
+int js_insert_many(struct js *js, const char *coll, const json_t *docs, char *err, size_t errlen)
+{
+	size_t n = json_array_size(docs);
+	if (n == 0)
+		return 0;
+	bson_t **b = calloc(n, sizeof(*b));
+	int rc = b ? 0 : -1;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (!(b[i] = js_bson(json_array_get(docs, i), err, errlen)))
+			rc = -1;
+	if (rc == 0) {
+		mongoc_collection_t *c = js_coll(js, coll);
+		bson_t *opts = BCON_NEW("ordered", BCON_BOOL(false));
+		bson_t reply;
+		bson_error_t e;
+		if (!mongoc_collection_insert_many(c, (const bson_t **)b, n, opts, &reply, &e) && !only_duplicates(&reply)) {
+			js_set_err(err, errlen, coll, &e);
+			rc = -1;
+		}
+		bson_destroy(&reply);
+		bson_destroy(opts);
+		mongoc_collection_destroy(c);
+	} else if (!b)
+		snprintf(err, errlen, "out of memory");
+	for (size_t i = 0; b && i < n; i++)
+		if (b[i])
+			bson_destroy(b[i]);
+	free(b);
 	return rc;
 }
 

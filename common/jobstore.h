@@ -21,8 +21,13 @@
 #define JS_DUP 1
 #define JS_LOST 2
 #define JS_HISTORY_MAX 20
-/* An owner stops acting this long before its lease ends (clock skew between hosts). */
+/* An owner stops acting this long before its lease ends (clock skew between hosts):
+ * 5 s, or a quarter of a shorter lease. */
 #define JS_LEASE_MARGIN_MS 5000
+static inline int64_t js_lease_margin(int64_t lease_ms)
+{
+	return lease_ms / 4 < JS_LEASE_MARGIN_MS ? lease_ms / 4 : JS_LEASE_MARGIN_MS;
+}
 
 struct js;
 
@@ -39,6 +44,9 @@ int js_ping(struct js *js, char *err, size_t errlen);
  * finished at once).  JS_DUP when a job with this id is live or finished already: a redelivered
  * webhook never makes a second job. */
 int js_job_put(struct js *js, const json_t *job, char *err, size_t errlen);
+/* Insert many documents at once, unordered; those whose _id exists already are skipped
+ * (a redelivery).  0, or -1 on any other error. */
+int js_insert_many(struct js *js, const char *collection, const json_t *docs, char *err, size_t errlen);
 /* Record a webhook fact about a job ({"job_id", "action", "delivery"?, …}); JS_DUP
  * when this delivery of it is known. */
 int js_event_put(struct js *js, const json_t *event, char *err, size_t errlen);
@@ -53,6 +61,11 @@ json_t *js_claim(struct js *js, const char *owner, int64_t now_ms, int64_t lease
 /* Set fields of a job the caller owns at `attempt`.  JS_LOST when it moved on. */
 int js_job_set(struct js *js, int64_t job_id, int64_t attempt, const json_t *set,
                char *err, size_t errlen);
+/* Extend the leases of the jobs (array of ids) that owner still holds, in one write;
+ * the count of those still held (renewed), or -1.  Fewer than asked: some were taken
+ * over; js_job_set on each tells which. */
+int64_t js_renew(struct js *js, const char *owner, const json_t *ids, int64_t lease_until_ms,
+                 char *err, size_t errlen);
 /* Move a job the caller owns at `attempt` to finished (doc: its final form). */
 int js_job_finish(struct js *js, const json_t *doc, int64_t attempt, char *err, size_t errlen);
 
@@ -80,6 +93,9 @@ json_t *js_job_revive(struct js *js, int64_t job_id, int64_t now_ms, char *err, 
 json_t *js_find_in(struct js *js, const char *db, const char *collection, int64_t limit,
                    char *err, size_t errlen);
 int js_delete_in(struct js *js, const char *db, const char *collection, const json_t *id,
+                 char *err, size_t errlen);
+/* Insert one document there (tests: messages in the original router's format). */
+int js_insert_in(struct js *js, const char *db, const char *collection, const json_t *doc,
                  char *err, size_t errlen);
 
 /* Append {at, what, why} to doc's history, keeping the last JS_HISTORY_MAX entries. */

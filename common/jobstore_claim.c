@@ -14,7 +14,7 @@
  *    {_id, attempt: N}).  A write by an older owner could, on a non-atomic server, land
  *    after a takeover; that is ruled out by the lease: attempt N+1 may be claimed only
  *    when the document's lease_until has passed, and an owner stops writing and acting
- *    once its own deadline (lease_until minus JS_LEASE_MARGIN_MS, measured when the
+ *    once its own deadline (lease_until minus js_lease_margin(), measured when the
  *    renewal was sent) has passed without a successful renewal.  This assumes the
  *    clocks of the hosts sharing the database differ by less than the margin (NTP).
  * 4. The webhook side never updates a job document: it inserts the job (unique _id =
@@ -31,6 +31,7 @@
 
 #include "common/jobstore.h"
 #include "common/jobstore_int.h"
+#include "common/util.h"
 
 static int64_t int_of(const json_t *o, const char *key)
 {
@@ -86,14 +87,21 @@ json_t *js_claim(struct js *js, const char *owner, int64_t now, int64_t lease_ms
 	                     BCON_UTF8("picked"), "]", "}",
 	                     "lease_until", "{", "$lt", BCON_INT64(now), "}", "}",
 	                     "]");
-	/* Oldest first; read a few more than wanted, as some will be lost to other claimers. */
+	/* The oldest few times more than wanted, tried in a random order: claimers that read
+	 * the same window then mostly try different jobs instead of racing for each one. */
 	bson_t *opts = BCON_NEW("sort", "{", "queued_at", BCON_INT32(1), "}",
-	                        "limit", BCON_INT64((int64_t)max * 2));
+	                        "limit", BCON_INT64((int64_t)max * 4));
 	json_t *cand = js_find_raw(js, "jobs", f, opts, err, errlen);
 	bson_destroy(f);
 	bson_destroy(opts);
 	if (!cand)
 		return NULL;
+	for (size_t k = json_array_size(cand); k > 1; k--) {
+		size_t r = (size_t)(random_u64() % k);
+		json_t *a = json_incref(json_array_get(cand, k - 1));
+		json_array_set(cand, k - 1, json_array_get(cand, r));
+		json_array_set_new(cand, r, a);
+	}
 	json_t *won = json_array();
 	size_t i;
 	json_t *doc;
@@ -204,4 +212,29 @@ json_t *js_job_revive(struct js *js, int64_t job_id, int64_t now, char *err, siz
 		return NULL;
 	}
 	return doc;
+}
+
+int64_t js_renew(struct js *js, const char *owner, const json_t *ids, int64_t until, char *err, size_t errlen)
+{
+	json_t *w = json_pack("{s:{s:O}, s:s}", "_id", "$in", ids, "lease_owner", owner);
+	bson_t *f = w ? js_bson(w, err, errlen) : NULL;
+	json_decref(w);
+	if (!f)
+		return -1;
+	bson_t *u = BCON_NEW("$set", "{", "lease_until", BCON_INT64(until), "}");
+	mongoc_collection_t *c = js_coll(js, "jobs");
+	bson_t reply;
+	bson_error_t e;
+	int64_t n = -1;
+	if (!mongoc_collection_update_many(c, f, u, NULL, &reply, &e))
+		js_set_err(err, errlen, "jobs", &e);
+	else {
+		bson_iter_t it;
+		n = bson_iter_init_find(&it, &reply, "matchedCount") ? bson_iter_as_int64(&it) : 0;
+	}
+	bson_destroy(&reply);
+	mongoc_collection_destroy(c);
+	bson_destroy(u);
+	bson_destroy(f);
+	return n;
 }

@@ -115,7 +115,7 @@ struct offload *offload_start(struct ev_loop *loop, void *ctx, char *err, size_t
 	return o;
 }
 
-int offload_submit(struct offload *o, offload_run_fn run, offload_done_fn done, void *arg)
+static int submit(struct offload *o, offload_run_fn run, offload_done_fn done, void *arg, int first)
 {
 	struct item *it = calloc(1, sizeof(*it));
 	if (!it)
@@ -125,7 +125,13 @@ int offload_submit(struct offload *o, offload_run_fn run, offload_done_fn done, 
 	it->arg = arg;
 	pthread_mutex_lock(&o->mu);
 	int stopping = o->stopping;
-	if (!stopping) {
+	if (!stopping && first) {
+		it->next = o->todo;
+		o->todo = it;
+		if (!o->todo_tail)
+			o->todo_tail = it;
+		pthread_cond_signal(&o->cv);
+	} else if (!stopping) {
 		push(&o->todo, &o->todo_tail, it);
 		pthread_cond_signal(&o->cv);
 	}
@@ -136,6 +142,16 @@ int offload_submit(struct offload *o, offload_run_fn run, offload_done_fn done, 
 	}
 	o->pending++;
 	return 0;
+}
+
+int offload_submit(struct offload *o, offload_run_fn run, offload_done_fn done, void *arg)
+{
+	return submit(o, run, done, arg, 0);
+}
+
+int offload_submit_first(struct offload *o, offload_run_fn run, offload_done_fn done, void *arg)
+{
+	return submit(o, run, done, arg, 1);
 }
 
 size_t offload_pending(const struct offload *o)

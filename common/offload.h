@@ -18,6 +18,9 @@ typedef void (*offload_done_fn)(void *arg);             /* on the loop, after ru
 struct offload *offload_start(struct ev_loop *loop, void *ctx, char *err, size_t errlen);
 /* Queue one item; 0, or -1 (out of memory, or stopping). */
 int offload_submit(struct offload *o, offload_run_fn run, offload_done_fn done, void *arg);
+/* Queue one item ahead of all queued ones (e.g. lease renewals, which must not wait
+ * behind a backlog). */
+int offload_submit_first(struct offload *o, offload_run_fn run, offload_done_fn done, void *arg);
 /* Items queued or running (not yet done on the loop). */
 size_t offload_pending(const struct offload *o);
 /* Finish the item running now, drop the queued ones (their done() is not called),

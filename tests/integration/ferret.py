@@ -16,12 +16,13 @@ import subprocess
 import tempfile
 import time
 
-from harness import BUILD, SRC, wait_until
+from harness import SRC, wait_until
 
 
 def ferretdb_binary():
-    """The FerretDB binary, built by scripts/ferretdb.sh if needed."""
-    out = subprocess.run(["sh", os.path.join(SRC, "scripts", "ferretdb.sh"), BUILD],
+    """The FerretDB binary, built by scripts/ferretdb.sh if needed (cached in the default
+    build tree, so that the sanitizer and fuzz builds share it)."""
+    out = subprocess.run(["sh", os.path.join(SRC, "scripts", "ferretdb.sh"), os.path.join(SRC, "build")],
                          capture_output=True, text=True, timeout=900)
     if out.returncode != 0:
         raise RuntimeError("scripts/ferretdb.sh failed:\n" + out.stderr[-2000:])

@@ -20,7 +20,7 @@ def reactive_pool(name="rx", labels=None, max_runners=0, min_idle=0):
     return p
 
 
-def start_reactive(sim, db, pools, tmp_parent=None, manager_id="t", consumers=2, reactive=None,
+def start_reactive(sim, db, pools, manager_id="t", consumers=2, reactive=None,
                    webhook=None, sim_webhook=True, **kw):
     """ghrd with webhook + consumers; the simulator delivers to its listener."""
     port = free_port()
@@ -34,8 +34,8 @@ def start_reactive(sim, db, pools, tmp_parent=None, manager_id="t", consumers=2,
     cfg = scaler_config(pools, manager_id=manager_id, **kw)
     cfg["webhook"] = dict({"listen": f"127.0.0.1:{port}", "secret_file": secret_file,
                            "spool_dir": os.path.join(g.tmp, "spool")}, **(webhook or {}))
-    cfg["reactive"] = dict({"mongodb_uri_file": uri_file, "consumers": consumers, "lease": "10s",
-                            "poll_interval": "1s", "pickup_timeout": "20s", "backoff": "1s",
+    cfg["reactive"] = dict({"mongodb_uri_file": uri_file, "consumers": consumers, "lease": "12s",
+                            "poll_interval": "1s", "pickup_timeout": "15s", "backoff": "1s",
                             "db_timeout": "2s"}, **(reactive or {}))
     from harness import deep_merge
     g.write_config(deep_merge(g.config, cfg))
@@ -118,11 +118,20 @@ def wait_jobs_done(sim, n, timeout):
 
 def spawns_per_job(*ghrds):
     """{job_id: runners spawned for it}, from the consumers' log lines of every ghrd."""
+    per = {}
+    for (job, _attempt), n in spawns_per_attempt(*ghrds).items():
+        per[job] = per.get(job, 0) + n
+    return per
+
+
+def spawns_per_attempt(*ghrds):
+    """{(job_id, attempt): runners spawned}: more than 1 anywhere is a job served twice."""
     import re
     per = {}
     for g in ghrds:
-        for m in re.finditer(r'msg="runner spawned for job" job_id=(\d+)', g.log()):
-            per[int(m.group(1))] = per.get(int(m.group(1)), 0) + 1
+        for m in re.finditer(r'msg="runner spawned for job" job_id=(\d+) attempt=(\d+)', g.log()):
+            key = (int(m.group(1)), int(m.group(2)))
+            per[key] = per.get(key, 0) + 1
     return per
 
 

@@ -5,8 +5,10 @@
  *                                     claim until IDLE_MS pass with nothing claimed;
  *                                     one line "claimed ID ATTEMPT" per claim, then
  *                                     "total N ms M" (claims and wall time)
+ *   jobrace URI insert DB COLLECTION  insert the JSON documents read from stdin (one a line)
  *   jobrace URI list                  every job, live and finished: one JSON line each
- *                                     {"id", "status", "spawns", "attempt", "reason"}
+ *                                     {"id", "status", "spawns", "attempt", "reason",
+ *                                      "runner", "queued_at"}
  * Exit 0, or 1 with the store's error on stderr. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +68,9 @@ static int list(struct js *js, char *err, size_t errlen)
 		size_t i;
 		json_t *d;
 		json_array_foreach(docs, i, d) {
-			json_t *o = json_pack("{s:O, s:O, s:O, s:O, s:O}", "id", json_object_get(d, "_id"),
+			json_t *o = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "id", json_object_get(d, "_id"),
+			                      "runner", json_object_get(d, "runner") ?: json_null(),
+			                      "queued_at", json_object_get(d, "queued_at") ?: json_null(),
 			                      "status", json_object_get(d, "status") ?: json_null(),
 			                      "spawns", json_object_get(d, "spawns") ?: json_null(),
 			                      "attempt", json_object_get(d, "attempt") ?: json_null(),
@@ -88,6 +92,22 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[2], "list") == 0) {
 		struct js *js = js_open(argv[1], 5000, err, sizeof(err));
 		int rc = js ? list(js, err, sizeof(err)) : -1;
+		if (rc != 0)
+			fprintf(stderr, "jobrace: %s\n", err);
+		js_close(js);
+		return rc == 0 ? 0 : 1;
+	}
+	if (argc == 5 && strcmp(argv[2], "insert") == 0) {
+		struct js *js = js_open(argv[1], 5000, err, sizeof(err));
+		char line[65536];
+		int rc = js ? 0 : -1;
+		while (rc == 0 && fgets(line, sizeof(line), stdin)) {
+			json_t *doc = json_loads(line, 0, NULL);
+			rc = doc ? js_insert_in(js, argv[3], argv[4], doc, err, sizeof(err)) : -1;
+			if (!doc)
+				snprintf(err, sizeof(err), "not a JSON document: %.80s", line);
+			json_decref(doc);
+		}
 		if (rc != 0)
 			fprintf(stderr, "jobrace: %s\n", err);
 		js_close(js);

@@ -1,9 +1,8 @@
 /* Reactive runners counted apart from min_idle: creating, booting and freshly idle ones
- * raise the pool's target; idle past idle_grace, busy, or of another pool do not. */
+ * raise their pool's target; idle past idle_grace, busy, or not spawned for a job do not. */
 #include <string.h>
 
 #include "tests/unit/unit.h"
-#include "workers/scaler/sc.h"
 #include "workers/scaler/sc_reactive.h"
 
 static void row(struct sc_row *r, const char *name, const char *pool, enum sc_state st)
@@ -14,7 +13,7 @@ static void row(struct sc_row *r, const char *name, const char *pool, enum sc_st
 	r->state = st;
 }
 
-static void test_bonus_counts_reactive_runners_apart(void)
+static void test_adjust_counts_reactive_runners_apart(void)
 {
 	const int64_t now = 10000000;
 	json_t *cfg = json_pack("{s:{s:i}}", "reactive", "idle_grace", 60000);
@@ -36,22 +35,24 @@ static void test_bonus_counts_reactive_runners_apart(void)
 	for (int i = 0; i < 6; i++)
 		if (i != 4)
 			sc_reactive_note(rows[i].name, now - 200000);
-	struct sc sc;
-	memset(&sc, 0, sizeof(sc));
-	sc.rows = rows;
-	sc.nrows = 6;
-	sc.seen = seen;
-	sc.nseen = 2;
-	sc.creation_timeout_ms = 600000;
-	CU_ASSERT_EQUAL(sc_reactive_bonus(&sc, "rx", now), 2);
-	CU_ASSERT_EQUAL(sc_reactive_bonus(&sc, "ry", now), 1);
-	CU_ASSERT_EQUAL(sc_reactive_bonus(&sc, "rz", now), 0);
-	/* Gone from the view for longer than creation_timeout: forgotten. */
-	sc.nrows = 0;
-	CU_ASSERT_EQUAL(sc_reactive_bonus(&sc, "rx", now + 600001 - 200000 + 200000), 0);
-	sc.nrows = 6;
-	CU_ASSERT_EQUAL(sc_reactive_bonus(&sc, "rx", now), 0);
+	struct sc_plan plan = { .rows = rows, .nrows = 6, .seen = seen, .nseen = 2 };
+	struct sc_pool pools[3] = { { .name = "rx", .min_idle = 1 }, { .name = "ry" }, { .name = "rz" } };
+	CU_ASSERT_EQUAL(sc_reactive_adjust(pools, 3, &plan, now), 1);
+	CU_ASSERT_EQUAL(pools[0].reactive, 2);
+	CU_ASSERT_EQUAL(pools[1].reactive, 1);
+	CU_ASSERT_EQUAL(pools[2].reactive, 0);
+	CU_ASSERT_EQUAL(pools[0].min_idle, 1);          /* min_idle itself is left alone */
+	/* Spawns not in the plan yet are kept a while, then forgotten. */
+	struct sc_plan empty = { 0 };
+	CU_ASSERT_EQUAL(sc_reactive_adjust(pools, 3, &empty, now), 0);
+	pools[0].reactive = 0;
+	CU_ASSERT_EQUAL(sc_reactive_adjust(pools, 3, &plan, now), 1);
+	CU_ASSERT_EQUAL(pools[0].reactive, 2);
+	CU_ASSERT_EQUAL(sc_reactive_adjust(pools, 3, &empty, now + 700000), 0);
+	pools[0].reactive = 0;
+	CU_ASSERT_EQUAL(sc_reactive_adjust(pools, 3, &plan, now), 0);
+	CU_ASSERT_EQUAL(pools[0].reactive, 0);
 }
 
 UNIT_SUITE(sc_reactive,
-	UNIT_TEST(test_bonus_counts_reactive_runners_apart))
+	UNIT_TEST(test_adjust_counts_reactive_runners_apart))

@@ -157,8 +157,8 @@ static void spawned(struct worker *w, const struct wcall_result *res, void *arg)
 	json_object_set_new(j->doc, "spawns", json_integer(spawns));
 	json_object_set_new(j->doc, "spawned_at", json_integer(now));
 	js_history_add(j->doc, wall_ms(), "spawned", name);
-	log_info("runner spawned for job", "job_id=%lld runner=%s spawns=%lld", (long long)j->id, name,
-	         (long long)spawns);
+	log_info("runner spawned for job", "job_id=%lld attempt=%lld runner=%s spawns=%lld", (long long)j->id,
+	         (long long)j->attempt, name, (long long)spawns);
 	j->stage = RC_WATCH;
 	j->next_poll = now + rc->poll_ms;
 	j->unsaved = json_pack("{s:s, s:s, s:I, s:I}", "status", "spawned", "runner", name,

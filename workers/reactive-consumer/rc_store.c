@@ -11,6 +11,7 @@
 #include "workers/reactive-consumer/rc.h"
 
 #define IDLE_CLAIM_MS 1000
+#define CLAIM_ROUND 16
 #define RETRY_BASE_MS 500
 #define RETRY_CAP_MS 15000
 
@@ -24,6 +25,8 @@ struct op {
 	void (*then)(struct rc *, struct rc_job *, int ok);
 };
 
+static void run_renew(void *ctx, void *arg);
+
 static struct op *op_new(struct rc *rc)
 {
 	struct op *o = calloc(1, sizeof(*o));
@@ -36,7 +39,10 @@ static struct op *op_new(struct rc *rc)
 
 static int submit(struct rc *rc, offload_run_fn run, offload_done_fn done, struct op *o)
 {
-	if (!o || !rc->off || offload_submit(rc->off, run, done, o) != 0) {
+	/* Renewals go first: a backlog of other work must not let leases run out. */
+	int (*queue)(struct offload *, offload_run_fn, offload_done_fn, void *) =
+		run == run_renew ? offload_submit_first : offload_submit;
+	if (!o || !rc->off || queue(rc->off, run, done, o) != 0) {
 		if (o)
 			json_decref(o->in);
 		free(o);
@@ -98,7 +104,7 @@ static void claim_done(void *arg)
 		j->id = json_integer_value(json_object_get(doc, "_id"));
 		j->attempt = json_integer_value(json_object_get(doc, "attempt"));
 		j->stage = RC_CHECK;
-		j->lease_deadline = o->now + rc->lease_ms - JS_LEASE_MARGIN_MS;
+		j->lease_deadline = o->now + rc->lease_ms - js_lease_margin(rc->lease_ms);
 		rc->jobs[rc->njobs++] = j;
 		log_info("job claimed", "job_id=%lld attempt=%lld pool=%s", (long long)j->id, (long long)j->attempt,
 		         json_string_value(json_object_get(doc, "pool")) ?: "?");
@@ -115,20 +121,32 @@ void rc_store_claim(struct rc *rc)
 	if (!o)
 		return;
 	o->max = rc->in_flight - (int64_t)rc->njobs;
-	if (o->max > 50)
-		o->max = 50;
+	/* Small rounds: the first jobs of a burst start while later ones are claimed. */
+	if (o->max > CLAIM_ROUND)
+		o->max = CLAIM_ROUND;
 	if (submit(rc, run_claim, claim_done, o) == 0)
 		rc->claiming = 1;
 }
 
 /* ---- lease renewal ---------------------------------------------------------------------- */
 
+/* One write for all; only when some were taken over, one per job to find out which. */
 static void run_renew(void *ctx, void *arg)
 {
 	struct op *o = arg;
 	o->out = json_array();
 	size_t i;
 	json_t *row;
+	json_t *ids = json_array();
+	json_array_foreach(o->in, i, row)
+		json_array_append(ids, json_array_get(row, 0));
+	int64_t held = js_renew(ctx, o->rc->owner, ids, o->now + o->rc->lease_ms, o->err, sizeof(o->err));
+	json_decref(ids);
+	if (held < 0 || held == (int64_t)json_array_size(o->in)) {
+		json_array_foreach(o->in, i, row)
+			json_array_append_new(o->out, json_integer(held < 0 ? -1 : 0));
+		return;
+	}
 	json_t *set = json_pack("{s:I}", "lease_until", (json_int_t)(o->now + o->rc->lease_ms));
 	json_array_foreach(o->in, i, row) {
 		int code = js_job_set(ctx, json_integer_value(json_array_get(row, 0)),
@@ -153,7 +171,7 @@ static void renew_done(void *arg)
 			if (j->id != id || j->attempt != att || j->gone)
 				continue;
 			if (code == 0)
-				j->lease_deadline = o->now + rc->lease_ms - JS_LEASE_MARGIN_MS;
+				j->lease_deadline = o->now + rc->lease_ms - js_lease_margin(rc->lease_ms);
 			else if (code == JS_LOST) {
 				log_warn("job taken over by another consumer", "job_id=%lld attempt=%lld",
 				         (long long)id, (long long)att);

@@ -2,7 +2,6 @@
  * process, so the set of spawned names lives here. */
 #include <string.h>
 
-#include "workers/scaler/sc.h"
 #include "workers/scaler/sc_reactive.h"
 
 #define FORGET_AFTER_MS (24LL * 3600 * 1000)
@@ -26,48 +25,51 @@ void sc_reactive_note(const char *name, int64_t now)
 	json_object_set_new(spawned, name, json_integer(now));
 }
 
-static const struct sc_row *row_of(const struct sc *sc, const char *name)
+static int64_t online_since(const struct sc_plan *p, const char *name)
 {
-	for (size_t i = 0; i < sc->nrows; i++)
-		if (strcmp(sc->rows[i].name, name) == 0)
-			return &sc->rows[i];
-	return NULL;
-}
-
-static int64_t online_since(const struct sc *sc, const char *name)
-{
-	for (size_t i = 0; i < sc->nseen; i++)
-		if (strcmp(sc->seen[i].name, name) == 0)
-			return sc->seen[i].online_ms;
+	for (size_t i = 0; i < p->nseen; i++)
+		if (strcmp(p->seen[i].name, name) == 0)
+			return p->seen[i].online_ms;
 	return 0;
 }
 
-int sc_reactive_bonus(const struct sc *sc, const char *pool, int64_t now)
+/* Does this row still stand for its job (not yet a plain idle runner)? */
+static int counts_apart(const struct sc_plan *p, const struct sc_row *r, int64_t now)
 {
-	int bonus = 0;
-	const char *name;
-	json_t *at, *tmp;
-	json_object_foreach_safe(spawned, tmp, name, at) {
-		const struct sc_row *r = row_of(sc, name);
-		const struct sc_pending_rt *pe = sc_pending_find(sc, name);
-		int pending = pe != NULL;
-		if (!r && !pending && now - json_integer_value(at) > sc->creation_timeout_ms) {
-			json_object_del(spawned, name);      /* gone, or never made it */
+	if (r->state == SC_CREATING || r->state == SC_BOOTING)
+		return 1;
+	if (r->state != SC_IDLE)
+		return 0;
+	int64_t since = online_since(p, r->name);
+	return since <= 0 || now - since < idle_grace_ms;
+}
+
+int sc_reactive_adjust(struct sc_pool *pools, size_t npools, const struct sc_plan *plan, int64_t now)
+{
+	int changed = 0;
+	json_t *still = json_object();
+	for (size_t i = 0; i < plan->nrows; i++) {
+		const struct sc_row *r = &plan->rows[i];
+		json_t *at = json_object_get(spawned, r->name);
+		if (!at)
 			continue;
-		}
-		if (now - json_integer_value(at) > FORGET_AFTER_MS) {
-			json_object_del(spawned, name);
+		json_object_set(still, r->name, at);
+		if (now - json_integer_value(at) > FORGET_AFTER_MS || !counts_apart(plan, r, now))
 			continue;
-		}
-		if (strcmp(r ? r->pool : pending ? pe->p.pool : "", pool) != 0)
-			continue;
-		if (!r || r->state == SC_CREATING || r->state == SC_BOOTING)
-			bonus++;
-		else if (r->state == SC_IDLE) {
-			int64_t since = online_since(sc, name);
-			if (since <= 0 || now - since < idle_grace_ms)
-				bonus++;
-		}
+		for (size_t k = 0; k < npools; k++)
+			if (strcmp(pools[k].name, r->pool) == 0) {
+				pools[k].reactive++;
+				changed = 1;
+			}
 	}
-	return bonus;
+	/* Spawns whose rows are not in this plan yet (the create just started) stay known
+	 * for a while. */
+	const char *name;
+	json_t *at;
+	json_object_foreach(spawned, name, at)
+		if (!json_object_get(still, name) && now - json_integer_value(at) < 600000)
+			json_object_set(still, name, at);
+	json_decref(spawned);
+	spawned = still;
+	return changed;
 }

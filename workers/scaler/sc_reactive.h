@@ -1,20 +1,25 @@
 /* Runners spawned for reactive jobs (scaler.spawn with a job_id), counted apart from
  * min_idle: while such a runner is creating, booting, or idle for less than
- * reactive.idle_grace, the pool's min_idle target given to the decision is raised by
- * one for it, so it neither stands in for a min_idle runner nor is deleted as surplus.
- * Once idle past idle_grace (its job went to another runner: ephemeral runners take
- * any job with their labels) it counts like any idle runner and scale-down takes it. */
+ * reactive.idle_grace, its pool's target is raised by one for it (sc_pool.reactive), so it
+ * neither stands in for a min_idle runner nor is deleted as surplus.  Once idle past
+ * idle_grace (its job went to another runner: ephemeral runners take any job with their
+ * labels) it counts like any idle runner and scale-down takes it.
+ *
+ * The raise is computed from a first decision's classification (the same rows the
+ * decision counts), and the decision is then made again with the raised targets. */
 #ifndef GHR_SC_REACTIVE_H
 #define GHR_SC_REACTIVE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
 
-struct sc;
+#include "workers/scaler/sc_decide.h"
 
 void sc_reactive_setup(const json_t *cfg);          /* reads reactive.idle_grace */
 void sc_reactive_note(const char *name, int64_t now_ms);
-/* Extra min_idle for pool from its reactive runners, per the last view. */
-int sc_reactive_bonus(const struct sc *sc, const char *pool, int64_t now_ms);
+/* Raise each pool's target by its reactive runners as classified in plan; 1 when any
+ * target changed (decide again), 0 otherwise.  Forgets names no longer in the plan. */
+int sc_reactive_adjust(struct sc_pool *pools, size_t npools, const struct sc_plan *plan, int64_t now_ms);
 
 #endif

@@ -337,11 +337,8 @@ static void lists_done(struct sc *sc)
 		struct sc_ghr *ghs = r->ghs;
 		size_t ng = own_runners(sc, ghs, r->nghs, vms, nv);
 		int64_t now = wall_ms();
-		for (size_t i = 0; i < sc->npools; i++) {
+		for (size_t i = 0; i < sc->npools; i++)
 			sc_pool_input(&sc->pools[i], &pools[i], now);
-			pools[i].reactive = sc_reactive_bonus(sc, sc->pools[i].name, now);
-			sc_pool_target(&pools[i], now, &sc->pools[i].target);
-		}
 		size_t np = sc_pending_snapshot(sc, r->t0, pend);
 		struct sc_input in = {
 			.manager_id = sc->manager_id, .pools = pools, .npools = sc->npools,
@@ -351,6 +348,12 @@ static void lists_done(struct sc *sc)
 			.bootstrap_timeout_ms = sc->bootstrap_timeout_ms,
 		};
 		rc = sc_decide(&in, &plan);
+		if (rc == 0 && sc_reactive_adjust(pools, sc->npools, &plan, in.now_ms)) {
+			sc_plan_free(&plan);
+			rc = sc_decide(&in, &plan);
+		}
+		for (size_t i = 0; i < sc->npools; i++)
+			sc_pool_target(&pools[i], in.now_ms, &sc->pools[i].target);
 	}
 	/* The lists are in the plan now (rows): what they were made of can go, and after
 	 * a large fleet's lists the freed heap goes back to the system rather than stay at

@@ -47,56 +47,109 @@ static json_t *job_doc(const json_t *rec)
 	return doc;
 }
 
-/* Did GitHub already say the job runs or ran?  (Deliveries may arrive out of order.) */
-static const char *picked_before(struct js *js, const json_t *rec, char *err, size_t errlen, int *failed)
+/* Ids (as a JSON array) of the records' jobs that are also in the result of a query on
+ * coll with field in those ids (and the extra filter). */
+static json_t *ids_found(struct js *js, const char *coll, const char *field, const json_t *ids,
+                         json_t *extra, char *err, size_t errlen)
 {
-	json_t *evs = js_events(js, json_integer_value(json_object_get(rec, "job_id")), err, errlen);
-	*failed = evs == NULL;
+	json_t *filter = json_pack("{s:{s:O}}", field, "$in", ids);
+	if (extra)
+		json_object_update(filter, extra);
+	json_decref(extra);
+	json_t *docs = js_find(js, coll, filter, NULL, 0, err, errlen);
+	json_decref(filter);
+	if (!docs)
+		return NULL;
+	json_t *out = json_object();
 	size_t i;
-	json_t *e;
-	const char *seen = NULL;
-	json_array_foreach(evs, i, e) {
-		const char *a = json_string_value(json_object_get(e, "action")) ?: "";
-		if (strcmp(a, "completed") == 0)
-			seen = "completed";
-		else if (strcmp(a, "in_progress") == 0 && !seen)
-			seen = "in_progress";
+	json_t *d;
+	json_array_foreach(docs, i, d) {
+		char key[32];
+		snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(json_object_get(d, field)));
+		const char *action = json_string_value(json_object_get(d, "action"));
+		if (!json_object_get(out, key) || (action && strcmp(action, "completed") == 0))
+			json_object_set_new(out, key, json_string(action ? action : ""));
 	}
-	json_decref(evs);
-	return seen;
+	json_decref(docs);
+	return out;
 }
 
-static int store_record(struct js *js, const json_t *rec, char *err, size_t errlen)
+static const char *lookup(const json_t *set, int64_t id)
 {
-	/* An unreadable line, or a job of no reactive pool: nothing to store (the bus
-	 * event was enough). */
-	if (!json_is_object(rec) || (!json_object_get(rec, "pool") && !json_object_get(rec, "dead_reason")))
-		return 0;
-	json_t *ev = json_deep_copy(rec);
-	json_object_del(ev, "labels");
-	json_object_set_new(ev, "at", json_integer(json_integer_value(json_object_get(rec, "received_at"))));
-	int rc = js_event_put(js, ev, err, errlen);
-	json_decref(ev);
-	if (rc < 0)
-		return -1;
-	if (strcmp(json_string_value(json_object_get(rec, "action")) ?: "", "queued") != 0)
-		return 0;
-	int failed;
-	const char *seen = picked_before(js, rec, err, errlen, &failed);
-	if (failed)
-		return -1;
-	json_t *doc = job_doc(rec);
-	if (doc && seen && json_object_get(rec, "pool")) {
-		char why[96];
-		snprintf(why, sizeof(why), "GitHub reported it %s before its queued delivery arrived", seen);
-		json_object_set_new(doc, "status", json_string("done"));
-		json_object_set_new(doc, "reason", json_string(why));
-		json_object_set_new(doc, "finished_at", json_object_get(doc, "queued_at") ? json_incref(json_object_get(doc, "queued_at")) : json_integer(0));
-		js_history_add(doc, json_integer_value(json_object_get(doc, "queued_at")), "done", why);
+	char key[32];
+	snprintf(key, sizeof(key), "%lld", (long long)id);
+	return json_string_value(json_object_get(set, key));
+}
+
+/* A batch in a handful of round trips, whatever its size:
+ *   1. every fact into job_events (unordered insert; redeliveries are duplicates);
+ *   2. which queued jobs GitHub already reported running or ran (out-of-order
+ *      deliveries: such a job is born done, never claimed), and which are finished;
+ *   3. the new jobs into jobs, those born finished into finished.
+ * Records of jobs that fit no reactive pool store nothing: the bus event was enough. */
+static int store_batch(struct js *js, const json_t *records, char *err, size_t errlen)
+{
+	json_t *events = json_array(), *qids = json_array(), *queued = json_array();
+	size_t i;
+	json_t *rec;
+	json_array_foreach(records, i, rec) {
+		if (!json_is_object(rec) || (!json_object_get(rec, "pool") && !json_object_get(rec, "dead_reason")))
+			continue;
+		const char *action = json_string_value(json_object_get(rec, "action")) ?: "";
+		char key[200];
+		snprintf(key, sizeof(key), "%lld:%.40s:%.100s", (long long)json_integer_value(json_object_get(rec, "job_id")),
+		         action, json_string_value(json_object_get(rec, "delivery")) ?: "");
+		json_t *ev = json_deep_copy(rec);
+		json_object_del(ev, "labels");
+		json_object_set_new(ev, "_id", json_string(key));
+		json_object_set(ev, "at", json_object_get(rec, "received_at"));
+		json_array_append_new(events, ev);
+		if (strcmp(action, "queued") == 0) {
+			json_array_append(qids, json_object_get(rec, "job_id"));
+			json_array_append(queued, rec);
+		}
 	}
-	rc = doc ? js_job_put(js, doc, err, errlen) : -1;
-	json_decref(doc);
-	return rc < 0 ? -1 : 0;
+	int rc = js_insert_many(js, "job_events", events, err, errlen);
+	json_t *picked = NULL, *finished = NULL;
+	if (rc == 0 && json_array_size(qids) > 0) {
+		picked = ids_found(js, "job_events", "job_id", qids,
+		                   json_pack("{s:{s:[s,s]}}", "action", "$in", "in_progress", "completed"), err, errlen);
+		finished = picked ? ids_found(js, "finished", "_id", qids, NULL, err, errlen) : NULL;
+		rc = picked && finished ? 0 : -1;
+	}
+	json_t *live = json_array(), *born_finished = json_array();
+	json_array_foreach(queued, i, rec) {
+		if (rc != 0)
+			break;
+		int64_t id = json_integer_value(json_object_get(rec, "job_id"));
+		if (lookup(finished, id))
+			continue;           /* a late or repeated queued: never made live again */
+		json_t *doc = job_doc(rec);
+		const char *seen = lookup(picked, id);
+		if (doc && seen && json_object_get(rec, "pool")) {
+			char why[96];
+			int64_t at = json_integer_value(json_object_get(doc, "queued_at"));
+			snprintf(why, sizeof(why), "GitHub reported it %s before its queued delivery arrived", seen);
+			json_object_set_new(doc, "status", json_string("done"));
+			json_object_set_new(doc, "reason", json_string(why));
+			json_object_set_new(doc, "finished_at", json_integer(at));
+			js_history_add(doc, at, "done", why);
+		}
+		if (doc)
+			json_array_append_new(json_object_get(doc, "finished_at") ? born_finished : live, doc);
+	}
+	if (rc == 0)
+		rc = js_insert_many(js, "jobs", live, err, errlen);
+	if (rc == 0)
+		rc = js_insert_many(js, "finished", born_finished, err, errlen);
+	json_decref(events);
+	json_decref(qids);
+	json_decref(queued);
+	json_decref(picked);
+	json_decref(finished);
+	json_decref(live);
+	json_decref(born_finished);
+	return rc;
 }
 
 static void run_batch(void *ctx, void *arg)
@@ -107,14 +160,7 @@ static void run_batch(void *ctx, void *arg)
 		b->rc = -1;
 		return;
 	}
-	size_t i;
-	json_t *rec;
-	json_array_foreach(b->records, i, rec)
-		if (store_record(js, rec, b->err, sizeof(b->err)) != 0) {
-			b->rc = -1;
-			return;
-		}
-	b->rc = 0;
+	b->rc = store_batch(js, b->records, b->err, sizeof(b->err));
 }
 
 static void on_retry(struct ev_loop *loop, int64_t id, void *arg)
