@@ -1,7 +1,7 @@
 /* Fuzz what the webhook worker does with bytes from the network: the signature check and
  * the workflow_job parser with routing.  Any bytes: a record of the promised shape or a
  * verdict, never a crash.  Seeds: copies of GitHub's documented workflow_job samples
- * (shared/api/webhooks/workflow_job.*.json) and small hand-made inputs. */
+ * (tests/fixtures/api/webhooks/workflow_job.*.json) and small hand-made inputs. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
