@@ -227,6 +227,15 @@ static int count(const struct sc_plan *p, enum sc_act_kind k)
 	return n;
 }
 
+/* Decide, and check how many creates and deletes were planned; the plan is kept in
+ * *plan for more checks (the caller frees it). */
+static void decide_expect(const struct sc_input *in, struct sc_plan *plan, int creates, int deletes)
+{
+	CU_ASSERT_EQUAL_FATAL(sc_decide(in, plan), 0);
+	CU_ASSERT_EQUAL(count(plan, SC_ACT_CREATE), creates);
+	CU_ASSERT_EQUAL(count(plan, SC_ACT_DELETE), deletes);
+}
+
 static void test_decide_demand(void)
 {
 	int64_t now = T0;
@@ -243,16 +252,14 @@ static void test_decide_demand(void)
 	                       .runners = ghs, .nrunners = 3, .now_ms = now,
 	                       .creation_timeout_ms = 600000, .bootstrap_timeout_ms = 1200000 };
 	struct sc_plan plan;
-	CU_ASSERT_EQUAL_FATAL(sc_decide(&in, &plan), 0);
-	CU_ASSERT_EQUAL(count(&plan, SC_ACT_CREATE), 12);
+	decide_expect(&in, &plan, 12, 0);
 	CU_ASSERT_EQUAL(plan.counts[0].target, 15);
 	CU_ASSERT_STRING_EQUAL(plan.actions[0].reason, "below target");
 	sc_plan_free(&plan);
 
 	/* max_runners still caps it */
 	p.max_runners = 8;
-	CU_ASSERT_EQUAL_FATAL(sc_decide(&in, &plan), 0);
-	CU_ASSERT_EQUAL(count(&plan, SC_ACT_CREATE), 5);
+	decide_expect(&in, &plan, 5, 0);
 	sc_plan_free(&plan);
 	p.max_runners = 0;
 
@@ -262,9 +269,7 @@ static void test_decide_demand(void)
 	for (int i = 0; i < 10; i++)
 		idle_runner(i, now, i < 4 ? 700000 + i * 1000 : 60000);
 	in.nvms = in.nrunners = 10;
-	CU_ASSERT_EQUAL_FATAL(sc_decide(&in, &plan), 0);
-	CU_ASSERT_EQUAL(count(&plan, SC_ACT_CREATE), 0);
-	CU_ASSERT_EQUAL(count(&plan, SC_ACT_DELETE), 4);
+	decide_expect(&in, &plan, 0, 4);
 	for (size_t i = 0; i < plan.nactions; i++) {
 		CU_ASSERT_TRUE(plan.actions[i].guarded);            /* GitHub first: never a busy one */
 		int idx = (int)strtol(plan.actions[i].name + strlen("ghr-small-"), NULL, 16);
@@ -274,15 +279,13 @@ static void test_decide_demand(void)
 
 	/* demand off: the old rule, every surplus idle runner goes at once */
 	p.demand = 0;
-	CU_ASSERT_EQUAL_FATAL(sc_decide(&in, &plan), 0);
-	CU_ASSERT_EQUAL(count(&plan, SC_ACT_DELETE), 8);
+	decide_expect(&in, &plan, 0, 8);
 	sc_plan_free(&plan);
 
 	/* over max_runners, young ones go too (the cap is not gentle): 4 old + 1 young */
 	p.demand = 1;
 	p.max_runners = 5;
-	CU_ASSERT_EQUAL_FATAL(sc_decide(&in, &plan), 0);
-	CU_ASSERT_EQUAL(count(&plan, SC_ACT_DELETE), 5);
+	decide_expect(&in, &plan, 0, 5);
 	int cap = 0;
 	for (size_t i = 0; i < plan.nactions; i++)
 		cap += strcmp(plan.actions[i].reason, "above max_runners") == 0;
