@@ -11,7 +11,7 @@ import os
 import time
 import unittest
 
-from harness import LIBEXEC, WTEST, Sim, WorkerDriver, wait_until
+from harness import LIBEXEC, WTEST, Sim, WorkerDriver
 
 WORKER = os.path.join(LIBEXEC, "openstack")
 
@@ -530,8 +530,8 @@ class OpenstackWorkerTest(unittest.TestCase):
         self.assertIn("truncated JSON", msg)
         self.assertNotIn("expires_at", msg)
         self.sim.ctl("DELETE", "/faults")
-        wait_until(lambda: w.request("os.flavors.list")["ok"], 10,
-                   "an authentication that works once Keystone answers whole")
+        # an authentication that works once Keystone answers whole
+        wait_until(lambda: w.request("os.flavors.list")["ok"], 10)
         self.assertEqual(w.close(), 0)
 
     # ---- images ---------------------------------------------------------------------
