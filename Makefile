@@ -50,12 +50,16 @@ UNIT_OBJ    = $(call obj,$(UNIT_SRC))
 BINS = $(BUILD)/bin/ghrd $(BUILD)/bin/ghr-ctl $(foreach w,$(WORKERS),$(BUILD)/libexec/ghr/$(w)) \
        $(foreach t,$(TOOLS),$(BUILD)/tests/$(t))
 
-.PHONY: all deps check check-unit check-sim check-integration check-man check-scripts check-install fuzz-run \
+.PHONY: all deps test-deps check check-unit check-sim check-integration check-man check-scripts check-install fuzz-run \
         check-monitoring check-asan bench chaos demo fuzz install clean
 all: $(BINS)
 
 deps:
 	@sh scripts/deps.sh
+
+# The MongoDB-compatible server the reactive tests and benchmarks run against (built once
+# into build/, see scripts/ferretdb.sh); the daemon itself and the demo do not need it.
+test-deps: deps
 	@sh scripts/ferretdb.sh build >/dev/null
 
 $(BUILD)/obj/%.o: %.c
@@ -99,7 +103,7 @@ $(BUILD)/tests/unit: $(UNIT_OBJ) $(call nomain,$(SUP_OBJ) $(CTL_OBJ) $(WORKER_OB
 # ---- tests ---------------------------------------------------------------
 # `make check` installs what it needs, builds, then runs every suite. Suites that
 # do not share state run in parallel (make -j2 at the top level).
-check: deps
+check: test-deps
 	@$(MAKE) --no-print-directory -j2 all $(BUILD)/tests/unit
 	@$(MAKE) --no-print-directory -j2 -k check-unit check-man check-scripts check-install check-sim check-integration \
 		check-monitoring \
@@ -128,7 +132,7 @@ check-monitoring:
 check-install: all
 	@sh tests/scripts/install_check.sh $(BUILD)
 
-check-asan: deps
+check-asan: test-deps
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 CFLAGS='-O1 -g' -j2 all build-asan/tests/unit
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		$(MAKE) --no-print-directory BUILD=build-asan SAN=1 CFLAGS='-O1 -g' check-unit check-integration
@@ -152,7 +156,7 @@ fuzz-run: $(FUZZ_OBJ)
 		echo "$$n: $$(grep -oE 'Done [0-9]+ runs in [0-9]+ second' $(BUILD)/fuzz/$$n.log || tail -1 $(BUILD)/fuzz/$$n.log)"; \
 		[ $$rc -eq 0 ] || { tail -30 $(BUILD)/fuzz/$$n.log; exit 1; }; done
 
-bench: deps all
+bench: test-deps all
 	GHR_BUILD=$(CURDIR)/$(BUILD) python3 tests/bench/run.py
 
 # Chaos: workers and ghrd killed -9 at random under a stream of jobs and API faults,
