@@ -35,7 +35,7 @@ def start_reactive(sim, db, pools, manager_id="t", consumers=2, reactive=None,
     cfg["webhook"] = dict({"listen": f"127.0.0.1:{port}", "secret_file": secret_file,
                            "spool_dir": os.path.join(g.tmp, "spool")}, **(webhook or {}))
     cfg["reactive"] = dict({"mongodb_uri_file": uri_file, "consumers": consumers, "lease": "12s",
-                            "poll_interval": "1s", "pickup_timeout": "15s", "backoff": "1s",
+                            "poll_interval": "1s", "pickup_timeout": "30s", "backoff": "1s",
                             "db_timeout": "2s"}, **(reactive or {}))
     from harness import deep_merge
     g.write_config(deep_merge(g.config, cfg))

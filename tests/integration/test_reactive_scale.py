@@ -1,5 +1,9 @@
-"""Reactive jobs at volume: 300 signed webhooks → 300 runners → 300 jobs done, nothing
-left over; two ghrd hosts sharing one database serve 200 jobs, each exactly once."""
+"""Reactive jobs at volume: signed webhooks from the simulator → one runner per job → every
+job done, nothing left over; two ghrd hosts sharing one database serve every job once.
+
+Sized to keep `make check` short on a 2-core machine (120 and 80 jobs);
+GHR_REACTIVE_JOBS=300 GHR_REACTIVE_HOSTS_JOBS=200 runs the full-size version."""
+import os
 import unittest
 
 from ferret import Ferret
@@ -12,8 +16,8 @@ FAST = {"idle_grace": "2s", "in_flight": 100}
 
 
 class Volume(unittest.TestCase):
-    def test_300_webhooks_300_runners(self):
-        n = 300
+    def test_webhooks_one_runner_per_job(self):
+        n = int(os.environ.get("GHR_REACTIVE_JOBS", "120"))
         with Ferret() as db, Sim() as sim, start_reactive(sim, db, [reactive_pool("rx")], reactive=FAST) as g:
             sim.post("/jobs", {"count": n, "labels": ["self-hosted", "rx"], "duration_ms": 200})
             wait_jobs_done(sim, n, 170)
@@ -38,13 +42,13 @@ def check_served_once(self, n, per_attempt, creates):
     for job, _ in per_attempt:
         per_job[job] = per_job.get(job, 0) + 1
     self.assertLessEqual(sum(1 for v in per_job.values() if v > 1), n // 10, per_job)
-    self.assertGreaterEqual(creates, n * 9 // 10)
+    self.assertGreaterEqual(creates, n)
     self.assertLessEqual(creates, n + n // 10)
 
 
 class TwoHosts(unittest.TestCase):
     def test_two_hosts_one_database_each_job_once(self):
-        n = 200
+        n = int(os.environ.get("GHR_REACTIVE_HOSTS_JOBS", "80"))
         with Ferret() as db, Sim() as sim:
             pools = [reactive_pool("rx")]
             # Host "u" has its own listener; the simulator delivers to host "t".

@@ -16,7 +16,8 @@ static void row(struct sc_row *r, const char *name, const char *pool, enum sc_st
 static void test_adjust_counts_reactive_runners_apart(void)
 {
 	const int64_t now = 10000000;
-	json_t *cfg = json_pack("{s:{s:i}}", "reactive", "idle_grace", 60000);
+	json_t *cfg = json_pack("{s:{s:i}, s:[{s:s, s:b}, {s:s, s:b}, {s:s}]}", "reactive", "idle_grace", 60000,
+	                        "pools", "name", "rx", "reactive", 1, "name", "ry", "reactive", 1, "name", "rz");
 	sc_reactive_setup(cfg);
 	json_decref(cfg);
 	struct sc_row rows[6];
@@ -28,6 +29,8 @@ static void test_adjust_counts_reactive_runners_apart(void)
 	row(&rows[3], "t-rx-00000004", "rx", SC_BUSY);
 	row(&rows[4], "t-rx-00000005", "rx", SC_IDLE);          /* not spawned for a job */
 	row(&rows[5], "t-ry-00000006", "ry", SC_BOOTING);
+	struct sc_row extra;
+	row(&extra, "t-rz-00000007", "rz", SC_BOOTING);         /* pool not reactive */
 	strcpy(seen[0].name, "t-rx-00000002");
 	seen[0].online_ms = now - 10000;
 	strcpy(seen[1].name, "t-rx-00000003");
@@ -35,7 +38,11 @@ static void test_adjust_counts_reactive_runners_apart(void)
 	for (int i = 0; i < 6; i++)
 		if (i != 4)
 			sc_reactive_note(rows[i].name, now - 200000);
-	struct sc_plan plan = { .rows = rows, .nrows = 6, .seen = seen, .nseen = 2 };
+	sc_reactive_note(extra.name, now - 200000);
+	struct sc_row all[7];
+	memcpy(all, rows, sizeof(rows));
+	all[6] = extra;
+	struct sc_plan plan = { .rows = all, .nrows = 7, .seen = seen, .nseen = 2 };
 	struct sc_pool pools[3] = { { .name = "rx", .min_idle = 1 }, { .name = "ry" }, { .name = "rz" } };
 	CU_ASSERT_EQUAL(sc_reactive_adjust(pools, 3, &plan, now), 1);
 	CU_ASSERT_EQUAL(pools[0].reactive, 2);

@@ -65,6 +65,9 @@ void rc_store_prune(struct rc *rc);
  * the job is dropped.  done may be NULL. */
 void rc_store_set(struct rc *rc, struct rc_job *j, json_t *set, void (*done)(struct rc *, struct rc_job *, int ok));
 void rc_store_finish(struct rc *rc, struct rc_job *j);
+/* The other job (0: none) whose runner `runner` is, per the store; then(). */
+void rc_store_runner_owner(struct rc *rc, struct rc_job *j, const char *runner,
+                           void (*then)(struct rc *, struct rc_job *, const char *runner, int64_t other));
 
 /* rc_admin.c: the control methods; rc_kombu.c: the original router's messages */
 extern const struct worker_method rc_methods[];

@@ -42,11 +42,49 @@ void rc_job_finish(struct rc *rc, struct rc_job *j, const char *status, const ch
 	rc_store_finish(rc, j);
 }
 
+static void replaced(struct worker *w, const struct wcall_result *res, void *arg)
+{
+	struct rc_job *j = arg;
+	struct rc *rc = rc_get(w);
+	j->busy = 0;
+	if (!rc || j->gone)
+		return;
+	char why[300];
+	if (res->ok) {
+		log_info("runner spawned for job", "job_id=%lld attempt=%lld runner=%s spawns=1", (long long)j->id,
+		         (long long)j->attempt, str(res->body, "name"));
+		snprintf(why, sizeof(why), "picked up by a runner spawned for another job; %.64s spawned in its place",
+		         str(res->body, "name"));
+	} else
+		snprintf(why, sizeof(why), "picked up by a runner spawned for another job (no replacement: %.120s)",
+		         res->message ? res->message : "refused");
+	rc_job_finish(rc, j, "done", why);
+}
+
+/* A job picked up before any runner was spawned for it took a runner spawned for another
+ * job, which is now left without one: spawn one in its place, so that every queued job
+ * still brings exactly one runner (instead of the other job waiting for pickup_timeout).
+ * A job taken by a min_idle runner needs nothing: the reconcile replaces that one. */
+static void borrowed(struct rc *rc, struct rc_job *j, const char *runner, int64_t other)
+{
+	if (other <= 0) {
+		char why[200];
+		snprintf(why, sizeof(why), "picked up by %.120s", runner && *runner ? runner : "a runner");
+		rc_job_finish(rc, j, "done", why);
+		return;
+	}
+	json_t *body = json_pack("{s:s, s:I}", "pool", str(j->doc, "pool"), "job_id", (json_int_t)j->id);
+	if (worker_call(rc->w, "scaler.spawn", body, SPAWN_TIMEOUT_MS, replaced, j) == 0)
+		j->busy = 1;
+}
+
 void rc_job_picked(struct rc *rc, struct rc_job *j, const char *runner)
 {
-	char why[200];
-	snprintf(why, sizeof(why), "picked up by %.120s", runner && *runner ? runner : "a runner");
-	rc_job_finish(rc, j, "done", why);
+	if (num(j->doc, "spawns") == 0 && runner && *runner) {
+		rc_store_runner_owner(rc, j, runner, borrowed);
+		return;
+	}
+	borrowed(rc, j, runner, 0);
 }
 
 static void requeued(struct rc *rc, struct rc_job *j, int ok)
@@ -97,10 +135,7 @@ static int settle(struct rc *rc, struct rc_job *j, const struct wcall_result *re
 		return 0;
 	const char *status = str(res->body, "status");
 	if (strcmp(status, "in_progress") == 0 || strcmp(status, "completed") == 0) {
-		char why[200];
-		snprintf(why, sizeof(why), "GitHub shows it %s%s%.100s", status,
-		         *str(res->body, "runner_name") ? " on " : "", str(res->body, "runner_name"));
-		rc_job_finish(rc, j, "done", why);
+		rc_job_picked(rc, j, str(res->body, "runner_name"));
 		return 1;
 	}
 	return 0;

@@ -23,6 +23,7 @@ struct op {
 	int code;
 	char err[256];
 	void (*then)(struct rc *, struct rc_job *, int ok);
+	void (*owner_cb)(struct rc *, struct rc_job *, const char *runner, int64_t other);
 };
 
 static void run_renew(void *ctx, void *arg);
@@ -335,5 +336,46 @@ void rc_store_finish(struct rc *rc, struct rc_job *j)
 	o->attempt = j->attempt;
 	o->in = json_incref(j->doc);
 	if (submit(rc, run_finish, finish_done, o) == 0)
+		j->busy = 1;
+}
+
+/* ---- whose runner took a job ----------------------------------------------------------- */
+
+static void run_runner_owner(void *ctx, void *arg)
+{
+	struct op *o = arg;
+	static const char *const colls[] = { "jobs", "finished" };
+	json_t *filter = json_pack("{s:O, s:{s:I}}", "runner", o->in, "_id", "$ne", (json_int_t)o->job->id);
+	for (size_t i = 0; i < 2 && o->code == 0; i++) {
+		json_t *docs = js_find(ctx, colls[i], filter, NULL, 1, o->err, sizeof(o->err));
+		if (!docs)
+			o->code = -1;      /* not knowing: no replacement, the other job times out */
+		else if (json_array_size(docs) > 0)
+			o->out = json_incref(json_object_get(json_array_get(docs, 0), "_id"));
+		json_decref(docs);
+		if (o->out)
+			break;
+	}
+	json_decref(filter);
+}
+
+static void runner_owner_done(void *arg)
+{
+	struct op *o = arg;
+	o->job->busy = 0;
+	o->owner_cb(o->rc, o->job, json_string_value(o->in), o->out ? json_integer_value(o->out) : 0);
+	op_free(o);
+}
+
+void rc_store_runner_owner(struct rc *rc, struct rc_job *j, const char *runner,
+                           void (*then)(struct rc *, struct rc_job *, const char *runner, int64_t other))
+{
+	struct op *o = op_new(rc);
+	if (!o)
+		return;
+	o->job = j;
+	o->in = json_string(runner);
+	o->owner_cb = then;
+	if (submit(rc, run_runner_owner, runner_owner_done, o) == 0)
 		j->busy = 1;
 }

@@ -7,6 +7,7 @@
 #define FORGET_AFTER_MS (24LL * 3600 * 1000)
 
 static json_t *spawned;          /* runner name → epoch ms of the spawn */
+static json_t *reactive_pools;   /* names of the pools with reactive: true */
 static int64_t idle_grace_ms = 300000;
 
 void sc_reactive_setup(const json_t *cfg)
@@ -16,6 +17,13 @@ void sc_reactive_setup(const json_t *cfg)
 		idle_grace_ms = json_integer_value(g);
 	if (!spawned)
 		spawned = json_object();
+	json_decref(reactive_pools);
+	reactive_pools = json_object();
+	size_t i;
+	const json_t *p;
+	json_array_foreach(json_object_get(cfg, "pools"), i, p)
+		if (json_is_true(json_object_get(p, "reactive")) && json_string_value(json_object_get(p, "name")))
+			json_object_set_new(reactive_pools, json_string_value(json_object_get(p, "name")), json_true());
 }
 
 void sc_reactive_note(const char *name, int64_t now)
@@ -57,7 +65,7 @@ int sc_reactive_adjust(struct sc_pool *pools, size_t npools, const struct sc_pla
 		if (now - json_integer_value(at) > FORGET_AFTER_MS || !counts_apart(plan, r, now))
 			continue;
 		for (size_t k = 0; k < npools; k++)
-			if (strcmp(pools[k].name, r->pool) == 0) {
+			if (strcmp(pools[k].name, r->pool) == 0 && json_object_get(reactive_pools, r->pool)) {
 				pools[k].reactive++;
 				changed = 1;
 			}

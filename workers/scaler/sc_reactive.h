@@ -1,6 +1,7 @@
-/* Runners spawned for reactive jobs (scaler.spawn with a job_id), counted apart from
- * min_idle: while such a runner is creating, booting, or idle for less than
- * reactive.idle_grace, its pool's target is raised by one for it (sc_pool.reactive), so it
+/* Runners spawned for reactive jobs (scaler.spawn with a job_id) in pools with
+ * reactive: true, counted apart from min_idle: while such a runner is creating, booting,
+ * or idle for less than reactive.idle_grace, its pool's target is raised by one for it
+ * (sc_pool.reactive), so it
  * neither stands in for a min_idle runner nor is deleted as surplus.  Once idle past
  * idle_grace (its job went to another runner: ephemeral runners take any job with their
  * labels) it counts like any idle runner and scale-down takes it.
@@ -16,7 +17,7 @@
 
 #include "workers/scaler/sc_decide.h"
 
-void sc_reactive_setup(const json_t *cfg);          /* reads reactive.idle_grace */
+void sc_reactive_setup(const json_t *cfg);          /* reactive.idle_grace, the reactive pools */
 void sc_reactive_note(const char *name, int64_t now_ms);
 /* Raise each pool's target by its reactive runners as classified in plan; 1 when any
  * target changed (decide again), 0 otherwise.  Forgets names no longer in the plan. */

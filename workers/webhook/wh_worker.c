@@ -12,21 +12,9 @@
 
 #define PEM_MAX (256 * 1024)
 
-static int64_t int_or(const json_t *o, const char *key, int64_t def)
-{
-	const json_t *v = json_object_get(o, key);
-	return json_is_integer(v) ? json_integer_value(v) : def;
-}
-
-static const char *str_or(const json_t *o, const char *key, const char *def)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s && *s ? s : def;
-}
-
 static int start_http(struct wh *h, const json_t *c, char *err, size_t errlen)
 {
-	const char *cert_file = str_or(c, "tls_cert_file", NULL), *key_file = str_or(c, "tls_key_file", NULL);
+	const char *cert_file = worker_cfg_str(c, "tls_cert_file", NULL), *key_file = worker_cfg_str(c, "tls_key_file", NULL);
 	char *cert = cert_file ? read_file(cert_file, PEM_MAX, NULL) : NULL;
 	char *key = key_file ? read_file(key_file, PEM_MAX, NULL) : NULL;
 	int rc = -1;
@@ -34,8 +22,8 @@ static int start_http(struct wh *h, const json_t *c, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot read webhook.%s", cert_file && !cert ? "tls_cert_file" : "tls_key_file");
 	else {
 		struct httpd_opts o = {
-			.listen = str_or(c, "listen", "127.0.0.1:8080"), .cert_pem = cert, .key_pem = key,
-			.max_body = (size_t)int_or(c, "max_body", 1 << 20),
+			.listen = worker_cfg_str(c, "listen", "127.0.0.1:8080"), .cert_pem = cert, .key_pem = key,
+			.max_body = (size_t)worker_cfg_int(c, "max_body", 1 << 20),
 		};
 		h->http = httpd_start(worker_loop(h->w), &o, wh_on_request, h, err, errlen);
 		if (h->http)
@@ -65,13 +53,13 @@ static int wh_init(struct worker *w, const json_t *config, const json_t *secret)
 	h->w = w;
 	h->secret = strdup(s);
 	h->secret_len = strlen(s);
-	h->spool_max = (size_t)int_or(c, "spool_max", 10000);
+	h->spool_max = (size_t)worker_cfg_int(c, "spool_max", 10000);
 	h->pools = wh_pools_from(json_object_get(config, "pools"), &h->npools);
 	if (!h->secret || !h->pools
 	    || wh_scope_parse(json_string_value(json_object_get(json_object_get(config, "github"), "path")),
 	                      &h->scope, err, sizeof(err)) != 0
-	    || !(h->spool = wh_spool_open(str_or(c, "spool_dir", "/var/lib/ghr/webhook"), err, sizeof(err)))
-	    || !(h->js = js_open(uri, int_or(r, "db_timeout", 5000), err, sizeof(err)))
+	    || !(h->spool = wh_spool_open(worker_cfg_str(c, "spool_dir", "/var/lib/ghr/webhook"), err, sizeof(err)))
+	    || !(h->js = js_open(uri, worker_cfg_int(r, "db_timeout", 5000), err, sizeof(err)))
 	    || !(h->off = offload_start(worker_loop(w), h->js, err, sizeof(err)))
 	    || start_http(h, c, err, sizeof(err)) != 0) {
 		log_error("webhook cannot start", "error=\"%s\"", h->secret ? err : "out of memory");
