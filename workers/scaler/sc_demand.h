@@ -60,6 +60,7 @@ struct sc_target {
 	int floor;                         /* min_idle or the schedule's */
 	int demand;                        /* what demand alone asks (0 when off) */
 	int window;                        /* index of the schedule window holding, -1 none */
+	int reactive;                      /* runners spawned for jobs, on top (sc_pool.reactive) */
 };
 /* The pool's target at now (see above). */
 void sc_pool_target(const struct sc_pool *p, int64_t now_ms, struct sc_target *out);
