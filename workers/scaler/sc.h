@@ -208,8 +208,8 @@ struct sc_job {
 	void *arg;
 };
 /* Queue an action; done (may be NULL) is called once with the outcome, always (also when
- * the action cannot even be queued).  A create gets its name and its pending entry here,
- * at once: the slot is reserved before the create starts. */
+ * the action cannot even be queued).  A create gets its name (unless the action has one)
+ * and its pending entry here, at once: the slot is reserved before the create starts. */
 void sc_exec_submit(struct sc *sc, const struct sc_action *a, int kill_busy, sc_job_done done, void *arg);
 /* worker_call, and a request that cannot be sent is answered `unavailable` at once. */
 void sc_call(struct sc *sc, const char *method, json_t *body, int64_t timeout_ms, worker_call_cb cb, void *arg);

@@ -571,8 +571,9 @@ void sc_exec_submit(struct sc *sc, const struct sc_action *a, int kill_busy, sc_
 	j->done = done;
 	j->arg = arg;
 	if (j->kind == SC_ACT_CREATE) {
-		/* Reserve the slot now: name and pending entry before the create is queued. */
-		if (sc_name_new(j->name, sizeof(j->name), sc->manager_id, j->pool) != 0) {
+		/* Reserve the slot now: name and pending entry before the create is queued.  A
+		 * name given by the caller (a spawn, which records it first) is kept. */
+		if (!j->name[0] && sc_name_new(j->name, sizeof(j->name), sc->manager_id, j->pool) != 0) {
 			refuse(sc, j, PROTO_E_INTERNAL, "runner name too long for this pool");
 			free(j);
 			return;

@@ -53,8 +53,10 @@ static struct sc_pool_rt *want_pool(struct wreq *req, struct sc *sc, int require
 static void on_spawned(struct sc *sc, const struct sc_job *j, void *arg)
 {
 	struct wreq *req = arg;
-	if (j->ok && json_integer_value(json_object_get(req->body, "job_id")) > 0)
-		sc_reactive_note(j->name, wall_ms());
+	/* Refused or failed: no server comes for the job.  An unknown outcome keeps its
+	 * pending entry, and the runner stays counted for its job. */
+	if (!j->ok && !sc_pending_find(sc, j->name))
+		sc_reactive_forget(j->name);
 	if (j->ok)
 		worker_reply_ok(req, json_pack("{s:s}", "name", j->name));
 	else
@@ -84,6 +86,15 @@ static void h_spawn(struct wreq *req)
 	log_info("spawn requested", "pool=%s job_id=%lld from=%s", p->name, (long long)job, req->from);
 	struct sc_action a = { .kind = SC_ACT_CREATE, .reason = "spawn" };
 	sc_copy(a.pool, p->name, sizeof(a.pool));
+	/* A runner spawned for a job stands for it from now on (sc_reactive.h): while
+	 * queued and in flight it is no min_idle runner. */
+	if (job > 0) {
+		if (sc_name_new(a.name, sizeof(a.name), sc->manager_id, p->name) != 0) {
+			worker_reply_err(req, PROTO_E_INTERNAL, 0, "runner name too long for pool %s", p->name);
+			return;
+		}
+		sc_reactive_note(a.name, wall_ms());
+	}
 	sc_exec_submit(sc, &a, 0, on_spawned, req);
 }
 
