@@ -55,7 +55,8 @@ struct sc_pool_rt {
 struct sc_track {
 	char name[SC_NAME_MAX];
 	char pool[SC_POOL_MAX];
-	int64_t created_ms;        /* create start or VM creation, epoch ms; 0 unknown */
+	int64_t created_ms;        /* create started (not queued), or VM creation, epoch ms;
+	                              0 unknown */
 	int64_t online_ms;         /* first seen online, epoch ms; 0 not yet */
 	unsigned flags;
 };

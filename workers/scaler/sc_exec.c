@@ -377,6 +377,9 @@ static void create_start(struct sc *sc, struct sc_job *j)
 		finish(sc, j, 0, "skipped: backoff");
 		return;
 	}
+	struct sc_track *t = sc_track_find(sc, j->name);
+	if (t)
+		t->created_ms = wall_ms();
 	sc_image_expire(&p->image, wall_ms());
 	int fallback = 0;
 	const char *img = sc_image_pick(&p->image, &fallback);
@@ -584,7 +587,9 @@ void sc_exec_submit(struct sc *sc, const struct sc_action *a, int kill_busy, sc_
 			free(j);
 			return;
 		}
-		sc_track_observe(sc, j->name, j->pool, pe->p.started_ms, 0, 0, pe->p.started_ms);
+		/* Known from now on; its boot is timed from when the create starts (create_start),
+		 * not from here: the wait in the queue is not boot time. */
+		sc_track_observe(sc, j->name, j->pool, 0, 0, 0, pe->p.started_ms);
 	}
 	struct sc_job **q = a->kind == SC_ACT_CREATE ? &sc->q_create : &sc->q_delete;
 	while (*q)
