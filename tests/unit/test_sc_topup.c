@@ -1,7 +1,8 @@
 /* The top-up between reconciles (workers/scaler/sc_watch.c): what it counts of a pool
  * (sc_pool_now) and the creates it makes, checked against the full reconcile's decision
  * (sc_decide, then sc_reactive_adjust and sc_decide again) over the same runners: the
- * top-up never creates more than the reconcile would. */
+ * top-up never creates more than the reconcile would.  And what the runner tracking
+ * (sc_track.c) takes as demand. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,7 +231,31 @@ static void test_topup_pending_spawn(void)
 	sc_plan_free(&plan);
 }
 
+/* A runner seen going busy is an arrival, unless it was spawned for its job. */
+static void test_spawned_runner_busy_is_no_arrival(void)
+{
+	setup_reactive();
+	struct world w = { .pool = { .name = "rp" }, .now = wall_ms() };
+	struct sc_plan plan;
+	reconcile(&w, NULL, 0, &plan);
+	struct sc *sc = scaler_after(&w, &plan);
+	sc_reactive_note("tu-rp-00000050", w.now);
+	const char *names[] = { "tu-rp-00000050", "tu-rp-00000051" };
+	for (int i = 0; i < 2; i++) {
+		sc_track_observe(sc, names[i], "rp", w.now - 5000, 0, 0, w.now - 5000);
+		sc_track_observe(sc, names[i], "rp", 0, 1, 0, w.now - 1000);
+		sc_track_observe(sc, names[i], "rp", 0, 1, 1, w.now);
+	}
+	const struct sc_demand *dm = sc->pools[0].dm;
+	CU_ASSERT_EQUAL(dm->arr[SC_ARR_BUSY].n, 1);      /* the plain runner's job only */
+	CU_ASSERT_EQUAL(dm->boot_n, 2);                  /* both boots measured */
+	CU_ASSERT_EQUAL(dm->boot_ms[0], 4000);
+	scaler_free(sc);
+	sc_plan_free(&plan);
+}
+
 UNIT_SUITE(sc_topup,
 	UNIT_TEST(test_topup_counts_reactive_as_the_reconcile),
 	UNIT_TEST(test_topup_counts_unlisted_building_servers),
-	UNIT_TEST(test_topup_pending_spawn))
+	UNIT_TEST(test_topup_pending_spawn),
+	UNIT_TEST(test_spawned_runner_busy_is_no_arrival))

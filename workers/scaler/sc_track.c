@@ -8,6 +8,7 @@
 #include <string.h>
 #include "common/util.h"
 #include "workers/scaler/sc.h"
+#include "workers/scaler/sc_reactive.h"
 
 static size_t lower_bound(const struct sc *sc, const char *name)
 {
@@ -63,9 +64,11 @@ void sc_track_observe(struct sc *sc, const char *name, const char *pool, int64_t
 		if (p && t->created_ms > 0 && now_wall > t->created_ms)
 			sc_demand_boot(p->dm, now_wall - t->created_ms);
 	}
+	/* A runner spawned for a job runs a job that never waited for an idle runner: no
+	 * arrival (sc_demand.h). */
 	if (busy && !(t->flags & SC_TRK_BUSY)) {
 		t->flags |= SC_TRK_BUSY;
-		if (p)
+		if (p && !sc_reactive_spawned(t->name, now_wall))
 			sc_demand_arrival(p->dm, SC_ARR_BUSY, now_wall);
 	}
 }
