@@ -97,7 +97,7 @@ struct sc {
 	double last_reconcile_s, last_success_ts;
 	json_t *ratelimit;
 	struct sc_problem reconcile_problem;   /* reconciles failing (sc_health.h) */
-	struct sc_problem api_problem[SC_API_COUNT];
+	struct sc_api_problem api_problem[SC_API_COUNT];
 
 	struct sc_recon *recon;                /* the reconcile running, or NULL */
 	int64_t timer;

@@ -99,11 +99,13 @@ static void note_api(struct sc *sc, enum sc_api api, const char *method, const s
 {
 	if (api == SC_API_COUNT)
 		return;
-	if (!r->ok && sc_error_is_outage(r->error))
-		sc_problem_fail(&sc->api_problem[api], wall_ms(), "%s: %s: %s", method,
-		                proto_error_name(r->error), r->message ? r->message : "");
-	else
-		sc_problem_clear(&sc->api_problem[api]);
+	if (!r->ok && sc_error_is_outage(r->error)) {
+		char err[300];
+		snprintf(err, sizeof(err), "%s: %s: %s", method, proto_error_name(r->error), r->message ? r->message : "");
+		sc_api_fail(&sc->api_problem[api], method, wall_ms(), err);
+	} else {
+		sc_api_ok(&sc->api_problem[api], method);
+	}
 }
 
 static void on_call(struct worker *w, const struct wcall_result *r, void *arg)

@@ -194,7 +194,7 @@ json_t *sc_health_report(const struct sc *sc, int64_t now_ms)
 	if (j)
 		json_array_append_new(problems, j);
 	for (int a = 0; a < SC_API_COUNT; a++)
-		if ((j = sc_problem_json(&sc->api_problem[a], sc_api_name((enum sc_api)a), now_ms)))
+		if ((j = sc_problem_json(&sc->api_problem[a].p, sc_api_name((enum sc_api)a), now_ms)))
 			json_array_append_new(problems, j);
 	for (size_t i = 0; i < sc->npools; i++) {
 		char source[SC_POOL_MAX + 8];
