@@ -87,7 +87,10 @@ class ScalerCtl(unittest.TestCase):
         rc, js = self.g.ctl("pools")
         self.assertEqual(rc, 0, js)
         large = [p for p in js["pools"] if p["name"] == "large"][0]
-        self.assertEqual((large["min_idle"], large["override"]), (0, True), large)
+        self.assertEqual((large["min_idle"], large["override"], large["target"]), (0, True, 0), large)
+        rc, out = self.g.ctl("pools", json_out=False)
+        row = [line for line in out.splitlines() if line.startswith("large ")][0]
+        self.assertIn(" 0 (override) ", row, out)
         for bad in ({"pool": "large"}, {"pool": "large", "min_idle": 1, "reset": True},
                     {"pool": "large", "min_idle": "1"}):
             rc, out = self.g.call("scaler.scale", bad)
