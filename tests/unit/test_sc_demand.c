@@ -124,6 +124,39 @@ static void test_target_demand(void)
 	CU_ASSERT_EQUAL(t.demand, 0);
 }
 
+/* Runners spawned for jobs come on top of whatever sets the target: min_idle, demand
+ * (capped by max_idle, the reactive ones are not), or an operator override (which sets
+ * demand aside). */
+static void test_target_reactive_on_top(void)
+{
+	struct sc_target t;
+	struct sc_pool p = pool(2);
+	p.reactive = 3;
+	sc_pool_target(&p, T0, &t);
+	CU_ASSERT_EQUAL(t.target, 5);
+	CU_ASSERT_EQUAL(t.reactive, 3);
+	/* demand 8 (0.25 job/s over 16 s), capped to max_idle 6, + 3 */
+	p.demand = 1;
+	p.rate = 0.25;
+	p.boot_p90_ms = 16000;
+	p.max_idle = 6;
+	sc_pool_target(&p, T0, &t);
+	CU_ASSERT_EQUAL(t.demand, 8);
+	CU_ASSERT_EQUAL(t.target, 9);
+	/* override 0: demand set aside, the reactive runners stay on top */
+	p.override = 1;
+	p.min_idle = 0;
+	sc_pool_target(&p, T0, &t);
+	CU_ASSERT_EQUAL(t.target, 3);
+	p.reactive = 0;
+	sc_pool_target(&p, T0, &t);
+	CU_ASSERT_EQUAL(t.target, 0);
+	/* override 4 beside demand 8: 4 */
+	p.min_idle = 4;
+	sc_pool_target(&p, T0, &t);
+	CU_ASSERT_EQUAL(t.target, 4);
+}
+
 static void load_window(struct sched_window *w, const char *json)
 {
 	char dir[4096], err[400];
@@ -297,6 +330,7 @@ UNIT_SUITE(sc_demand,
 	UNIT_TEST(test_rate),
 	UNIT_TEST(test_boot_p90),
 	UNIT_TEST(test_target_demand),
+	UNIT_TEST(test_target_reactive_on_top),
 	UNIT_TEST(test_target_schedule),
 	UNIT_TEST(test_creates_needed),
 	UNIT_TEST(test_decide_demand))

@@ -231,6 +231,45 @@ static void test_topup_pending_spawn(void)
 	sc_plan_free(&plan);
 }
 
+/* The reconcile decides twice: the first decision classifies the runners, the reactive
+ * ones among them raise the target, and the second decides with it.  One decision
+ * alone would take the young spawned idle runner for surplus, and leave the pool short
+ * once the booting spawned ones take their jobs. */
+static void test_two_pass_decision_keeps_reactive_apart(void)
+{
+	setup_reactive();
+	struct world w = { .pool = { .name = "rp", .min_idle = 1 }, .now = wall_ms() };
+	w_add(&w, 60, "ACTIVE", 1, 3600000);          /* plain idle, oldest */
+	w_add(&w, 61, "ACTIVE", 1, 20000);            /* spawned, online just now */
+	w_add(&w, 62, "ACTIVE", 0, 5000);             /* spawned, booting */
+	w_add(&w, 63, "ACTIVE", 0, 5000);             /* spawned, booting */
+	for (int i = 61; i < 64; i++) {
+		char name[SC_NAME_MAX];
+		name_of(name, "rp", i);
+		sc_reactive_note(name, w.now - 20000);
+	}
+	struct sc_pool pool = w.pool;
+	struct sc_input in = {
+		.manager_id = "tu", .pools = &pool, .npools = 1, .vms = w.vms, .nvms = w.nvms,
+		.runners = w.gh, .nrunners = w.ngh, .now_ms = w.now,
+		.creation_timeout_ms = 600000, .bootstrap_timeout_ms = 1200000,
+	};
+	struct sc_plan one;
+	CU_ASSERT_EQUAL_FATAL(sc_decide(&in, &one), 0);
+	CU_ASSERT_EQUAL(one.counts[0].target, 1);
+	CU_ASSERT_EQUAL(one.counts[0].deletes, 1);    /* alone, it would delete an idle runner */
+	CU_ASSERT_EQUAL(sc_reactive_adjust(&pool, 1, &one, w.now), 1);
+	CU_ASSERT_EQUAL(pool.reactive, 3);
+	sc_plan_free(&one);
+
+	struct sc_plan two;
+	CU_ASSERT_EQUAL(reconcile(&w, NULL, 0, &two), 0);
+	CU_ASSERT_EQUAL(two.counts[0].target, 4);
+	CU_ASSERT_EQUAL(two.counts[0].deletes, 0);
+	CU_ASSERT_EQUAL(two.nactions, 0);
+	sc_plan_free(&two);
+}
+
 /* A runner seen going busy is an arrival, unless it was spawned for its job. */
 static void test_spawned_runner_busy_is_no_arrival(void)
 {
@@ -258,4 +297,5 @@ UNIT_SUITE(sc_topup,
 	UNIT_TEST(test_topup_counts_reactive_as_the_reconcile),
 	UNIT_TEST(test_topup_counts_unlisted_building_servers),
 	UNIT_TEST(test_topup_pending_spawn),
+	UNIT_TEST(test_two_pass_decision_keeps_reactive_apart),
 	UNIT_TEST(test_spawned_runner_busy_is_no_arrival))
