@@ -106,6 +106,17 @@ static void watch_busy(struct sc *sc, int i)
 	t->flags &= ~SC_TRK_NOW_ON;
 }
 
+/* What the top-up sees of the pool now. */
+static void expect_now(struct sc *sc, int64_t now, int ready, int alive, int reactive, int held)
+{
+	struct sc_pool_now pn;
+	sc_pool_now(sc, sc->pools[0].name, now, &pn);
+	CU_ASSERT_EQUAL(pn.ready, ready);
+	CU_ASSERT_EQUAL(pn.alive, alive);
+	CU_ASSERT_EQUAL(pn.reactive, reactive);
+	CU_ASSERT_EQUAL(pn.held, held);
+}
+
 static void setup_reactive(void)
 {
 	json_t *cfg = json_pack("{s:{s:i}, s:[{s:s, s:b}]}", "reactive", "idle_grace", 60000,
@@ -135,19 +146,13 @@ static void test_topup_counts_reactive_as_the_reconcile(void)
 	struct sc *sc = scaler_after(&w, &plan);
 	sc->pools[0].target.target = 12;
 
-	struct sc_pool_now pn;
 	struct sc_target tg;
-	sc_pool_now(sc, "rp", w.now, &pn);
-	CU_ASSERT_EQUAL(pn.ready, 12);
-	CU_ASSERT_EQUAL(pn.reactive, 10);
+	expect_now(sc, w.now, 12, 12, 10, 12);
 	CU_ASSERT_EQUAL(sc_topup_creates(sc, &sc->pools[0], w.now, &tg), 0);
 
 	watch_busy(sc, 0);
 	watch_busy(sc, 1);
-	sc_pool_now(sc, "rp", w.now, &pn);
-	CU_ASSERT_EQUAL(pn.ready, 10);
-	CU_ASSERT_EQUAL(pn.alive, 12);
-	CU_ASSERT_EQUAL(pn.reactive, 10);
+	expect_now(sc, w.now, 10, 12, 10, 12);
 	int topup = sc_topup_creates(sc, &sc->pools[0], w.now, &tg);
 	CU_ASSERT_EQUAL(tg.target, 12);
 	CU_ASSERT_EQUAL(tg.reactive, 10);
@@ -178,19 +183,13 @@ static void test_topup_counts_unlisted_building_servers(void)
 	CU_ASSERT_EQUAL(reconcile(&w, NULL, 0, &plan), 0);
 	struct sc *sc = scaler_after(&w, &plan);
 	CU_ASSERT_EQUAL(sc->ntrk, 0);                  /* no runner listed for them */
-	struct sc_pool_now pn;
 	struct sc_target tg;
-	sc_pool_now(sc, "rq", w.now, &pn);
-	CU_ASSERT_EQUAL(pn.ready, 3);
-	CU_ASSERT_EQUAL(pn.alive, 3);
-	CU_ASSERT_EQUAL(pn.reactive, 0);
-	CU_ASSERT_EQUAL(pn.held, 3);
+	expect_now(sc, w.now, 3, 3, 0, 3);
 	CU_ASSERT_EQUAL(sc_topup_creates(sc, &sc->pools[0], w.now, &tg), 0);
 
 	/* One came online, took its job and left GitHub's list before the next reconcile. */
 	sc_track_observe(sc, "tu-rq-00000014", "rq", 0, 1, 1, w.now);
-	sc_pool_now(sc, "rq", w.now, &pn);
-	CU_ASSERT_EQUAL(pn.ready, 2);
+	expect_now(sc, w.now, 2, 2, 0, 3);
 	CU_ASSERT_EQUAL(sc_topup_creates(sc, &sc->pools[0], w.now, &tg), 1);
 	scaler_free(sc);
 	sc_plan_free(&plan);
@@ -210,12 +209,8 @@ static void test_topup_pending_spawn(void)
 	sc_reactive_note(name, w.now);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(sc_pending_add(sc, name, "rp"));
 	sc_track_observe(sc, name, "rp", 0, 0, 0, w.now);
-	struct sc_pool_now pn;
 	struct sc_target tg;
-	sc_pool_now(sc, "rp", w.now, &pn);
-	CU_ASSERT_EQUAL(pn.ready, 2);
-	CU_ASSERT_EQUAL(pn.reactive, 1);
-	CU_ASSERT_EQUAL(pn.held, 2);
+	expect_now(sc, w.now, 2, 2, 1, 2);
 	CU_ASSERT_EQUAL(sc_topup_creates(sc, &sc->pools[0], w.now, &tg), 0);
 	/* the idle runner takes a job: replaced, within max_runners */
 	watch_busy(sc, 40);
@@ -224,9 +219,7 @@ static void test_topup_pending_spawn(void)
 	/* the spawn refused: forgotten, and no longer held */
 	sc_reactive_forget(name);
 	sc_pending_remove(sc, name);
-	sc_pool_now(sc, "rp", w.now, &pn);
-	CU_ASSERT_EQUAL(pn.reactive, 0);
-	CU_ASSERT_EQUAL(pn.alive, 1);
+	expect_now(sc, w.now, 0, 1, 0, 1);
 	scaler_free(sc);
 	sc_plan_free(&plan);
 }
