@@ -129,32 +129,30 @@ static void test_target_demand(void)
  * demand aside). */
 static void test_target_reactive_on_top(void)
 {
-	struct sc_target t;
-	struct sc_pool p = pool(2);
-	p.reactive = 3;
-	sc_pool_target(&p, T0, &t);
-	CU_ASSERT_EQUAL(t.target, 5);
-	CU_ASSERT_EQUAL(t.reactive, 3);
-	/* demand 8 (0.25 job/s over 16 s), capped to max_idle 6, + 3 */
-	p.demand = 1;
-	p.rate = 0.25;
-	p.boot_p90_ms = 16000;
-	p.max_idle = 6;
-	sc_pool_target(&p, T0, &t);
-	CU_ASSERT_EQUAL(t.demand, 8);
-	CU_ASSERT_EQUAL(t.target, 9);
-	/* override 0: demand set aside, the reactive runners stay on top */
-	p.override = 1;
-	p.min_idle = 0;
-	sc_pool_target(&p, T0, &t);
-	CU_ASSERT_EQUAL(t.target, 3);
-	p.reactive = 0;
-	sc_pool_target(&p, T0, &t);
-	CU_ASSERT_EQUAL(t.target, 0);
-	/* override 4 beside demand 8: 4 */
-	p.min_idle = 4;
-	sc_pool_target(&p, T0, &t);
-	CU_ASSERT_EQUAL(t.target, 4);
+	/* demand on asks 8 (0.25 job/s over 16 s), capped to max_idle 6 */
+	static const struct { int demand, override, min_idle, reactive, want; } t[] = {
+		{ 0, 0, 2, 3, 5 },       /* min_idle 2 + 3 */
+		{ 1, 0, 2, 3, 9 },       /* demand, capped at 6, + 3 (the cap is not theirs) */
+		{ 1, 1, 0, 3, 3 },       /* override 0 sets demand aside; they stay on top */
+		{ 1, 1, 0, 0, 0 },
+		{ 1, 1, 4, 0, 4 },       /* override 4 beside demand 8 */
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct sc_pool p = pool(t[i].min_idle);
+		p.demand = t[i].demand;
+		p.override = t[i].override;
+		p.reactive = t[i].reactive;
+		p.rate = 0.25;
+		p.boot_p90_ms = 16000;
+		p.max_idle = 6;
+		struct sc_target tg;
+		sc_pool_target(&p, T0, &tg);
+		if (tg.target != t[i].want || tg.reactive != t[i].reactive) {
+			fprintf(stderr, "\n reactive case %zu: target %d (reactive %d), want %d\n", i, tg.target,
+			        tg.reactive, t[i].want);
+			CU_FAIL("reactive runners not on top of the target");
+		}
+	}
 }
 
 static void load_window(struct sched_window *w, const char *json)
