@@ -8,10 +8,7 @@ static const char *count(char *buf, size_t len, const json_t *counts, const char
 	return buf;
 }
 
-/* TARGET says where it comes from: "12 (demand)", "20 (window 0)", "0 (override)", and
- * the runners spawned for jobs kept on top of it: "2 (override) +10 reactive"; the rate
- * is shown per minute, the boot time's 90th percentile in seconds ("-" until measured). */
-static void target_cols(const json_t *p, char *tg, size_t tl, char *rt, size_t rl, char *bt, size_t bl)
+void ctl_pool_target_label(const json_t *p, char *tg, size_t tl)
 {
 	json_int_t reactive = json_integer_value(json_object_get(p, "reactive"));
 	json_int_t target = json_integer_value(json_object_get(p, "target")) - reactive;
@@ -28,6 +25,13 @@ static void target_cols(const json_t *p, char *tg, size_t tl, char *rt, size_t r
 	if (reactive > 0)
 		snprintf(plus, sizeof(plus), " +%lld reactive", (long long)reactive);
 	snprintf(tg, tl, "%lld%s%s", (long long)target, from, plus);
+}
+
+/* The rate is shown per minute, the boot time's 90th percentile in seconds ("-" until
+ * measured). */
+static void target_cols(const json_t *p, char *tg, size_t tl, char *rt, size_t rl, char *bt, size_t bl)
+{
+	ctl_pool_target_label(p, tg, tl);
 	snprintf(rt, rl, "%.1f", json_real_value(json_object_get(p, "arrival_rate")) * 60.0);
 	json_int_t boot = json_integer_value(json_object_get(p, "boot_p90_ms"));
 	snprintf(bt, bl, boot > 0 ? "%.1fs" : "-", (double)boot / 1000.0);
