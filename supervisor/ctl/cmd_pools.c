@@ -8,19 +8,30 @@ static const char *count(char *buf, size_t len, const json_t *counts, const char
 	return buf;
 }
 
-/* TARGET says where it comes from: "12 (demand)", "20 (window 0)"; the rate is shown per
- * minute, the boot time's 90th percentile in seconds ("-" until measured). */
-static void target_cols(const json_t *p, char *tg, size_t tl, char *rt, size_t rl, char *bt, size_t bl)
+void ctl_pool_target_label(const json_t *p, char *tg, size_t tl)
 {
-	json_int_t target = json_integer_value(json_object_get(p, "target"));
+	json_int_t reactive = json_integer_value(json_object_get(p, "reactive"));
+	json_int_t target = json_integer_value(json_object_get(p, "target")) - reactive;
 	json_int_t demand = json_integer_value(json_object_get(p, "demand_target"));
 	json_int_t window = json_integer_value(json_object_get(p, "schedule_window"));
-	if (json_is_true(json_object_get(p, "demand")) && demand >= target && demand > 0)
-		snprintf(tg, tl, "%lld (demand)", (long long)target);
+	char from[32] = "";
+	if (json_is_true(json_object_get(p, "override")))
+		snprintf(from, sizeof(from), " (override)");
+	else if (json_is_true(json_object_get(p, "demand")) && demand >= target && demand > 0)
+		snprintf(from, sizeof(from), " (demand)");
 	else if (window >= 0)
-		snprintf(tg, tl, "%lld (window %lld)", (long long)target, (long long)window);
-	else
-		snprintf(tg, tl, "%lld", (long long)target);
+		snprintf(from, sizeof(from), " (window %lld)", (long long)window);
+	char plus[40] = "";
+	if (reactive > 0)
+		snprintf(plus, sizeof(plus), " +%lld reactive", (long long)reactive);
+	snprintf(tg, tl, "%lld%s%s", (long long)target, from, plus);
+}
+
+/* The rate is shown per minute, the boot time's 90th percentile in seconds ("-" until
+ * measured). */
+static void target_cols(const json_t *p, char *tg, size_t tl, char *rt, size_t rl, char *bt, size_t bl)
+{
+	ctl_pool_target_label(p, tg, tl);
 	snprintf(rt, rl, "%.1f", json_real_value(json_object_get(p, "arrival_rate")) * 60.0);
 	json_int_t boot = json_integer_value(json_object_get(p, "boot_p90_ms"));
 	snprintf(bt, bl, boot > 0 ? "%.1fs" : "-", (double)boot / 1000.0);
@@ -35,7 +46,7 @@ static int print_pools(const json_t *b)
 	json_t *p;
 	json_array_foreach(json_object_get(b, "pools"), i, p) {
 		const json_t *c = json_object_get(p, "counts");
-		char mi[24], mx[24], al[24], id[24], bu[24], bo[24], cr[24], bk[32], img[96], tg[48], rt[24], bt[24];
+		char mi[24], mx[24], al[24], id[24], bu[24], bo[24], cr[24], bk[32], img[96], tg[96], rt[24], bt[24];
 		json_int_t min = json_integer_value(json_object_get(p, "min_idle"));
 		json_int_t cfg = json_integer_value(json_object_get(p, "min_idle_config"));
 		if (min != cfg)

@@ -61,6 +61,10 @@ struct ctl_command {
 void ctl_register(const struct ctl_command *cmd);
 /* Each problem of scaler.health, one line each: "source: error (since ..., 3m12s, N failures)". */
 void ctl_print_problems(const json_t *problems, const char *indent);
+/* ghr-ctl pools' TARGET of one scaler.pools entry: where it comes from, "12 (demand)",
+ * "20 (window 0)", "0 (override)", and the runners spawned for jobs kept on top of it,
+ * "2 (override) +10 reactive". */
+void ctl_pool_target_label(const json_t *pool, char *out, size_t len);
 /* The usage, options, every command and the exit codes (help, --help, no command). */
 void ctl_print_help(FILE *f);
 const struct ctl_command *ctl_find(const char *name);

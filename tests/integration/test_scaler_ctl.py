@@ -61,7 +61,7 @@ class ScalerCtl(unittest.TestCase):
     def test_scale_and_flush(self):
         rc, js = self.g.ctl("scale", "small", "3")
         self.assertEqual(rc, 0, js)
-        self.assertEqual(js, {"pool": "small", "min_idle": 3})
+        self.assertEqual(js, {"pool": "small", "min_idle": 3, "override": True})
         wait_idle(self.sim, "t-small-", 3)
         before = {r["name"] for r in sim_view(self.sim, "t-small-")[1]}
         rc, js = self.g.ctl("flush", "small", timeout_ms=30000)
@@ -75,6 +75,33 @@ class ScalerCtl(unittest.TestCase):
         rc, js = self.g.ctl("scale", "small", "2")
         self.assertEqual(rc, 0, js)
         wait_idle(self.sim, "t-small-", 2)
+
+    def test_scale_zero_refuses_spawns_until_reset(self):
+        rc, js = self.g.ctl("scale", "large", "0")
+        self.assertEqual(rc, 0, js)
+        wait_idle(self.sim, "t-large-", 0)
+        rc, out = self.g.call("scaler.spawn", {"pool": "large", "job_id": 8}, timeout_ms=30000)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("unavailable", out)
+        self.assertIn("scaled to 0", out)
+        rc, js = self.g.ctl("pools")
+        self.assertEqual(rc, 0, js)
+        large = [p for p in js["pools"] if p["name"] == "large"][0]
+        self.assertEqual((large["min_idle"], large["override"], large["target"]), (0, True, 0), large)
+        rc, out = self.g.ctl("pools", json_out=False)
+        row = [line for line in out.splitlines() if line.startswith("large ")][0]
+        self.assertIn(" 0 (override) ", row, out)
+        for bad in ({"pool": "large"}, {"pool": "large", "min_idle": 1, "reset": True},
+                    {"pool": "large", "min_idle": "1"}):
+            rc, out = self.g.call("scaler.scale", bad)
+            self.assertEqual(rc, 1, (bad, out))
+            self.assertIn("bad_request", out)
+        rc, out = self.g.ctl("scale", "large", "--reset", json_out=False)
+        self.assertEqual(rc, 0, out)
+        self.assertIn("min_idle 1 (from the configuration)", out)
+        rc, js = self.g.ctl("scale", "large", "--reset")
+        self.assertEqual(js, {"pool": "large", "min_idle": 1, "override": False})
+        wait_idle(self.sim, "t-large-", 1)
 
     def test_metrics(self):
         rc, out = self.g.ctl("metrics", json_out=False)
@@ -92,6 +119,7 @@ class ScalerCtl(unittest.TestCase):
         rc, out = self.g.ctl("runners", "nope", json_out=False)
         self.assertEqual(rc, 1, out)
         for args in (("scale", "small"), ("scale", "small", "x"), ("scale", "small", "-1"),
+                     ("scale", "small", "--resets"), ("scale", "small", "1", "--reset"),
                      ("flush", "--what"), ("runners", "a", "b"), ("pools", "x"), ("metrics", "x")):
             rc, out = self.g.ctl(*args, json_out=False)
             self.assertEqual(rc, 2, (args, out))

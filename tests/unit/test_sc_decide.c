@@ -990,6 +990,33 @@ static void test_spawned_creates_do_not_make_idle_surplus(void)
 	}
 }
 
+/* `ghr-ctl scale POOL 0` on a demand pool drains it at once: the override is the target,
+ * and scale-down's grace period (which keeps young idle runners through a dip in
+ * demand) does not hold it back.  Without the override the same young runners stay. */
+static void test_override_zero_drains_demand_pool(void)
+{
+	for (int override = 0; override <= 1; override++) {
+		struct world w;
+		w_init(&w);
+		w_pool(&w, "small", 0, 0);
+		w.pools[0].override = override;
+		w.pools[0].demand = 1;
+		w.pools[0].grace_ms = 600000;
+		w.pools[0].boot_p90_ms = 60000;
+		w.pools[0].rate = 0.001;          /* demand asks for 1 */
+		for (int i = 0; i < 4; i++)
+			w_runner(&w, "small", i, 1, 60000);     /* idle, younger than the grace */
+		w_runner(&w, "small", 4, 2, 60000);         /* busy: never touched */
+		struct sc_plan p;
+		run(&w, &p);
+		CU_ASSERT_EQUAL(p.counts[0].target, override ? 0 : 1);
+		CU_ASSERT_EQUAL(n_kind(&p, SC_ACT_DELETE, "small"), override ? 4 : 0);
+		CU_ASSERT_EQUAL(n_kind(&p, SC_ACT_CREATE, "small"), 0);
+		CU_ASSERT_PTR_NULL(delete_of(&p, "small", 4));
+		sc_plan_free(&p);
+	}
+}
+
 /* VMs that fail before their runner was ever online are failed creates of the pool, each
  * counted once (the executor backs the pool's creates off on them). */
 static void test_failed_creates_counted_once(void)
@@ -1106,6 +1133,7 @@ UNIT_SUITE(sc_decide,
 	UNIT_TEST(test_lifecycle_memory_and_events),
 	UNIT_TEST(test_invariants_all_combinations),
 	UNIT_TEST(test_spawned_creates_do_not_make_idle_surplus),
+	UNIT_TEST(test_override_zero_drains_demand_pool),
 	UNIT_TEST(test_failed_creates_counted_once),
 	UNIT_TEST(test_error_vm_busy_runner_guarded),
 	UNIT_TEST(test_unreadable_created_ages_from_first_seen))

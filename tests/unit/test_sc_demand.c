@@ -124,6 +124,37 @@ static void test_target_demand(void)
 	CU_ASSERT_EQUAL(t.demand, 0);
 }
 
+/* Runners spawned for jobs come on top of whatever sets the target: min_idle, demand
+ * (capped by max_idle, the reactive ones are not), or an operator override (which sets
+ * demand aside). */
+static void test_target_reactive_on_top(void)
+{
+	/* demand on asks 8 (0.25 job/s over 16 s), capped to max_idle 6 */
+	static const struct { int demand, override, min_idle, reactive, want; } t[] = {
+		{ 0, 0, 2, 3, 5 },       /* min_idle 2 + 3 */
+		{ 1, 0, 2, 3, 9 },       /* demand, capped at 6, + 3 (the cap is not theirs) */
+		{ 1, 1, 0, 3, 3 },       /* override 0 sets demand aside; they stay on top */
+		{ 1, 1, 0, 0, 0 },
+		{ 1, 1, 4, 0, 4 },       /* override 4 beside demand 8 */
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct sc_pool p = pool(t[i].min_idle);
+		p.demand = t[i].demand;
+		p.override = t[i].override;
+		p.reactive = t[i].reactive;
+		p.rate = 0.25;
+		p.boot_p90_ms = 16000;
+		p.max_idle = 6;
+		struct sc_target tg;
+		sc_pool_target(&p, T0, &tg);
+		if (tg.target != t[i].want || tg.reactive != t[i].reactive) {
+			fprintf(stderr, "\n reactive case %zu: target %d (reactive %d), want %d\n", i, tg.target,
+			        tg.reactive, t[i].want);
+			CU_FAIL("reactive runners not on top of the target");
+		}
+	}
+}
+
 static void load_window(struct sched_window *w, const char *json)
 {
 	char dir[4096], err[400];
@@ -297,6 +328,7 @@ UNIT_SUITE(sc_demand,
 	UNIT_TEST(test_rate),
 	UNIT_TEST(test_boot_p90),
 	UNIT_TEST(test_target_demand),
+	UNIT_TEST(test_target_reactive_on_top),
 	UNIT_TEST(test_target_schedule),
 	UNIT_TEST(test_creates_needed),
 	UNIT_TEST(test_decide_demand))

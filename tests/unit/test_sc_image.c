@@ -34,7 +34,7 @@ static void test_tag_newest_active_wins(void)
 	CU_ASSERT_STRING_EQUAL(sc_image_tag(&im), "ghr-runner");
 	CU_ASSERT_PTR_NULL(sc_image_pick(&im, NULL));       /* nothing listed yet */
 	json_t *l = images();
-	sc_image_set_candidates(&im, l);
+	sc_image_set_candidates(&im, l, T0);
 	json_decref(l);
 	int fb = -1;
 	CU_ASSERT_STRING_EQUAL(sc_image_pick(&im, &fb), "newest");
@@ -46,7 +46,7 @@ static void test_fallback_to_previous(void)
 	struct sc_image im;
 	sc_image_init(&im, "tag:ghr-runner");
 	json_t *l = images();
-	sc_image_set_candidates(&im, l);
+	sc_image_set_candidates(&im, l, T0);
 	int fb = 0;
 	CU_ASSERT_EQUAL(sc_image_mark_bad(&im, "newest", T0), 1);
 	CU_ASSERT_STRING_EQUAL(sc_image_pick(&im, &fb), "middle");
@@ -56,7 +56,7 @@ static void test_fallback_to_previous(void)
 	CU_ASSERT_EQUAL(sc_image_mark_bad(&im, "old", T0), 0);
 	CU_ASSERT_PTR_NULL(sc_image_pick(&im, NULL));
 	/* a later listing keeps the marks */
-	sc_image_set_candidates(&im, l);
+	sc_image_set_candidates(&im, l, T0);
 	CU_ASSERT_PTR_NULL(sc_image_pick(&im, NULL));
 	json_decref(l);
 }
@@ -67,7 +67,7 @@ static void test_bad_marks_expire(void)
 	struct sc_image im;
 	sc_image_init(&im, "tag:ghr-runner");
 	json_t *l = images();
-	sc_image_set_candidates(&im, l);
+	sc_image_set_candidates(&im, l, T0);
 	json_decref(l);
 	CU_ASSERT_EQUAL(sc_image_mark_bad(&im, "newest", T0), 1);
 	CU_ASSERT_EQUAL(sc_image_mark_bad(&im, "middle", T0 + 60000), 1);
@@ -108,6 +108,39 @@ static void test_plain_name_and_override(void)
 	CU_ASSERT_PTR_NULL(sc_image_tag(&im));
 }
 
+/* image.built: the built image is used at once, and a listing asked for after it then
+ * decides -- a newer image, or the tag moved back to an older one (rollback), wins. */
+static void test_built_image_until_a_later_listing(void)
+{
+	struct sc_image im;
+	sc_image_init(&im, "tag:ghr-runner");
+	json_t *old = json_pack("[{s:s, s:s, s:s}]", "id", "img-1", "status", "active", "created", "2026-01-01T00:00:00Z");
+	json_t *newer = json_pack("[{s:s, s:s, s:s}, {s:s, s:s, s:s}]",
+	                          "id", "img-3", "status", "active", "created", "2026-01-03T00:00:00Z",
+	                          "id", "img-2", "status", "active", "created", "2026-01-02T00:00:00Z");
+	sc_image_set_candidates(&im, old, T0);
+	CU_ASSERT_STRING_EQUAL(sc_image_pick(&im, NULL), "img-1");
+	sc_image_built(&im, "img-2", T0 + 1000);
+	CU_ASSERT_STRING_EQUAL(sc_image_pick(&im, NULL), "img-2");
+	/* a listing asked for before the build does not know it yet: the built one stays */
+	sc_image_set_candidates(&im, old, T0 + 500);
+	CU_ASSERT_STRING_EQUAL(sc_image_pick(&im, NULL), "img-2");
+	/* rollback: the tag moved back to img-1, listed after the build */
+	sc_image_set_candidates(&im, old, T0 + 2000);
+	CU_ASSERT_STRING_EQUAL(sc_image_pick(&im, NULL), "img-1");
+	/* a newer image than the built one wins once listed */
+	sc_image_built(&im, "img-2", T0 + 3000);
+	sc_image_set_candidates(&im, newer, T0 + 4000);
+	CU_ASSERT_STRING_EQUAL(sc_image_pick(&im, NULL), "img-3");
+	/* a built image that fails falls back to the listing at once */
+	sc_image_built(&im, "img-4", T0 + 5000);
+	CU_ASSERT_STRING_EQUAL(sc_image_pick(&im, NULL), "img-4");
+	CU_ASSERT_EQUAL(sc_image_mark_bad(&im, "img-4", T0 + 5000), 1);
+	CU_ASSERT_STRING_EQUAL(sc_image_pick(&im, NULL), "img-3");
+	json_decref(old);
+	json_decref(newer);
+}
+
 static void test_image_error_detection(void)
 {
 	CU_ASSERT_TRUE(sc_image_error_is_image(1, "Image 5c1d... could not be found."));
@@ -121,10 +154,10 @@ static void test_garbage_listing(void)
 	struct sc_image im;
 	sc_image_init(&im, "tag:x");
 	json_t *l = json_pack("[i, {s:i}, {s:s}, null]", 3, "id", 4, "name", "no id");
-	sc_image_set_candidates(&im, l);
+	sc_image_set_candidates(&im, l, T0);
 	CU_ASSERT_EQUAL(im.ncands, 0);
 	json_decref(l);
-	sc_image_set_candidates(&im, NULL);
+	sc_image_set_candidates(&im, NULL, T0);
 	CU_ASSERT_EQUAL(im.ncands, 0);
 }
 
@@ -133,5 +166,6 @@ UNIT_SUITE(sc_image,
 	UNIT_TEST(test_fallback_to_previous),
 	UNIT_TEST(test_bad_marks_expire),
 	UNIT_TEST(test_plain_name_and_override),
+	UNIT_TEST(test_built_image_until_a_later_listing),
 	UNIT_TEST(test_image_error_detection),
 	UNIT_TEST(test_garbage_listing))

@@ -160,8 +160,35 @@ static void test_problem_lifecycle(void)
 	CU_ASSERT_EQUAL(sc_api_of("scaler.pools"), SC_API_COUNT);
 }
 
+/* An API's problem stays open until every method that failed has succeeded again: the
+ * runner-list watch's answers do not hide a failing github.runner.jit. */
+static void test_api_problem_per_method(void)
+{
+	struct sc_api_problem a = { 0 };
+	sc_api_ok(&a, "github.runners.list");
+	CU_ASSERT_PTR_NULL(sc_problem_json(&a.p, "github", 1000));
+	sc_api_fail(&a, "github.runner.jit", 1000, "github.runner.jit: unavailable: down");
+	sc_api_ok(&a, "github.runners.list");
+	json_t *j = sc_problem_json(&a.p, "github", 2000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "error")), "github.runner.jit: unavailable: down");
+	json_decref(j);
+	sc_api_fail(&a, "github.runner.delete", 3000, "github.runner.delete: timeout: slow");
+	sc_api_fail(&a, "github.runner.jit", 3500, "github.runner.jit: unavailable: down");
+	sc_api_ok(&a, "github.runner.jit");
+	j = sc_problem_json(&a.p, "github", 4000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "since_ms")), 1000);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "failures")), 3);
+	json_decref(j);
+	sc_api_ok(&a, "github.runner.delete");
+	CU_ASSERT_PTR_NULL(sc_problem_json(&a.p, "github", 5000));
+	CU_ASSERT_EQUAL(a.nfailing, 0);
+}
+
 UNIT_SUITE(sc_metrics,
 	UNIT_TEST(test_problem_lifecycle),
+	UNIT_TEST(test_api_problem_per_method),
 	UNIT_TEST(test_event_lines_exact),
 	UNIT_TEST(test_event_lines_are_json),
 	UNIT_TEST(test_events_append),

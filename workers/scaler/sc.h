@@ -55,7 +55,9 @@ struct sc_pool_rt {
 struct sc_track {
 	char name[SC_NAME_MAX];
 	char pool[SC_POOL_MAX];
-	int64_t created_ms;        /* create start or VM creation, epoch ms; 0 unknown */
+	int64_t created_ms;        /* create started (not queued), or VM creation, epoch ms;
+	                              0 unknown */
+	int64_t online_ms;         /* first seen online, epoch ms; 0 not yet */
 	unsigned flags;
 };
 
@@ -95,7 +97,7 @@ struct sc {
 	double last_reconcile_s, last_success_ts;
 	json_t *ratelimit;
 	struct sc_problem reconcile_problem;   /* reconciles failing (sc_health.h) */
-	struct sc_problem api_problem[SC_API_COUNT];
+	struct sc_api_problem api_problem[SC_API_COUNT];
 
 	struct sc_recon *recon;                /* the reconcile running, or NULL */
 	int64_t timer;
@@ -144,6 +146,18 @@ int sc_track_new_creates(struct sc *sc, const char *pool);
 /* sc_watch.c: the watch timer, and topping pools up from what is known now. */
 void sc_watch_schedule(struct sc *sc);
 void sc_topup(struct sc *sc, const char *why);
+/* A pool as known now, between reconciles: the runners listed, the creates under way, and
+ * the servers the last reconcile saw creating or booting whose runner is not listed. */
+struct sc_pool_now {
+	int ready;                 /* idle + booting + creating */
+	int alive;                 /* ready + busy + offline */
+	int reactive;              /* ready runners standing for their job (sc_reactive.h) */
+	int held;                  /* max_runners slots in use, at least */
+};
+void sc_pool_now(struct sc *sc, const char *pool, int64_t now_wall, struct sc_pool_now *out);
+/* Creates a top-up of pool p makes now (its target in *target): never more than the
+ * reconcile would, as it counts the same runners. */
+int sc_topup_creates(struct sc *sc, const struct sc_pool_rt *p, int64_t now_wall, struct sc_target *target);
 /* sc_jobs.c: webhook.job events.  The parse is pure: 0, or -1 for a body not of the
  * event's shape; the strings point into body. */
 enum sc_job_action { SC_JOB_OTHER = 0, SC_JOB_QUEUED, SC_JOB_IN_PROGRESS };
@@ -195,8 +209,8 @@ struct sc_job {
 	void *arg;
 };
 /* Queue an action; done (may be NULL) is called once with the outcome, always (also when
- * the action cannot even be queued).  A create gets its name and its pending entry here,
- * at once: the slot is reserved before the create starts. */
+ * the action cannot even be queued).  A create gets its name (unless the action has one)
+ * and its pending entry here, at once: the slot is reserved before the create starts. */
 void sc_exec_submit(struct sc *sc, const struct sc_action *a, int kill_busy, sc_job_done done, void *arg);
 /* worker_call, and a request that cannot be sent is answered `unavailable` at once. */
 void sc_call(struct sc *sc, const char *method, json_t *body, int64_t timeout_ms, worker_call_cb cb, void *arg);

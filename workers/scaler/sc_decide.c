@@ -170,8 +170,9 @@ static void decide_pool(struct builder *b, const struct sc_input *in, struct sc_
 		sc_pool_target(cfg, in->now_ms, &t);
 	int target = c->target = t.target;
 	/* With demand on, an idle runner goes only once older than the grace period: a
-	 * target that dips for a minute does not throw away booted runners. */
-	int64_t grace = cfg && cfg->demand ? cfg->grace_ms : 0;
+	 * target that dips for a minute does not throw away booted runners.  An operator
+	 * override is obeyed at once (`ghr-ctl scale POOL 0` drains the pool). */
+	int64_t grace = cfg && cfg->demand && !cfg->override ? cfg->grace_ms : 0;
 
 	/* Only idle runners beyond the target are surplus: creating and booting ones (e.g.
 	 * spawned for a queued job) never make a ready idle runner go.  Beyond max_runners

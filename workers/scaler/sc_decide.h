@@ -40,8 +40,9 @@
  * demand ask (sc_demand.h); delete idle runners beyond the target (creating and booting ones,
  * e.g. spawned for a job, never make an idle runner surplus), or beyond max_runners;
  * idle ones only (GitHub delete first: a 422 means it just took a job, and it is left
- * alone; with demand on, only those older than the grace period, oldest first).  VMs of a pool no longer configured are this manager's (metadata says so):
- * their pool's target is 0.
+ * alone; with demand on and no operator override, only those older than the grace
+ * period, oldest first).  VMs of a pool no longer configured are this manager's
+ * (metadata says so): their pool's target is 0.
  * max_runners caps the servers a pool has in the cloud, not only its live runners: a
  * server being deleted (or deleted in this reconcile: finished, failed, a duplicate)
  * still uses the project's quota (instances, cores, RAM) until Nova has removed it, which

@@ -107,6 +107,7 @@ void sc_pool_target(const struct sc_pool *p, int64_t now_ms, struct sc_target *o
 		d = p->max_idle;
 	/* An operator override (ghr-ctl scale) is the target, whatever the demand says:
 	 * scaling a pool to 0 drains it.  Runners spawned for jobs come on top. */
+	out->reactive = p->reactive;
 	out->target = (p->override || d < out->floor ? out->floor : d) + p->reactive;
 }
 

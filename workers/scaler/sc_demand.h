@@ -4,7 +4,9 @@
  * Measured per pool:
  *   arrivals  jobs taken by the pool's runners (a runner seen going idle -> busy, by the
  *             runner-list watch or a reconcile) and, separately, jobs announced queued by
- *             the webhook.  The rate is the larger of the two sources (both see the same
+ *             the webhook.  Jobs served by runners spawned for them (sc_reactive.h) are
+ *             not counted: a runner spawned for a job, and a job queued for a reactive
+ *             pool, ask nothing of the idle runners.  The rate is the larger of the two sources (both see the same
  *             jobs when both exist), each the larger of its last-minute and last-ten-minute
  *             rates: a rising demand is followed within a minute, a falling one gently.
  *   boot      time from create to online of the pool's last SC_BOOT_SAMPLES runners; the
@@ -60,6 +62,7 @@ struct sc_target {
 	int floor;                         /* min_idle or the schedule's */
 	int demand;                        /* what demand alone asks (0 when off) */
 	int window;                        /* index of the schedule window holding, -1 none */
+	int reactive;                      /* runners spawned for jobs, on top (sc_pool.reactive) */
 };
 /* The pool's target at now (see above). */
 void sc_pool_target(const struct sc_pool *p, int64_t now_ms, struct sc_target *out);

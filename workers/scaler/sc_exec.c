@@ -99,11 +99,13 @@ static void note_api(struct sc *sc, enum sc_api api, const char *method, const s
 {
 	if (api == SC_API_COUNT)
 		return;
-	if (!r->ok && sc_error_is_outage(r->error))
-		sc_problem_fail(&sc->api_problem[api], wall_ms(), "%s: %s: %s", method,
-		                proto_error_name(r->error), r->message ? r->message : "");
-	else
-		sc_problem_clear(&sc->api_problem[api]);
+	if (!r->ok && sc_error_is_outage(r->error)) {
+		char err[300];
+		snprintf(err, sizeof(err), "%s: %s: %s", method, proto_error_name(r->error), r->message ? r->message : "");
+		sc_api_fail(&sc->api_problem[api], method, wall_ms(), err);
+	} else {
+		sc_api_ok(&sc->api_problem[api], method);
+	}
 }
 
 static void on_call(struct worker *w, const struct wcall_result *r, void *arg)
@@ -377,6 +379,9 @@ static void create_start(struct sc *sc, struct sc_job *j)
 		finish(sc, j, 0, "skipped: backoff");
 		return;
 	}
+	struct sc_track *t = sc_track_find(sc, j->name);
+	if (t)
+		t->created_ms = wall_ms();
 	sc_image_expire(&p->image, wall_ms());
 	int fallback = 0;
 	const char *img = sc_image_pick(&p->image, &fallback);
@@ -571,8 +576,9 @@ void sc_exec_submit(struct sc *sc, const struct sc_action *a, int kill_busy, sc_
 	j->done = done;
 	j->arg = arg;
 	if (j->kind == SC_ACT_CREATE) {
-		/* Reserve the slot now: name and pending entry before the create is queued. */
-		if (sc_name_new(j->name, sizeof(j->name), sc->manager_id, j->pool) != 0) {
+		/* Reserve the slot now: name and pending entry before the create is queued.  A
+		 * name given by the caller (a spawn, which records it first) is kept. */
+		if (!j->name[0] && sc_name_new(j->name, sizeof(j->name), sc->manager_id, j->pool) != 0) {
 			refuse(sc, j, PROTO_E_INTERNAL, "runner name too long for this pool");
 			free(j);
 			return;
@@ -583,7 +589,9 @@ void sc_exec_submit(struct sc *sc, const struct sc_action *a, int kill_busy, sc_
 			free(j);
 			return;
 		}
-		sc_track_observe(sc, j->name, j->pool, pe->p.started_ms, 0, 0, pe->p.started_ms);
+		/* Known from now on; its boot is timed from when the create starts (create_start),
+		 * not from here: the wait in the queue is not boot time. */
+		sc_track_observe(sc, j->name, j->pool, 0, 0, 0, pe->p.started_ms);
 	}
 	struct sc_job **q = a->kind == SC_ACT_CREATE ? &sc->q_create : &sc->q_delete;
 	while (*q)

@@ -37,6 +37,30 @@ json_t *sc_problem_json(const struct sc_problem *p, const char *source, int64_t 
 	                 "failures", (json_int_t)p->failures);
 }
 
+static int failing_at(const struct sc_api_problem *a, const char *method)
+{
+	for (int i = 0; i < a->nfailing; i++)
+		if (strcmp(a->failing[i], method) == 0)
+			return i;
+	return -1;
+}
+
+void sc_api_fail(struct sc_api_problem *a, const char *method, int64_t now_ms, const char *err)
+{
+	if (failing_at(a, method) < 0 && a->nfailing < SC_API_FAILING_MAX)
+		snprintf(a->failing[a->nfailing++], PROTO_NAME_MAX, "%s", method);
+	sc_problem_fail(&a->p, now_ms, "%s", err);
+}
+
+void sc_api_ok(struct sc_api_problem *a, const char *method)
+{
+	int i = failing_at(a, method);
+	if (i >= 0)
+		memcpy(a->failing[i], a->failing[--a->nfailing], PROTO_NAME_MAX);
+	if (a->nfailing == 0)
+		sc_problem_clear(&a->p);
+}
+
 static const struct { const char *prefix, *name; } apis[SC_API_COUNT] = {
 	[SC_API_GITHUB] = { "github.", "github" },
 	[SC_API_OPENSTACK] = { "os.", "openstack" },

@@ -37,8 +37,16 @@ static int cmp_newest(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
-void sc_image_set_candidates(struct sc_image *im, const json_t *images)
+void sc_image_built(struct sc_image *im, const char *id, int64_t now_ms)
 {
+	sc_copy(im->built, id, SC_IMAGE_ID_MAX);
+	im->built_ms = now_ms;
+}
+
+void sc_image_set_candidates(struct sc_image *im, const json_t *images, int64_t asked_ms)
+{
+	if (im->built[0] && asked_ms > im->built_ms)
+		im->built[0] = 0;
 	size_t n = json_array_size(images), k = 0, i;
 	struct cand *c = calloc(n ? n : 1, sizeof(*c));
 	if (!c)
@@ -67,13 +75,15 @@ const char *sc_image_pick(const struct sc_image *im, int *fallback)
 		*fallback = 0;
 	if (im->override[0] && !is_bad(im, im->override))
 		return im->override;
+	if (im->built[0] && sc_image_tag(im) && !is_bad(im, im->built))
+		return im->built;
 	if (!sc_image_tag(im))
 		return im->spec[0] ? im->spec : NULL;
 	for (int i = 0; i < im->ncands; i++) {
 		if (is_bad(im, im->cands[i]))
 			continue;
 		if (fallback)
-			*fallback = i > 0 || im->override[0];
+			*fallback = i > 0 || im->override[0] || im->built[0];
 		return im->cands[i];
 	}
 	return NULL;

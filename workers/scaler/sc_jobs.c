@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "workers/scaler/sc.h"
+#include "workers/scaler/sc_reactive.h"
 
 static const double queue_bounds[SC_QUEUE_BUCKETS] = SC_QUEUE_BOUNDS;
 
@@ -98,8 +99,10 @@ void sc_on_event(struct worker *w, const char *topic, const json_t *body, const 
 	}
 	int64_t now = wall_ms();
 	if (ev.action == SC_JOB_QUEUED) {
+		/* A job for a reactive pool gets a runner spawned for it: it is no demand on
+		 * the pool's idle runners. */
 		struct sc_pool_rt *p = pool_of_job(sc, &ev);
-		if (p)
+		if (p && !sc_reactive_pool(p->name))
 			sc_demand_arrival(p->dm, SC_ARR_QUEUED, now);
 		return;
 	}

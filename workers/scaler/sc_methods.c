@@ -53,8 +53,10 @@ static struct sc_pool_rt *want_pool(struct wreq *req, struct sc *sc, int require
 static void on_spawned(struct sc *sc, const struct sc_job *j, void *arg)
 {
 	struct wreq *req = arg;
-	if (j->ok && json_integer_value(json_object_get(req->body, "job_id")) > 0)
-		sc_reactive_note(j->name, wall_ms());
+	/* Refused or failed: no server comes for the job.  An unknown outcome keeps its
+	 * pending entry, and the runner stays counted for its job. */
+	if (!j->ok && !sc_pending_find(sc, j->name))
+		sc_reactive_forget(j->name);
 	if (j->ok)
 		worker_reply_ok(req, json_pack("{s:s}", "name", j->name));
 	else
@@ -67,6 +69,13 @@ static void h_spawn(struct wreq *req)
 	struct sc_pool_rt *p = want_pool(req, sc, 1);
 	if (!p)
 		return;
+	/* Scaled to 0 by the operator: no runner at all, not even for a job.  The consumer
+	 * keeps the job and asks again later. */
+	if (p->min_idle_override == 0) {
+		worker_reply_err(req, PROTO_E_UNAVAILABLE, 0,
+		                 "pool %s is scaled to 0 (ghr-ctl scale %s --reset lifts it)", p->name, p->name);
+		return;
+	}
 	int held = pool_alive(sc, p->name, 1);
 	if (p->max_runners > 0 && held >= p->max_runners) {
 		worker_reply_err(req, PROTO_E_UNAVAILABLE, 0,
@@ -84,6 +93,15 @@ static void h_spawn(struct wreq *req)
 	log_info("spawn requested", "pool=%s job_id=%lld from=%s", p->name, (long long)job, req->from);
 	struct sc_action a = { .kind = SC_ACT_CREATE, .reason = "spawn" };
 	sc_copy(a.pool, p->name, sizeof(a.pool));
+	/* A runner spawned for a job stands for it from now on (sc_reactive.h): while
+	 * queued and in flight it is no min_idle runner. */
+	if (job > 0) {
+		if (sc_name_new(a.name, sizeof(a.name), sc->manager_id, p->name) != 0) {
+			worker_reply_err(req, PROTO_E_INTERNAL, 0, "runner name too long for pool %s", p->name);
+			return;
+		}
+		sc_reactive_note(a.name, wall_ms());
+	}
 	sc_exec_submit(sc, &a, 0, on_spawned, req);
 }
 
@@ -156,6 +174,8 @@ static void h_pools(struct wreq *req)
 		json_t *row = json_array_get(arr, json_array_size(arr) - 1);
 		int64_t now = wall_ms();
 		json_object_set_new(row, "target", json_integer(p->target.target));
+		json_object_set_new(row, "override", json_boolean(p->min_idle_override >= 0));
+		json_object_set_new(row, "reactive", json_integer(p->target.reactive));
 		json_object_set_new(row, "demand_target", json_integer(p->target.demand));
 		json_object_set_new(row, "schedule_window", json_integer(p->target.window));
 		json_object_set_new(row, "arrival_rate", json_real(sc_demand_rate(p->dm, now)));
@@ -174,7 +194,7 @@ json_t *sc_health_report(const struct sc *sc, int64_t now_ms)
 	if (j)
 		json_array_append_new(problems, j);
 	for (int a = 0; a < SC_API_COUNT; a++)
-		if ((j = sc_problem_json(&sc->api_problem[a], sc_api_name((enum sc_api)a), now_ms)))
+		if ((j = sc_problem_json(&sc->api_problem[a].p, sc_api_name((enum sc_api)a), now_ms)))
 			json_array_append_new(problems, j);
 	for (size_t i = 0; i < sc->npools; i++) {
 		char source[SC_POOL_MAX + 8];
@@ -211,21 +231,33 @@ static void h_reconcile(struct wreq *req)
 	sc_reconcile(sc, req);
 }
 
+/* min_idle N: the pool's target is N (schedule and demand set aside) until the scaler
+ * restarts; reset: back to the configuration. */
 static void h_scale(struct wreq *req)
 {
 	struct sc *sc = sc_get(req->w);
 	struct sc_pool_rt *p = want_pool(req, sc, 1);
 	if (!p)
 		return;
-	json_int_t n = json_integer_value(json_object_get(req->body, "min_idle"));
-	if (n < 0 || n > 10000) {
-		worker_reply_err(req, PROTO_E_BAD_REQUEST, 0, "min_idle: must be from 0 to 10000, got %lld", (long long)n);
+	const json_t *jn = json_object_get(req->body, "min_idle");
+	int reset = json_is_true(json_object_get(req->body, "reset"));
+	if (reset == (jn != NULL)) {
+		worker_reply_err(req, PROTO_E_BAD_REQUEST, 0, "give either min_idle or reset: true");
 		return;
 	}
-	p->min_idle_override = (int)n;
-	log_info("min_idle changed until the scaler restarts", "pool=%s min_idle=%d config=%d", p->name,
-	         (int)n, p->min_idle_cfg);
-	worker_reply_ok(req, json_pack("{s:s, s:i}", "pool", p->name, "min_idle", (int)n));
+	json_int_t n = json_integer_value(jn);
+	if (!reset && (!json_is_integer(jn) || n < 0 || n > 10000)) {
+		worker_reply_err(req, PROTO_E_BAD_REQUEST, 0, "min_idle: must be an integer from 0 to 10000");
+		return;
+	}
+	p->min_idle_override = reset ? -1 : (int)n;
+	if (reset)
+		log_info("min_idle back to the configuration", "pool=%s min_idle=%d", p->name, p->min_idle_cfg);
+	else
+		log_info("min_idle changed until the scaler restarts", "pool=%s min_idle=%d config=%d", p->name,
+		         (int)n, p->min_idle_cfg);
+	worker_reply_ok(req, json_pack("{s:s, s:i, s:b}", "pool", p->name, "min_idle", sc_pool_min_idle(p),
+	                               "override", !reset));
 	sc_reconcile(sc, NULL);
 }
 

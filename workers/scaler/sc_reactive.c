@@ -33,6 +33,28 @@ void sc_reactive_note(const char *name, int64_t now)
 	json_object_set_new(spawned, name, json_integer(now));
 }
 
+void sc_reactive_forget(const char *name)
+{
+	json_object_del(spawned, name);
+}
+
+int sc_reactive_spawned(const char *name, int64_t now)
+{
+	json_t *at = json_object_get(spawned, name);
+	return at && now - json_integer_value(at) <= FORGET_AFTER_MS;
+}
+
+int sc_reactive_pool(const char *pool)
+{
+	return json_object_get(reactive_pools, pool) != NULL;
+}
+
+int sc_reactive_apart(const char *name, const char *pool, int64_t online_ms, int64_t now)
+{
+	return sc_reactive_pool(pool) && sc_reactive_spawned(name, now)
+	       && (online_ms <= 0 || now - online_ms < idle_grace_ms);
+}
+
 static int64_t online_since(const struct sc_plan *p, const char *name)
 {
 	for (size_t i = 0; i < p->nseen; i++)
@@ -45,11 +67,8 @@ static int64_t online_since(const struct sc_plan *p, const char *name)
 static int counts_apart(const struct sc_plan *p, const struct sc_row *r, int64_t now)
 {
 	if (r->state == SC_CREATING || r->state == SC_BOOTING)
-		return 1;
-	if (r->state != SC_IDLE)
-		return 0;
-	int64_t since = online_since(p, r->name);
-	return since <= 0 || now - since < idle_grace_ms;
+		return sc_reactive_apart(r->name, r->pool, 0, now);
+	return r->state == SC_IDLE && sc_reactive_apart(r->name, r->pool, online_since(p, r->name), now);
 }
 
 int sc_reactive_adjust(struct sc_pool *pools, size_t npools, const struct sc_plan *plan, int64_t now)
@@ -62,10 +81,10 @@ int sc_reactive_adjust(struct sc_pool *pools, size_t npools, const struct sc_pla
 		if (!at)
 			continue;
 		json_object_set(still, r->name, at);
-		if (now - json_integer_value(at) > FORGET_AFTER_MS || !counts_apart(plan, r, now))
+		if (!counts_apart(plan, r, now))
 			continue;
 		for (size_t k = 0; k < npools; k++)
-			if (strcmp(pools[k].name, r->pool) == 0 && json_object_get(reactive_pools, r->pool)) {
+			if (strcmp(pools[k].name, r->pool) == 0) {
 				pools[k].reactive++;
 				changed = 1;
 			}

@@ -18,7 +18,19 @@
 #include "workers/scaler/sc_decide.h"
 
 void sc_reactive_setup(const json_t *cfg);          /* reactive.idle_grace, the reactive pools */
+/* A runner is spawned for a job: recorded when its create is submitted (it stands for
+ * its job while queued or in flight), forgotten when the create is refused or fails. */
 void sc_reactive_note(const char *name, int64_t now_ms);
+void sc_reactive_forget(const char *name);
+/* Spawned for a job (and not forgotten): its busy arrival is the job it was spawned for,
+ * not demand (sc_demand.h). */
+int sc_reactive_spawned(const char *name, int64_t now_ms);
+/* The pool has reactive: true. */
+int sc_reactive_pool(const char *pool);
+/* Whether a ready runner (creating, booting or idle) stands apart from the target: spawned
+ * for a job in a reactive pool, and not yet online (online_ms 0) or online for less than
+ * idle_grace.  The one rule of the reconcile and the top-up (sc_watch.c). */
+int sc_reactive_apart(const char *name, const char *pool, int64_t online_ms, int64_t now_ms);
 /* Raise each pool's target by its reactive runners as classified in plan; 1 when any
  * target changed (decide again), 0 otherwise.  Forgets names no longer in the plan. */
 int sc_reactive_adjust(struct sc_pool *pools, size_t npools, const struct sc_plan *plan, int64_t now_ms);

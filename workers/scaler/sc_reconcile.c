@@ -57,7 +57,7 @@ struct sc_recon {
 	size_t nwaiters;
 };
 
-struct image_ctx { struct sc *sc; size_t pool; };
+struct image_ctx { struct sc *sc; size_t pool; int64_t asked_ms; };
 
 static void finish(struct sc *sc);
 
@@ -264,7 +264,7 @@ static void on_images(struct worker *w, const struct wcall_result *res, void *ar
 	struct image_ctx *c = arg;
 	struct sc *sc = c->sc;
 	if (res->ok && c->pool < sc->npools)
-		sc_image_set_candidates(&sc->pools[c->pool].image, json_object_get(res->body, "images"));
+		sc_image_set_candidates(&sc->pools[c->pool].image, json_object_get(res->body, "images"), c->asked_ms);
 	else if (!res->ok)
 		log_warn("image list failed; keeping the previous choice", "pool=%s error=%s",
 		         sc->pools[c->pool].name, proto_error_name(res->error));
@@ -539,6 +539,7 @@ void sc_reconcile(struct sc *sc, struct wreq *waiter)
 			continue;
 		c->sc = sc;
 		c->pool = i;
+		c->asked_ms = wall_ms();
 		send_list(sc, "os.images.list", json_pack("{s:s}", "tag", tag), on_images, c);
 	}
 	list_step(sc);                            /* release the hold */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "common/util.h"
 #include "workers/scaler/sc.h"
+#include "workers/scaler/sc_reactive.h"
 
 static size_t lower_bound(const struct sc *sc, const char *name)
 {
@@ -56,14 +57,18 @@ void sc_track_observe(struct sc *sc, const char *name, const char *pool, int64_t
 	if (!t->created_ms && created_ms > 0)
 		t->created_ms = created_ms;
 	struct sc_pool_rt *p = sc_pool_find(sc, t->pool);
+	if ((online || busy) && !t->online_ms)
+		t->online_ms = now_wall;
 	if ((online || busy) && !(t->flags & SC_TRK_ONLINE)) {
 		t->flags |= SC_TRK_ONLINE;
 		if (p && t->created_ms > 0 && now_wall > t->created_ms)
 			sc_demand_boot(p->dm, now_wall - t->created_ms);
 	}
+	/* A runner spawned for a job runs a job that never waited for an idle runner: no
+	 * arrival (sc_demand.h). */
 	if (busy && !(t->flags & SC_TRK_BUSY)) {
 		t->flags |= SC_TRK_BUSY;
-		if (p)
+		if (p && !sc_reactive_spawned(t->name, now_wall))
 			sc_demand_arrival(p->dm, SC_ARR_BUSY, now_wall);
 	}
 }
@@ -116,6 +121,13 @@ void sc_track_from_rows(struct sc *sc)
 		struct sc_track *t = sc_track_find(sc, r->name);
 		if (t)
 			t->flags |= SC_TRK_LISTED | (online ? SC_TRK_NOW_ON : 0u) | (busy ? SC_TRK_NOW_BUSY : 0u);
+	}
+	/* The reconcile's memory knows since when a runner is online (it may be earlier
+	 * than this scaler first saw it). */
+	for (size_t i = 0; i < sc->nseen; i++) {
+		struct sc_track *t = sc->seen[i].online_ms > 0 ? sc_track_find(sc, sc->seen[i].name) : NULL;
+		if (t && (!t->online_ms || sc->seen[i].online_ms < t->online_ms))
+			t->online_ms = sc->seen[i].online_ms;
 	}
 	prune(sc);
 	sc->trk_stale = 0;

@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "workers/scaler/sc.h"
+#include "workers/scaler/sc_reactive.h"
 
 #define SC_WATCH_TIMEOUT_MS 30000
 
@@ -31,25 +32,15 @@ void sc_watch_schedule(struct sc *sc)
 	sc->watch_timer = ev_timer_add(worker_loop(sc->w), sc->watch_interval_ms, on_watch_timer, sc);
 }
 
-/* Idle + booting + creating, and everything alive, of one pool, as known now. */
-static void pool_now(struct sc *sc, const char *pool, int *ready, int *alive)
+/* A server the last reconcile saw creating or booting, whose runner is neither listed
+ * now nor known to have been online (then it has taken its job and left): it is still
+ * coming, though GitHub does not list its runner (yet), and no create is pending. */
+static int coming_unlisted(struct sc *sc, const struct sc_row *r)
 {
-	*ready = *alive = 0;
-	for (size_t i = 0; i < sc->ntrk; i++) {
-		const struct sc_track *t = &sc->trk[i];
-		if (strcmp(t->pool, pool) != 0)
-			continue;
-		if (t->flags & SC_TRK_LISTED) {
-			(*alive)++;
-			/* busy, or offline after having been online: not ready */
-			if (!(t->flags & SC_TRK_NOW_BUSY) && ((t->flags & SC_TRK_NOW_ON) || !(t->flags & SC_TRK_ONLINE)))
-				(*ready)++;
-		} else if (sc_pending_find(sc, t->name)) {
-			(*alive)++;
-			if (!(t->flags & SC_TRK_NOW_BUSY))
-				(*ready)++;
-		}
-	}
+	if ((r->state != SC_CREATING && r->state != SC_BOOTING) || !r->vm_id[0] || sc_pending_find(sc, r->name))
+		return 0;
+	const struct sc_track *t = sc_track_find(sc, r->name);
+	return !t || !(t->flags & (SC_TRK_LISTED | SC_TRK_ONLINE));
 }
 
 /* The max_runners slots the pool holds now, at least: those of the last reconcile
@@ -68,6 +59,54 @@ static int held_now(struct sc *sc, const char *pool, int alive)
 	return held > alive + going ? held : alive + going;
 }
 
+void sc_pool_now(struct sc *sc, const char *pool, int64_t now, struct sc_pool_now *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < sc->ntrk; i++) {
+		const struct sc_track *t = &sc->trk[i];
+		if (strcmp(t->pool, pool) != 0)
+			continue;
+		int ready;
+		int64_t online_ms = 0;
+		if (t->flags & SC_TRK_LISTED) {
+			/* busy, or offline after having been online: not ready */
+			ready = !(t->flags & SC_TRK_NOW_BUSY) && ((t->flags & SC_TRK_NOW_ON) || !(t->flags & SC_TRK_ONLINE));
+			online_ms = t->flags & SC_TRK_NOW_ON ? t->online_ms : 0;
+		} else if (sc_pending_find(sc, t->name)) {
+			ready = !(t->flags & SC_TRK_NOW_BUSY);
+		} else {
+			continue;
+		}
+		out->alive++;
+		if (ready) {
+			out->ready++;
+			out->reactive += sc_reactive_apart(t->name, pool, online_ms, now);
+		}
+	}
+	for (size_t i = 0; i < sc->nrows; i++)
+		if (strcmp(sc->rows[i].pool, pool) == 0 && coming_unlisted(sc, &sc->rows[i])) {
+			out->alive++;
+			out->ready++;
+			out->reactive += sc_reactive_apart(sc->rows[i].name, pool, 0, now);
+		}
+	out->held = held_now(sc, pool, out->alive);
+}
+
+/* The reconcile raises the target by the reactive runners it sees (sc_reactive.h), and
+ * they are among the ready ones: the top-up counts them the same way, so that it never
+ * creates more than the reconcile would.  The target it computes is its own: the one
+ * shown (ghr-ctl pools, ghr_pool_target) is the last reconcile's. */
+int sc_topup_creates(struct sc *sc, const struct sc_pool_rt *p, int64_t now, struct sc_target *target)
+{
+	struct sc_pool in;
+	struct sc_pool_now pn;
+	sc_pool_input(p, &in, now);
+	sc_pool_now(sc, p->name, now, &pn);
+	in.reactive = pn.reactive;
+	sc_pool_target(&in, now, target);
+	return sc_creates_needed(target->target, pn.ready, p->max_runners, pn.held);
+}
+
 void sc_topup(struct sc *sc, const char *why)
 {
 	if (sc->stopping || sc->recon || !sc->view_wall_ms || sc->trk_stale)
@@ -75,21 +114,14 @@ void sc_topup(struct sc *sc, const char *why)
 	int64_t now = wall_ms();
 	for (size_t i = 0; i < sc->npools; i++) {
 		struct sc_pool_rt *p = &sc->pools[i];
-		struct sc_pool in;
-		/* Runners spawned for jobs are left to the full reconcile, which sees them by
-		 * name (sc_reactive.c); here they count as ready, so a top-up errs on the side
-		 * of fewer creates, never more. */
-		sc_pool_input(p, &in, now);
-		sc_pool_target(&in, now, &p->target);
-		int ready, alive;
 		if (sc_exec_backoff_left(sc, p) > 0)
 			continue;               /* its creates fail: the backoff decides when to retry */
-		pool_now(sc, p->name, &ready, &alive);
-		int n = sc_creates_needed(p->target.target, ready, p->max_runners, held_now(sc, p->name, alive));
+		struct sc_target tg;
+		int n = sc_topup_creates(sc, p, now, &tg);
 		if (n <= 0)
 			continue;
-		log_info("pool below its target: creating now", "pool=%s target=%d ready=%d creates=%d why=%s",
-		         p->name, p->target.target, ready, n, log_q(why));
+		log_info("pool below its target: creating now", "pool=%s target=%d reactive=%d creates=%d why=%s",
+		         p->name, tg.target, tg.reactive, n, log_q(why));
 		sc->replacements += (uint64_t)n;
 		struct sc_action a = { .kind = SC_ACT_CREATE, .reason = why };
 		sc_copy(a.pool, p->name, sizeof(a.pool));

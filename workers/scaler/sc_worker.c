@@ -307,7 +307,9 @@ static void sc_shutdown(struct worker *w)
 }
 
 /* image.built: new runners of the pools choosing the image's tag boot from the new
- * image at once (running ones are left alone); the next listing agrees anyway. */
+ * image at once (running ones are left alone), until a listing of the tag asked for
+ * after this decides (sc_image.h): a newer image, or a rollback by moving the tag, wins
+ * then. */
 static void on_image_built(struct worker *w, const char *topic, const json_t *body, const char *from)
 {
 	struct sc *sc = sc_get(w);
@@ -319,7 +321,7 @@ static void on_image_built(struct worker *w, const char *topic, const json_t *bo
 		const char *want = sc_image_tag(&sc->pools[i].image);
 		if (!want || strcmp(want, tag) != 0)
 			continue;
-		sc_copy(sc->pools[i].image.override, id, SC_IMAGE_ID_MAX);
+		sc_image_built(&sc->pools[i].image, id, wall_ms());
 		log_info("new runners use a new image", "pool=%s image=%s tag=%s", sc->pools[i].name, id, tag);
 	}
 }
