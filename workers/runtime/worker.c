@@ -145,6 +145,10 @@ static int start(struct worker *w, pid_t parent, int argc, char **argv, char *er
 	worker_bus_start_heartbeat(w);
 	int r = w->def->init ? w->def->init(w, w->boot.config, w->boot.secret) : 0;
 	worker_boot_wipe_secret(&w->boot);
+	if (r == WORKER_INIT_RETRY) {
+		snprintf(err, errlen, "initialisation failed; it may pass: exit 1, to be restarted");
+		return 1;
+	}
 	if (r < 0) {
 		snprintf(err, errlen, "initialisation failed");
 		return WORKER_EX_CONFIG;
