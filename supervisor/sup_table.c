@@ -4,7 +4,8 @@
  * from the row's name, so a new row needs no code for that, only a line in
  * sysusers.d/ghr.conf.  That file creates no user for the test worker (fake): enabling
  * it while ghrd runs as root with the default supervisor.user makes ghrd exit 78
- * (EX_CONFIG) for the missing ghr-fake, unless supervisor.user names an existing user.
+ * (EX_CONFIG) for the missing ghr-fake, unless workers.fake.user or supervisor.user
+ * names an existing user.
  *
  * Order matters: workers start in table order and stop in reverse order, so those that
  * serve others (github, openstack) come before their callers (scaler).
