@@ -174,9 +174,8 @@ int array_reserve(void **arr, size_t *cap, size_t need, size_t elem)
 }
 
 /* Reads at most max bytes; a longer file is refused (EFBIG) rather than truncated. */
-char *read_file(const char *path, size_t max, size_t *len_out)
+static char *read_fd(int fd, size_t max, size_t *len_out)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
 	size_t cap = max < 4096 ? max + 1 : 4096, len = 0;
@@ -225,14 +224,24 @@ char *read_file(const char *path, size_t max, size_t *len_out)
 	return buf;
 }
 
-int write_file_atomic(const char *path, const void *data, size_t len, int mode)
+char *read_file(const char *path, size_t max, size_t *len_out)
+{
+	return read_fd(open(path, O_RDONLY | O_CLOEXEC), max, len_out);
+}
+
+char *read_file_at(int dirfd, const char *name, size_t max, size_t *len_out)
+{
+	return read_fd(openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), max, len_out);
+}
+
+static int write_atomic(int dirfd, const char *path, const void *data, size_t len, int mode, int oflags)
 {
 	char tmp[4096];
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | oflags, mode);
 	if (fd < 0)
 		return -1;
 	const char *p = data;
@@ -253,9 +262,9 @@ int write_file_atomic(const char *path, const void *data, size_t len, int mode)
 		fd = -1;
 		goto fail;
 	}
-	if (rename(tmp, path) < 0) {
+	if (renameat(dirfd, tmp, dirfd, path) < 0) {
 		int e = errno;
-		unlink(tmp);
+		unlinkat(dirfd, tmp, 0);
 		errno = e;
 		return -1;
 	}
@@ -264,9 +273,19 @@ fail:;
 	int e = errno;
 	if (fd >= 0)
 		close(fd);
-	unlink(tmp);
+	unlinkat(dirfd, tmp, 0);
 	errno = e;
 	return -1;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, int mode)
+{
+	return write_atomic(AT_FDCWD, path, data, len, mode, 0);
+}
+
+int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len, int mode)
+{
+	return write_atomic(dirfd, name, data, len, mode, O_NOFOLLOW);
 }
 
 int strlcpy_chk(char *dst, const char *src, size_t size)

@@ -28,6 +28,9 @@ int array_reserve(void **arr, size_t *cap, size_t need, size_t elem);
 char *read_file(const char *path, size_t max, size_t *len_out);
 /* Write atomically: tmp file in the same directory, fsync, rename. */
 int write_file_atomic(const char *path, const void *data, size_t len, int mode);
+/* The same relative to a directory descriptor, never following a symbolic link. */
+char *read_file_at(int dirfd, const char *name, size_t max, size_t *len_out);
+int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len, int mode);
 
 /* Bounded copies that always terminate; return -1 when truncated. */
 int strlcpy_chk(char *dst, const char *src, size_t size);

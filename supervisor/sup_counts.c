@@ -1,5 +1,8 @@
 /* Workers switched on by their own config section rather than by the worker table:
- * how many instances the config asks for (0 while the section's secret file is unset). */
+ * how many instances the config asks for.  The webhook and the reactive consumers run
+ * once their secret file is set (webhook.secret_file, reactive.mongodb_uri_file), the
+ * image builder once image_builder.images lists an image, the metrics worker once
+ * metrics.listen names an address. */
 #include <string.h>
 
 #include "common/config.h"

@@ -8,7 +8,7 @@
 
 json_t *sup_secret_github(const json_t *cfg, char *err, size_t errlen);
 json_t *sup_secret_openstack(const json_t *cfg, char *err, size_t errlen);
-/* Reactive jobs: {"webhook_secret", "mongodb_uri"} and {"mongodb_uri"}. */
+/* Reactive jobs: {"webhook_secret", "mongodb_uri", "tls_key"?} and {"mongodb_uri"}. */
 json_t *sup_secret_webhook(const json_t *cfg, char *err, size_t errlen);
 json_t *sup_secret_reactive(const json_t *cfg, char *err, size_t errlen);
 /* Read a small secret file into a malloc'd string (trailing whitespace trimmed when

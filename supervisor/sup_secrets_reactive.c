@@ -9,8 +9,10 @@
 
 #define SECRET_MAX (64 * 1024)
 
-/* Read the file named at cfg[path] into obj[key]; the plain copy is wiped. */
-static int put_file(json_t *obj, const char *key, const json_t *cfg, const char *path, char *err, size_t errlen)
+/* Read the file named at cfg[path] into obj[key] (trimmed when trim); the plain copy
+ * is wiped. */
+static int put_file_as(json_t *obj, const char *key, const json_t *cfg, const char *path, int trim,
+                       char *err, size_t errlen)
 {
 	const char *file = cfg_str(cfg, path);
 	char why[512];
@@ -18,7 +20,7 @@ static int put_file(json_t *obj, const char *key, const json_t *cfg, const char 
 		snprintf(err, errlen, "%s is required", path);
 		return -1;
 	}
-	char *v = sup_secret_read_file(file, SECRET_MAX, 1, why, sizeof(why));
+	char *v = sup_secret_read_file(file, SECRET_MAX, trim, why, sizeof(why));
 	if (!v) {
 		snprintf(err, errlen, "%s: %s", path, why);
 		return -1;
@@ -33,11 +35,20 @@ static int put_file(json_t *obj, const char *key, const json_t *cfg, const char 
 	return 0;
 }
 
+static int put_file(json_t *obj, const char *key, const json_t *cfg, const char *path, char *err, size_t errlen)
+{
+	return put_file_as(obj, key, cfg, path, 1, err, errlen);
+}
+
 json_t *sup_secret_webhook(const json_t *cfg, char *err, size_t errlen)
 {
 	json_t *o = json_object();
+	const char *key_file = cfg_str(cfg, "webhook.tls_key_file");
 	if (put_file(o, "webhook_secret", cfg, "webhook.secret_file", err, errlen) != 0
-	    || put_file(o, "mongodb_uri", cfg, "reactive.mongodb_uri_file", err, errlen) != 0) {
+	    || put_file(o, "mongodb_uri", cfg, "reactive.mongodb_uri_file", err, errlen) != 0
+	    /* the TLS key, root's only like the others: the PEM text as it is */
+	    || (key_file && *key_file
+	        && put_file_as(o, "tls_key", cfg, "webhook.tls_key_file", 0, err, errlen) != 0)) {
 		jsonwipe(o);
 		json_decref(o);
 		return NULL;

@@ -1,8 +1,11 @@
 /* The worker table: the one place that says which workers exist, how they are run,
  * what part of the config and which secret each receives, and what events reach it.
  * Each worker runs as its own user: supervisor.user's default "ghr-{worker}" derives it
- * from the row's name (sysusers.d/ghr.conf creates one per row, including rows still to
- * come), so a new row needs no code for that.
+ * from the row's name, so a new row needs no code for that, only a line in
+ * sysusers.d/ghr.conf.  That file creates no user for the test worker (fake): enabling
+ * it while ghrd runs as root with the default supervisor.user makes ghrd exit 78
+ * (EX_CONFIG) for the missing ghr-fake, unless workers.fake.user or supervisor.user
+ * names an existing user.
  *
  * Order matters: workers start in table order and stop in reverse order, so those that
  * serve others (github, openstack) come before their callers (scaler).
@@ -33,7 +36,7 @@ static const char *const github_secret_files[] = {
 };
 static const char *const openstack_secret_files[] = { "openstack.clouds_yaml", NULL };
 static const char *const webhook_secret_files[] = {
-	"webhook.secret_file", "reactive.mongodb_uri_file", NULL
+	"webhook.secret_file", "reactive.mongodb_uri_file", "webhook.tls_key_file", NULL
 };
 static const char *const reactive_secret_files[] = { "reactive.mongodb_uri_file", NULL };
 static const char *const no_files[] = { NULL };

@@ -131,6 +131,16 @@ static int file_vs_worker(const json_t *cfg, const struct sup_def *def,
 	return 0;
 }
 
+/* Whether an earlier row of the table already names this key (workers may share one). */
+static int key_seen_before(const struct sup_def *defs, size_t row, const char *key)
+{
+	for (size_t i = 0; i < row; i++)
+		for (const char *const *k = defs[i].secret_files; k && *k; k++)
+			if (strcmp(*k, key) == 0)
+				return 1;
+	return 0;
+}
+
 int sup_secret_files_check(const json_t *cfg, sup_warn_fn warn, void *ctx)
 {
 	int warnings = 0;
@@ -138,6 +148,8 @@ int sup_secret_files_check(const json_t *cfg, sup_warn_fn warn, void *ctx)
 	const struct sup_def *defs = sup_defs(&n);
 	for (size_t i = 0; i < n; i++) {
 		for (const char *const *k = defs[i].secret_files; k && *k; k++) {
+			if (key_seen_before(defs, i, *k))
+				continue;   /* checked once, against every enabled worker */
 			struct file_check f = { .path = cfg_str(cfg, *k), .key = *k, .warn = warn,
 			                        .ctx = ctx };
 			if (!f.path || !*f.path || stat(f.path, &f.st) < 0)

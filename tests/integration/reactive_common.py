@@ -21,8 +21,9 @@ def reactive_pool(name="rx", labels=None, max_runners=0, min_idle=0):
 
 
 def start_reactive(sim, db, pools, manager_id="t", consumers=2, reactive=None,
-                   webhook=None, sim_webhook=True, **kw):
-    """ghrd with webhook + consumers; the simulator delivers to its listener."""
+                   webhook=None, sim_webhook=True, config=None, wait_ready=True, **kw):
+    """ghrd with webhook + consumers; the simulator delivers to its listener.  config is
+    merged last (supervisor settings and the like)."""
     port = free_port()
     g = Ghrd(None, sim=sim, start=False)
     secret_file = os.path.join(g.tmp, "webhook-secret")
@@ -38,14 +39,14 @@ def start_reactive(sim, db, pools, manager_id="t", consumers=2, reactive=None,
                             "poll_interval": "1s", "pickup_timeout": "30s", "backoff": "1s",
                             "db_timeout": "2s"}, **(reactive or {}))
     from harness import deep_merge
-    g.write_config(deep_merge(g.config, cfg))
+    g.write_config(deep_merge(deep_merge(g.config, cfg), config or {}))
     g.webhook_url = f"http://127.0.0.1:{port}/webhook"
     g.health_url = f"http://127.0.0.1:{port}/health"
     if sim_webhook:
         sim.post("/knobs", dict(FAST_KNOBS, webhook_url=g.webhook_url))
     else:
         sim.post("/knobs", FAST_KNOBS)
-    g.start()
+    g.start(wait_ready=wait_ready)
     return g
 
 

@@ -1,10 +1,11 @@
 """The metrics worker against a real ghrd and the simulator: /metrics in the Prometheus
 text format on metrics.listen (loopback, a free port), 404 and 405 for anything else;
 no worker at all when metrics.listen is empty; a listen address that cannot be bound
-fails that worker alone.  And every metric the shipped Grafana dashboard and alerting
+fails that worker alone, while one in use for a moment is retried until it is free.  And every metric the shipped Grafana dashboard and alerting
 rules name is one that the running ghr really exports."""
 import os
 import re
+import socket
 import subprocess
 import unittest
 import urllib.error
@@ -86,6 +87,26 @@ class MetricsWorker(unittest.TestCase):
                 wait_until(lambda: g.worker("metrics")["state"] == "failed", 15, "the metrics worker failed")
                 self.assertIn("key=metrics.listen", g.log())
                 self.assertEqual(g.worker("scaler")["state"], "ready")
+
+    def test_address_in_use_is_retried(self):
+        """An address another process holds is a failure that may pass: the worker exits 1
+        and is restarted with backoff (not failed with 78), and serves once it is free."""
+        holder = socket.socket()
+        holder.bind(("127.0.0.1", 0))
+        holder.listen(1)
+        port = holder.getsockname()[1]
+        try:
+            with Sim() as sim:
+                sim.post("/knobs", FAST_KNOBS)
+                with Ghrd(config(f"127.0.0.1:{port}"), sim=sim, wait_ready=False) as g:
+                    wait_until(lambda: g.worker("metrics")["restarts"] >= 1, 15, "the metrics worker restarted")
+                    self.assertIn("address in use", g.log())
+                    self.assertNotEqual(g.worker("metrics")["state"], "failed")
+                    holder.close()
+                    wait_until(lambda: g.worker("metrics")["state"] == "ready", 20, "the metrics worker serving")
+                    self.assertEqual(fetch(port)[0], 200)
+        finally:
+            holder.close()
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import unittest
 
 from ferret import Ferret
 from harness import Sim, wait_until
-from reactive_common import (counts, job_payload, post, reactive_pool, spawns_per_attempt,
+from reactive_common import (counts, get, job_payload, post, reactive_pool, spawns_per_attempt,
                              start_reactive, store_jobs, wait_jobs_done)
 from scaler_common import drain
 
@@ -96,6 +96,13 @@ class DatabaseDown(unittest.TestCase):
                 rc, st = g.call("webhook.status")
                 return rc == 0 and st["store"] == "down" and st["spooled"] > 0 and st
             wait_until(spooled, 20, "deliveries spooled while the database is down")
+            # the public /health says so without the driver's error text (internal hosts)
+            code, health = get(g.health_url)
+            self.assertEqual(code, 200, health)
+            self.assertEqual((health["store"], health["reason"]), ("down", "store unreachable"), health)
+            self.assertGreater(health["spooled"], 0, health)
+            self.assertNotIn(str(db.port), json.dumps(health))
+            self.assertNotIn("counters", health)
             time.sleep(max(0.0, 20 - (time.monotonic() - t_down)))   # the outage lasts 20 s
             self.assertEqual(g.worker("webhook")["restarts"], 0)
             db.start()

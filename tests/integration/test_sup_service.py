@@ -269,6 +269,10 @@ class Rights(unittest.TestCase):
             rc, out = self.as_nobody(g, "call", "github.runners.list", "{}")
             self.assertEqual(rc, 1)
             self.assertIn("forbidden", out)
+            # nor through the test worker, which calls anything as itself
+            rc, out = self.as_nobody(g, "call", "fake.call", '{"method": "sup.restart", "body": {"worker": "fake"}}')
+            self.assertEqual(rc, 1, out)
+            self.assertIn("forbidden", out)
             # each worker's bus socket stays closed to others
             bus = g.call("sup.workers")[1]["workers"][0]["bus"]
             self.assertEqual(os.stat(bus).st_mode & 0o077, 0)

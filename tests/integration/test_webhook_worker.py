@@ -1,7 +1,17 @@
 """The webhook worker against bad input of every kind: nothing stored, the right status,
-and it keeps serving; duplicates, out-of-order deliveries, labels fitting no pool."""
+and it keeps serving; duplicates, out-of-order deliveries, labels fitting no pool.  And
+its start: a TLS key that stays root's only, an address in use retried."""
+import grp
 import json
+import os
+import pwd
+import shutil
+import socket
+import ssl
+import subprocess
+import tempfile
 import unittest
+import urllib.request
 
 from ferret import Ferret
 from harness import Sim, wait_until
@@ -117,6 +127,73 @@ class WebhookWorker(unittest.TestCase):
         self.assertEqual(out["job"]["status"], "done")
         self.assertIn("completed before its queued delivery", out["job"]["reason"])
         self.assertEqual(out["job"]["attempt"], 0)
+
+
+class WebhookStart(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.db = Ferret()
+        cls.sim = Sim()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sim.stop()
+        cls.db.close()
+
+    @unittest.skipUnless(os.geteuid() == 0, "needs root to switch users")
+    def test_tls_key_root_only_handed_over_by_ghrd(self):
+        """The worker runs as another user; its TLS key is root:root 0600, read by ghrd
+        and handed over with its secret (the certificate stays a plain file)."""
+        nobody = pwd.getpwnam("nobody")
+        group = grp.getgrgid(nobody.pw_gid).gr_name
+        tmp = tempfile.mkdtemp(prefix="ghr-tls-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        key, cert = os.path.join(tmp, "tls.key"), os.path.join(tmp, "tls.crt")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                        "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+        os.chown(key, 0, 0)
+        os.chmod(key, 0o600)
+        os.chmod(cert, 0o644)
+        spool = os.path.join(tmp, "spool")
+        os.mkdir(spool, 0o700)
+        os.chown(spool, nobody.pw_uid, nobody.pw_gid)
+        os.chmod(tmp, 0o755)
+        g = start_reactive(self.sim, self.db, [reactive_pool("rx")], consumers=0, sim_webhook=False,
+                           webhook={"tls_cert_file": cert, "tls_key_file": key, "spool_dir": spool},
+                           config={"supervisor": {"user": "nobody", "group": group}}, wait_ready=False)
+        self.addCleanup(g.close)
+        os.chmod(g.tmp, 0o755)           # the workers must reach their RUN_DIR/w* as nobody
+        g.wait_ready(30)
+        ctx = ssl.create_default_context(cafile=cert)
+        ctx.check_hostname = False
+        url = g.health_url.replace("http://", "https://")
+        with urllib.request.urlopen(url, timeout=5, context=ctx) as r:
+            self.assertEqual(r.status, 200)
+            self.assertEqual(json.loads(r.read())["store"], "up")
+        with open(key) as f:
+            pem = f.read()
+        self.assertNotIn(pem.splitlines()[1], g.log())
+        self.assertRegex(g.log(), r"webhook listening.* tls=on")
+        self.assertEqual(g.worker("webhook")["restarts"], 0)
+
+    def test_address_in_use_is_retried(self):
+        """Another process holds webhook.listen for a while: the worker exits 1 and is
+        restarted with backoff, not failed, and serves once the address is free."""
+        holder = socket.socket()
+        self.addCleanup(holder.close)
+        holder.bind(("127.0.0.1", 0))
+        holder.listen(1)
+        port = holder.getsockname()[1]
+        g = start_reactive(self.sim, self.db, [reactive_pool("rx")], consumers=0, sim_webhook=False,
+                           webhook={"listen": f"127.0.0.1:{port}"}, wait_ready=False)
+        self.addCleanup(g.close)
+        wait_until(lambda: g.worker("webhook")["restarts"] >= 1, 20, "the webhook worker restarted")
+        self.assertIn("address in use", g.log())
+        self.assertNotEqual(g.worker("webhook")["state"], "failed")
+        holder.close()
+        wait_until(lambda: g.worker("webhook")["state"] == "ready", 20, "the webhook worker serving")
+        code, out = get(f"http://127.0.0.1:{port}/health")
+        self.assertEqual(code, 200, out)
 
 
 if __name__ == "__main__":

@@ -80,6 +80,17 @@ static void test_caller_may(void)
 		CU_ASSERT_TRUE(proto_caller_may(proto_method_find(costly[i]), C_ADMIN));
 	}
 	CU_ASSERT_TRUE(proto_caller_may(proto_method_find("github.ratelimit"), C_READ));
+	/* rights nobody uses are not granted: the image builder lists no runners and pins
+	 * no image (the scaler follows image.built) */
+	CU_ASSERT_FALSE(proto_caller_may(proto_method_find("github.runners.list"), C_IMAGE));
+	CU_ASSERT_FALSE(proto_caller_may(proto_method_find("scaler.image"), C_IMAGE));
+	CU_ASSERT_TRUE(proto_caller_may(proto_method_find("scaler.image"), C_ADMIN));
+	/* the test worker calls anything as itself: driving it is an administrator's act */
+	static const char *const relays[] = { "fake.call", "fake.bench" };
+	for (size_t i = 0; i < sizeof(relays) / sizeof(relays[0]); i++) {
+		CU_ASSERT_FALSE(proto_caller_may(proto_method_find(relays[i]), C_READ));
+		CU_ASSERT_TRUE(proto_caller_may(proto_method_find(relays[i]), C_ADMIN));
+	}
 }
 
 static void expect_field_err(const char *spec, const char *body_text, const char *want)

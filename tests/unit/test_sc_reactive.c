@@ -61,5 +61,16 @@ static void test_adjust_counts_reactive_runners_apart(void)
 	CU_ASSERT_EQUAL(pools[0].reactive, 0);
 }
 
+/* A reactive consumer spawns in reactive pools only; administrators anywhere. */
+static void test_consumers_spawn_only_in_reactive_pools(void)
+{
+	CU_ASSERT_TRUE(sc_reactive_may_spawn("reactive-consumer.3", 1));
+	CU_ASSERT_FALSE(sc_reactive_may_spawn("reactive-consumer.3", 0));
+	CU_ASSERT_FALSE(sc_reactive_may_spawn("reactive-consumer", 0));     /* the only instance */
+	CU_ASSERT_TRUE(sc_reactive_may_spawn("ctl", 0));
+	CU_ASSERT_TRUE(sc_reactive_may_spawn("reactive-consumerx", 0));    /* another name */
+}
+
 UNIT_SUITE(sc_reactive,
-	UNIT_TEST(test_adjust_counts_reactive_runners_apart))
+	UNIT_TEST(test_adjust_counts_reactive_runners_apart),
+	UNIT_TEST(test_consumers_spawn_only_in_reactive_pools))

@@ -141,6 +141,42 @@ static void test_secret_file_readable_by_a_worker_warns(void)
 	unlink(path);
 }
 
+/* A secret file two workers read (the MongoDB URI: webhook and reactive-consumer) is
+ * reported once, not once per row naming it. */
+static void test_shared_secret_file_warns_once(void)
+{
+	if (geteuid() != 0)
+		return;   /* needs a root-owned file; the suites run as root */
+	char uri[] = "/tmp/ghr-unit-uri-XXXXXX", hook[] = "/tmp/ghr-unit-hook-XXXXXX";
+	int fu = mkstemp(uri), fh = mkstemp(hook);
+	CU_ASSERT_FATAL(fu >= 0 && fh >= 0);
+	close(fu);
+	close(fh);
+	CU_ASSERT_EQUAL(chown(uri, 0, 0) | chown(hook, 0, 0), 0);
+	chmod(uri, 0644);
+	chmod(hook, 0600);
+	char text[1024];
+	snprintf(text, sizeof(text),
+	         "manager_id: ci\n"
+	         "github:\n  path: canonical\n  auth:\n    token_file: /t\n"
+	         "openstack:\n  cloud: prod\n"
+	         "supervisor: {user: nobody, group: nogroup}\n"
+	         "webhook: {secret_file: %s}\n"
+	         "reactive: {mongodb_uri_file: %s, consumers: 2}\n"
+	         "workers:\n  github: {instances: 0}\n  openstack: {instances: 0}\n"
+	         "  scaler: {instances: 0}\n",
+	         hook, uri);
+	json_t *c = config_load_string(text, "t.yaml", err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	struct warns w = { 0 };
+	CU_ASSERT_EQUAL(sup_secret_files_check(c, collect, &w), 1);
+	CU_ASSERT_EQUAL(w.n, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(w.last, "reactive.mongodb_uri_file"));
+	json_decref(c);
+	unlink(uri);
+	unlink(hook);
+}
+
 /* A worker that crashes at once is retried for minutes, not a second, before it is
  * failed: the defaults of the schema, through the same rule ghrd applies. */
 static void test_restart_defaults_ride_out_an_outage(void)
@@ -167,4 +203,5 @@ UNIT_SUITE(sup_users,
 	UNIT_TEST(test_root_workers_need_plain_consent),
 	UNIT_TEST(test_file_readable_by),
 	UNIT_TEST(test_secret_file_readable_by_a_worker_warns),
+	UNIT_TEST(test_shared_secret_file_warns_once),
 	UNIT_TEST(test_restart_defaults_ride_out_an_outage))

@@ -1,9 +1,11 @@
 /* The webhook worker's pure parts: signature check, payload → record, routing by
- * labels, and the spool (append, peek, drained, torn tail, start over). */
+ * labels, and the spool (append, peek, drained, torn tail, start over, a directory
+ * that is not its own refused). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -118,8 +120,9 @@ static void test_record(void)
 static void test_spool(void)
 {
 	char dir[] = "/tmp/ghr-unit-spool-XXXXXX", err[256];
+	int temporary = -1;
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
-	struct wh_spool *s = wh_spool_open(dir, err, sizeof(err));
+	struct wh_spool *s = wh_spool_open(dir, &temporary, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	for (int i = 1; i <= 3; i++) {
 		json_t *r = json_pack("{s:i}", "n", i);
@@ -140,7 +143,7 @@ static void test_spool(void)
 	int fd = open(path, O_WRONLY | O_APPEND);
 	CU_ASSERT_EQUAL(write(fd, "{\"n\":4", 6), 6);
 	close(fd);
-	s = wh_spool_open(dir, err, sizeof(err));
+	s = wh_spool_open(dir, &temporary, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	CU_ASSERT_EQUAL(wh_spool_pending(s), 1);
 	got = wh_spool_peek(s, 10, &end, err, sizeof(err));
@@ -162,8 +165,88 @@ static void test_spool(void)
 	CU_ASSERT_EQUAL(system(cmd), 0);
 }
 
+static int spool_refused(const char *dir, const char *why)
+{
+	char err[512];
+	int temporary = -1;
+	struct wh_spool *s = wh_spool_open(dir, &temporary, err, sizeof(err));
+	wh_spool_close(s);
+	if (!s && !strstr(err, why))
+		fprintf(stderr, "\n  %s: \"%s\" does not say \"%s\"\n", dir, err, why);
+	return !s && strstr(err, why) && temporary == 0;
+}
+
+/* Another worker (same group, a directory it may write) must not be able to read or
+ * redirect the spool: a directory of another owner, with group or other bits, or a
+ * symbolic link is refused (exit 78: no restart makes it right); files in it are
+ * never reached through a symbolic link. */
+static void test_spool_dir_must_be_own(void)
+{
+	char base[] = "/tmp/ghr-unit-spooldir-XXXXXX", d[300], link[300], file[300], err[256];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(base));
+	snprintf(d, sizeof(d), "%s/spool", base);
+	CU_ASSERT_EQUAL_FATAL(mkdir(d, 0700), 0);
+	CU_ASSERT_EQUAL(chmod(d, 0770), 0);
+	CU_ASSERT_TRUE(spool_refused(d, "mode 0770"));
+	CU_ASSERT_EQUAL(chmod(d, 0700), 0);
+	snprintf(link, sizeof(link), "%s/link", base);
+	CU_ASSERT_EQUAL(symlink(d, link), 0);
+	CU_ASSERT_TRUE(spool_refused(link, "symbolic link"));
+	if (geteuid() == 0) {   /* the suites run as root */
+		CU_ASSERT_EQUAL(chown(d, 65534, 65534), 0);
+		CU_ASSERT_TRUE(spool_refused(d, "owner uid 65534"));
+		CU_ASSERT_EQUAL(chown(d, 0, 0), 0);
+	}
+	/* the offset file is not followed out of the directory: a planted link counts as no
+	 * offset (everything re-drained, which the store takes idempotently) and is replaced */
+	snprintf(file, sizeof(file), "%s/elsewhere", base);
+	FILE *f = fopen(file, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("7\n", f);
+	fclose(f);
+	char drained[320];
+	snprintf(drained, sizeof(drained), "%s/drained", d);
+	CU_ASSERT_EQUAL(symlink(file, drained), 0);
+	int temporary = -1;
+	struct wh_spool *s = wh_spool_open(d, &temporary, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL(temporary, 0);
+	json_t *r = json_pack("{s:i}", "n", 1);
+	CU_ASSERT_EQUAL(wh_spool_append(s, r, err, sizeof(err)), 0);
+	json_decref(r);
+	int64_t end;
+	json_t *got = wh_spool_peek(s, 10, &end, err, sizeof(err));
+	CU_ASSERT_EQUAL(json_array_size(got), 1);
+	json_decref(got);
+	CU_ASSERT_EQUAL(wh_spool_drained(s, end, 1, err, sizeof(err)), 0);
+	wh_spool_close(s);
+	struct stat st;
+	CU_ASSERT_EQUAL(lstat(drained, &st), 0);
+	CU_ASSERT_TRUE(S_ISREG(st.st_mode));
+	char *outside = NULL;
+	size_t cap = 0;
+	f = fopen(file, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_TRUE(getline(&outside, &cap, f) > 0);
+	CU_ASSERT_STRING_EQUAL(outside, "7\n");   /* untouched */
+	free(outside);
+	fclose(f);
+	/* nor is the spool file itself */
+	char spool[320];
+	snprintf(spool, sizeof(spool), "%s/spool.jsonl", d);
+	CU_ASSERT_EQUAL(unlink(spool), 0);
+	CU_ASSERT_EQUAL(symlink(file, spool), 0);
+	s = wh_spool_open(d, &temporary, err, sizeof(err));
+	CU_ASSERT_PTR_NULL(s);
+	wh_spool_close(s);
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
 UNIT_SUITE(webhook,
 	UNIT_TEST(test_signature),
 	UNIT_TEST(test_routing),
 	UNIT_TEST(test_record),
-	UNIT_TEST(test_spool))
+	UNIT_TEST(test_spool),
+	UNIT_TEST(test_spool_dir_must_be_own))

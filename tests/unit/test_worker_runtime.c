@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/redact.h"
 #include "tests/unit/unit.h"
 #include "workers/runtime/worker_int.h"
 
@@ -116,8 +117,32 @@ static void test_privilege_drop_verified(void)
 	CU_ASSERT_EQUAL(WEXITSTATUS(st), 0);
 }
 
+/* Every secret a worker is handed is masked in its logs: the webhook's and the
+ * consumers' too, not only the GitHub and OpenStack ones. */
+static void test_secret_values_registered_for_redaction(void)
+{
+	json_t *s = json_pack("{s:s, s:s, s:s, s:{s:s}, s:s}", "webhook_secret", "hook-s3cr3t-value",
+	                      "mongodb_uri", "mongodb://db-7.internal:27017/ghr?tls=true",
+	                      "tls_key", "KEY-MATERIAL-0123456789", "auth", "password", "cl0ud-pa55word",
+	                      "region", "RegionOne");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	worker_boot_register_secret(s);
+	char *out = redact_dup("hook-s3cr3t-value mongodb://db-7.internal:27017/ghr?tls=true "
+	                       "KEY-MATERIAL-0123456789 cl0ud-pa55word RegionOne");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_PTR_NULL(strstr(out, "hook-s3cr3t-value"));
+	CU_ASSERT_PTR_NULL(strstr(out, "db-7.internal"));
+	CU_ASSERT_PTR_NULL(strstr(out, "KEY-MATERIAL"));
+	CU_ASSERT_PTR_NULL(strstr(out, "cl0ud-pa55word"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "RegionOne"));   /* not a secret: left readable */
+	free(out);
+	redact_clear_secrets();
+	json_decref(s);
+}
+
 UNIT_SUITE(worker_runtime,
 	UNIT_TEST(test_privilege_drop_verified),
 	UNIT_TEST(test_boot_ok_and_secret_wiped),
+	UNIT_TEST(test_secret_values_registered_for_redaction),
 	UNIT_TEST(test_boot_errors),
 	UNIT_TEST(test_method_table_checked_against_catalogue))

@@ -98,11 +98,13 @@ static int metrics_init(struct worker *w, const json_t *config, const json_t *se
 		return -1;
 	}
 	char err[256];
-	struct httpd_opts o = { .listen = listen, .max_body = 4096, .conn_limit = 64, .timeout_s = 10 };
+	int temporary = 0;
+	struct httpd_opts o = { .listen = listen, .max_body = 4096, .conn_limit = 64, .timeout_s = 10,
+	                        .temporary = &temporary };
 	m->httpd = httpd_start(worker_loop(w), &o, on_request, m, err, sizeof(err));
 	if (!m->httpd) {
 		log_error("cannot serve metrics", "key=metrics.listen listen=%s msg=%s", log_q(listen), log_q(err));
-		return -1;
+		return temporary ? WORKER_INIT_RETRY : -1;
 	}
 	log_info("serving Prometheus metrics", "listen=%s port=%u path=/metrics", log_q(listen), httpd_port(m->httpd));
 	worker_set_ready(w);

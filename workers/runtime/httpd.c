@@ -2,11 +2,13 @@
  * is watched by the worker's loop; MHD_run() runs when it is readable and when the
  * timer from MHD_get_timeout() fires, and the timer is re-armed after every run. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -214,10 +216,26 @@ int httpd_parse_listen(const char *listen, struct sockaddr_storage *ss, char *er
 	return -1;
 }
 
+/* After the server failed to start: is the address taken by another listener (a failure
+ * that may pass), rather than not local or the TLS files bad? */
+static int address_in_use(const struct sockaddr_storage *ss)
+{
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1, in_use = 0;
+	socklen_t len = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	if (fd >= 0) {
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		in_use = bind(fd, (const struct sockaddr *)ss, len) != 0 && errno == EADDRINUSE;
+		close(fd);
+	}
+	return in_use;
+}
+
 struct httpd *httpd_start(struct ev_loop *loop, const struct httpd_opts *o, httpd_handler fn, void *arg,
                           char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
+	if (o->temporary)
+		*o->temporary = 0;
 	if (httpd_parse_listen(o->listen, &ss, err, errlen) != 0)
 		return NULL;
 	if ((o->cert_pem == NULL) != (o->key_pem == NULL)) {
@@ -252,8 +270,12 @@ struct httpd *httpd_start(struct ev_loop *loop, const struct httpd_opts *o, http
 	                        MHD_OPTION_END);
 	const union MHD_DaemonInfo *info = h->d ? MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
 	if (!info) {
+		int in_use = !h->d && address_in_use(&ss);
+		if (o->temporary)
+			*o->temporary = in_use;
 		snprintf(err, errlen, "cannot listen on %s%s", o->listen,
-		         h->d ? ": no epoll descriptor" : " (address in use, or bad TLS files?)");
+		         h->d ? ": no epoll descriptor"
+		              : in_use ? ": address in use" : " (not a local address, or bad TLS files?)");
 		if (h->d)
 			MHD_stop_daemon(h->d);
 		free(h);

@@ -24,6 +24,8 @@ struct httpd_opts {
 	size_t max_body;            /* bytes; 0 = 1 MiB */
 	unsigned conn_limit;        /* 0 = 256 */
 	unsigned timeout_s;         /* idle connection timeout; 0 = 30 */
+	int *temporary;             /* optional: set to 1 when httpd_start failed in a way that
+	                             * may pass (the address in use or not yet there), else 0 */
 };
 
 typedef void (*httpd_handler)(struct httpd_req *r, void *arg);

@@ -86,32 +86,6 @@ static int setup_signals(struct worker *w, char *err, size_t errlen)
 	return ev_fd_watch(w->loop, w->sigfd, EV_READ, on_signal, w);
 }
 
-/* Keys whose values are secret inside an object secret (GitHub token or App key,
- * clouds.yaml passwords), at any depth.  Other strings there (auth_url, user names,
- * region) are not, and masking them would only make logs unreadable. */
-static const char *const secret_keys[] = {
-	"token", "app_private_key", "password", "secret", "application_credential_secret", NULL
-};
-
-static void register_secret(const json_t *secret)
-{
-	if (json_is_string(secret)) {
-		redact_add_secret(json_string_value(secret));
-		return;
-	}
-	const char *k;
-	json_t *v;
-	json_object_foreach((json_t *)secret, k, v) {
-		if (json_is_object(v)) {
-			register_secret(v);
-			continue;
-		}
-		for (const char *const *sk = secret_keys; *sk; sk++)
-			if (strcmp(k, *sk) == 0 && json_is_string(v))
-				redact_add_secret(json_string_value(v));
-	}
-}
-
 /* The kernel clears PR_SET_PDEATHSIG when the uid or gid changes: set it again after
  * the drop, then make sure the parent did not already die in between (we would have
  * been reparented and nobody would signal us). */
@@ -136,7 +110,7 @@ static int start(struct worker *w, pid_t parent, int argc, char **argv, char *er
 		return 1;   /* ghrd gone or stuck: an ordinary failure, restart may help */
 	if (br < 0)
 		return WORKER_EX_CONFIG;   /* ghrd sent something this worker cannot use */
-	register_secret(w->boot.secret);
+	worker_boot_register_secret(w->boot.secret);
 	enum log_level lvl = LOG_LVL_INFO;
 	log_level_parse(w->boot.log_level, &lvl);
 	if (log_init(w->boot.instance, lvl, strcmp(w->boot.log_format, "json") == 0,
@@ -171,6 +145,10 @@ static int start(struct worker *w, pid_t parent, int argc, char **argv, char *er
 	worker_bus_start_heartbeat(w);
 	int r = w->def->init ? w->def->init(w, w->boot.config, w->boot.secret) : 0;
 	worker_boot_wipe_secret(&w->boot);
+	if (r == WORKER_INIT_RETRY) {
+		snprintf(err, errlen, "initialisation failed; it may pass: exit 1, to be restarted");
+		return 1;
+	}
 	if (r < 0) {
 		snprintf(err, errlen, "initialisation failed");
 		return WORKER_EX_CONFIG;

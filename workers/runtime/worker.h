@@ -52,12 +52,17 @@ struct worker_method {
 	worker_handler fn;
 };
 
+#define WORKER_INIT_RETRY (-2)
+
 struct worker_def {
 	const char *name;                     /* "github" */
 	const struct worker_method *methods;  /* terminated by {NULL, NULL} */
 	/* config: this worker's slice (borrowed, lives as long as the worker);
 	 * secret: the secret handed over (borrowed; the runtime wipes it after init returns,
-	 * so copy what must be kept).  Return 0, or -1 to exit 78 (EX_CONFIG) / 1. */
+	 * so copy what must be kept).  Return 0; -1 when the configuration cannot work
+	 * (exit 78, EX_CONFIG: not restarted); or WORKER_INIT_RETRY when the failure may
+	 * pass (an address still in use, a directory not there yet: exit 1, restarted
+	 * with backoff). */
 	int (*init)(struct worker *w, const json_t *config, const json_t *secret);
 	void (*shutdown)(struct worker *w);   /* SIGTERM: stop new work; may be NULL */
 	/* An event published on the bus reached this worker (may be NULL). */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/jsonwipe.h"
+#include "common/redact.h"
 #include "common/util.h"
 #include "workers/runtime/worker_int.h"
 
@@ -133,4 +134,32 @@ int worker_boot_read(int fd, struct worker_boot *b, char *err, size_t errlen)
 		return WORKER_BOOT_INVALID;
 	}
 	return 0;
+}
+
+/* Keys whose values are secret inside an object secret (GitHub token or App key,
+ * clouds.yaml passwords, the webhook secret, TLS key and MongoDB URI), at any depth.
+ * Other strings there (auth_url, user names, region) are not, and masking them would
+ * only make logs unreadable. */
+static const char *const secret_keys[] = {
+	"token", "app_private_key", "password", "secret", "application_credential_secret",
+	"webhook_secret", "mongodb_uri", "tls_key", NULL
+};
+
+void worker_boot_register_secret(const json_t *secret)
+{
+	if (json_is_string(secret)) {
+		redact_add_secret(json_string_value(secret));
+		return;
+	}
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)secret, k, v) {
+		if (json_is_object(v)) {
+			worker_boot_register_secret(v);
+			continue;
+		}
+		for (const char *const *sk = secret_keys; *sk; sk++)
+			if (strcmp(k, *sk) == 0 && json_is_string(v))
+				redact_add_secret(json_string_value(v));
+	}
 }

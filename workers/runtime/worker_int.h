@@ -66,6 +66,8 @@ struct worker {
 #define WORKER_BOOT_INVALID (-2)
 int worker_boot_read(int fd, struct worker_boot *b, char *err, size_t errlen);
 void worker_boot_wipe_secret(struct worker_boot *b);
+/* Register the secret's values with the log redaction (redact_add_secret). */
+void worker_boot_register_secret(const json_t *secret);
 
 /* worker.c */
 void worker_on_signal(struct worker *w, int signo);

@@ -32,6 +32,7 @@ struct sc_pool_rt {
 	json_t *server_opts;                     /* owned: security_groups, key_name, ... when set */
 	int min_idle_cfg, min_idle_override;     /* override -1: none (scaler.scale) */
 	int max_runners;
+	int reactive;                            /* pools.X.reactive: consumers spawn here */
 	unsigned create_failures;                /* in a row */
 	int64_t backoff_until;                   /* monotonic ms */
 	struct sc_image image;

@@ -76,6 +76,11 @@ static void h_spawn(struct wreq *req)
 		                 "pool %s is scaled to 0 (ghr-ctl scale %s --reset lifts it)", p->name, p->name);
 		return;
 	}
+	if (!sc_reactive_may_spawn(req->from, p->reactive)) {
+		worker_reply_err(req, PROTO_E_FORBIDDEN, 0, "pool %s is not reactive: %s may spawn only in reactive pools",
+		                 p->name, req->from);
+		return;
+	}
 	int held = pool_alive(sc, p->name, 1);
 	if (p->max_runners > 0 && held >= p->max_runners) {
 		worker_reply_err(req, PROTO_E_UNAVAILABLE, 0,

@@ -100,3 +100,11 @@ int sc_reactive_adjust(struct sc_pool *pools, size_t npools, const struct sc_pla
 	spawned = still;
 	return changed;
 }
+
+int sc_reactive_may_spawn(const char *from, int pool_reactive)
+{
+	static const char consumer[] = "reactive-consumer";
+	size_t n = sizeof(consumer) - 1;
+	int is_consumer = strncmp(from, consumer, n) == 0 && (from[n] == '\0' || from[n] == '.');
+	return pool_reactive || !is_consumer;
+}

@@ -34,5 +34,9 @@ int sc_reactive_apart(const char *name, const char *pool, int64_t online_ms, int
 /* Raise each pool's target by its reactive runners as classified in plan; 1 when any
  * target changed (decide again), 0 otherwise.  Forgets names no longer in the plan. */
 int sc_reactive_adjust(struct sc_pool *pools, size_t npools, const struct sc_plan *plan, int64_t now_ms);
+/* Whether the caller `from` (an instance name) may spawn in a pool: reactive consumers
+ * only in reactive pools (a compromised one must not grow the others), anyone else
+ * allowed by the catalogue in any pool. */
+int sc_reactive_may_spawn(const char *from, int pool_reactive);
 
 #endif

@@ -194,6 +194,7 @@ static int load_pool(struct sc *sc, struct sc_pool_rt *p, const json_t *j, size_
 	}
 	p->min_idle_cfg = (int)jsonget_int(j, "min_idle", 0);
 	p->max_runners = (int)jsonget_int(j, "max_runners", 0);
+	p->reactive = json_is_true(json_object_get(j, "reactive"));
 	p->min_idle_override = -1;
 	if (p->min_idle_cfg < 0 || p->max_runners < 0) {
 		log_error("bad config", "key=pools[%zu] msg=%s", idx, log_q("min_idle and max_runners must be >= 0"));

@@ -56,7 +56,9 @@ void wh_pools_free(struct wh_pool *p, size_t n);
 /* An append-only file of records (one JSON line each) and the offset up to which they
  * are in the store.  Appends are fsync'd before returning. */
 struct wh_spool;
-struct wh_spool *wh_spool_open(const char *dir, char *err, size_t errlen);
+/* NULL on error, with *temporary 1 when it may pass (I/O, permissions on the way) and 0
+ * when DIR is not this process's alone (another owner, group or other bits, a link). */
+struct wh_spool *wh_spool_open(const char *dir, int *temporary, char *err, size_t errlen);
 void wh_spool_close(struct wh_spool *s);
 int wh_spool_append(struct wh_spool *s, const json_t *record, char *err, size_t errlen);
 size_t wh_spool_pending(const struct wh_spool *s);

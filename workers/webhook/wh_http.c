@@ -54,11 +54,17 @@ json_t *wh_status(const struct wh *h)
 	return o;
 }
 
+/* Public: the store's state and the spool's, never the driver's error text (it names
+ * internal hosts); webhook.status on the control socket has the details. */
 static void health(struct wh *h, struct httpd_req *r)
 {
-	int full = wh_spool_pending(h->spool) >= h->spool_max;
-	json_t *o = wh_status(h);
-	json_object_set_new(o, "status", json_string(h->store_up || !full ? "ok" : "unavailable"));
+	size_t spooled = wh_spool_pending(h->spool);
+	int full = spooled >= h->spool_max;
+	json_t *o = json_pack("{s:s, s:s, s:I, s:I}", "status", h->store_up || !full ? "ok" : "unavailable",
+	                      "store", h->store_up ? "up" : "down", "spooled", (json_int_t)spooled,
+	                      "spool_max", (json_int_t)h->spool_max);
+	if (o && !h->store_up)
+		json_object_set_new(o, "reason", json_string("store unreachable"));
 	char *text = json_dumps(o, JSON_COMPACT);
 	httpd_reply(r, !h->store_up && full ? 503 : 200, "application/json", text ? text : "{}",
 	            text ? strlen(text) : 2);

@@ -1,4 +1,5 @@
 /* The webhook worker: definition, configuration, start-up and shutdown. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,18 +13,19 @@
 
 #define PEM_MAX (256 * 1024)
 
-static int start_http(struct wh *h, const json_t *c, char *err, size_t errlen)
+/* The certificate is a plain file; the key (webhook.tls_key_file) is root's only, read
+ * by ghrd and handed over in the secret. */
+static int start_http(struct wh *h, const json_t *c, const char *key, int *temporary, char *err, size_t errlen)
 {
-	const char *cert_file = worker_cfg_str(c, "tls_cert_file", NULL), *key_file = worker_cfg_str(c, "tls_key_file", NULL);
+	const char *cert_file = worker_cfg_str(c, "tls_cert_file", NULL);
 	char *cert = cert_file ? read_file(cert_file, PEM_MAX, NULL) : NULL;
-	char *key = key_file ? read_file(key_file, PEM_MAX, NULL) : NULL;
 	int rc = -1;
-	if ((cert_file && !cert) || (key_file && !key))
-		snprintf(err, errlen, "cannot read webhook.%s", cert_file && !cert ? "tls_cert_file" : "tls_key_file");
+	if (cert_file && !cert)
+		snprintf(err, errlen, "cannot read webhook.tls_cert_file %s: %s", cert_file, strerror(errno));
 	else {
 		struct httpd_opts o = {
 			.listen = worker_cfg_str(c, "listen", "127.0.0.1:8080"), .cert_pem = cert, .key_pem = key,
-			.max_body = (size_t)worker_cfg_int(c, "max_body", 1 << 20),
+			.max_body = (size_t)worker_cfg_int(c, "max_body", 1 << 20), .temporary = temporary,
 		};
 		h->http = httpd_start(worker_loop(h->w), &o, wh_on_request, h, err, errlen);
 		if (h->http)
@@ -31,7 +33,6 @@ static int start_http(struct wh *h, const json_t *c, char *err, size_t errlen)
 			         cert ? "on" : "off");
 		rc = h->http ? 0 : -1;
 	}
-	secret_free(key);
 	free(cert);
 	return rc;
 }
@@ -44,6 +45,8 @@ static int wh_init(struct worker *w, const json_t *config, const json_t *secret)
 	const json_t *r = json_object_get(config, "reactive");
 	const char *s = json_string_value(json_object_get(secret, "webhook_secret"));
 	const char *uri = json_string_value(json_object_get(secret, "mongodb_uri"));
+	const char *tls_key = json_string_value(json_object_get(secret, "tls_key"));
+	int temporary = 0;
 	if (!h || !s || !*s || !uri) {
 		log_error("webhook: no webhook secret or MongoDB URI was handed over", "%s", "");
 		free(h);
@@ -58,12 +61,14 @@ static int wh_init(struct worker *w, const json_t *config, const json_t *secret)
 	if (!h->secret || !h->pools
 	    || wh_scope_parse(json_string_value(json_object_get(json_object_get(config, "github"), "path")),
 	                      &h->scope, err, sizeof(err)) != 0
-	    || !(h->spool = wh_spool_open(worker_cfg_str(c, "spool_dir", "/var/lib/ghr/webhook"), err, sizeof(err)))
+	    || !(h->spool = wh_spool_open(worker_cfg_str(c, "spool_dir", "/var/lib/ghr/webhook"), &temporary, err,
+	                                  sizeof(err)))
 	    || !(h->js = js_open(uri, worker_cfg_int(r, "db_timeout", 5000), err, sizeof(err)))
 	    || !(h->off = offload_start(worker_loop(w), h->js, err, sizeof(err)))
-	    || start_http(h, c, err, sizeof(err)) != 0) {
-		log_error("webhook cannot start", "error=\"%s\"", h->secret ? err : "out of memory");
-		return -1;
+	    || start_http(h, c, tls_key, &temporary, err, sizeof(err)) != 0) {
+		log_error("webhook cannot start", "error=\"%s\"%s", h->secret ? err : "out of memory",
+		          temporary ? " retry=yes" : "");
+		return temporary ? WORKER_INIT_RETRY : -1;
 	}
 	char shown[512];
 	log_info("webhook ready", "store=%s spooled=%zu", js_uri_redacted(uri, shown, sizeof(shown)),
