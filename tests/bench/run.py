@@ -24,7 +24,7 @@ BENCHES = {
     "github": ([sys.executable, os.path.join(HERE, "bench_github.py")], 300),
     "openstack": ([sys.executable, os.path.join(HERE, "bench_openstack.py")], 300),
     "scaler": ([sys.executable, os.path.join(HERE, "bench_scaler.py")], 900),
-    "reactive": ([sys.executable, os.path.join(HERE, "bench_reactive.py")], 900),
+    "reactive": ([sys.executable, os.path.join(HERE, "bench_reactive.py")], 1500),
 }
 
 
