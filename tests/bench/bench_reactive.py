@@ -67,14 +67,16 @@ def created_at(log):
 
 def latency_run(results):
     with Ferret() as db, Sim() as sim, \
-            start_reactive(sim, db, [reactive_pool("rx")], reactive={"in_flight": 200, "idle_grace": "2s"}) as g:
+            start_reactive(sim, db, [reactive_pool("rx")],
+                           reactive={"in_flight": 200, "idle_grace": "2s", "lease": "60s",
+                                     "pickup_timeout": "10m", "poll_interval": "30s"}) as g:
         rss = RssSampler(g, ("webhook", "reactive-consumer"))
         rss.start()
         sim.post("/knobs", {"job_arrival_labels": ["self-hosted", "rx"], "job_arrival_per_min": RATE_PER_S * 60})
         time.sleep(ARRIVAL_S)      # the arrival period is the measurement itself
         sim.post("/knobs", {"job_arrival_per_min": 0})
         queued = sim.get("/counters")["jobs"]["queued"]
-        wait_until(lambda: sim.get("/counters")["jobs"]["completed"] >= queued, 300, "every job completed")
+        wait_until(lambda: sim.get("/counters")["jobs"]["completed"] >= queued, 900, "every job completed")
         wait_until(lambda: counts(g) == {}, 120, "no live job left")
         jobs = store_jobs(db)
         created = created_at(g.log())
@@ -150,17 +152,22 @@ def claim_run(results):
                         "wall_s": round(time.monotonic() - t0, 1)})
 
 
-def main():
-    results = []
-    claim_run(results)
-    latency_run(results)
-    for r in results:
-        print(json.dumps(r, sort_keys=True))
+def save(results):
     out_dir = os.path.join(BUILD, "bench")
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "results.jsonl"), "a") as f:
         for r in results:
+            print(json.dumps(r, sort_keys=True), flush=True)
             f.write(json.dumps(dict(r, bench="reactive", ts=int(time.time()))) + "\n")
+
+
+def main():
+    for run in (claim_run, latency_run):     # each run's figures are kept even if a later one fails
+        results = []
+        try:
+            run(results)
+        finally:
+            save(results)
     return 0
 
 

@@ -26,7 +26,7 @@ BENCHES = {
     "scaler": ([sys.executable, os.path.join(HERE, "bench_scaler.py")], 900),
     "flood": ([sys.executable, os.path.join(HERE, "bench_flood.py")], 300),
     "demand": ([sys.executable, os.path.join(HERE, "bench_demand.py")], 2400),
-    "reactive": ([sys.executable, os.path.join(HERE, "bench_reactive.py")], 900),
+    "reactive": ([sys.executable, os.path.join(HERE, "bench_reactive.py")], 1500),
 }
 
 

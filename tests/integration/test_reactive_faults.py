@@ -49,9 +49,10 @@ class WebhookKilled(unittest.TestCase):
             answered, stop = [], threading.Event()
 
             def load():
-                i = 0
-                while not stop.is_set() and i < 400:
-                    i += 1
+                # Bounded in count (5,000 attempts) and time (the waits below).
+                for i in range(1, 5001):
+                    if stop.is_set():
+                        break
                     job = 500000 + i
                     try:
                         code, _ = post(g.webhook_url, json.dumps(job_payload(job)).encode(),
@@ -60,6 +61,8 @@ class WebhookKilled(unittest.TestCase):
                         code = 0
                     if code == 200:
                         answered.append(job)
+                    else:
+                        stop.wait(0.05)     # the listener is restarting: pace the retries
             t = threading.Thread(target=load)
             t.start()
             wait_until(lambda: len(answered) >= 50, 30, "50 deliveries answered")

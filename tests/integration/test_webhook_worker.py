@@ -198,3 +198,35 @@ class WebhookStart(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SpoolFull(unittest.TestCase):
+    def test_store_down_spool_full_503_then_drained(self):
+        with Ferret() as db, Sim() as sim, \
+                start_reactive(sim, db, [reactive_pool("rx")], consumers=1, sim_webhook=False,
+                               webhook={"spool_max": 3}) as g:
+            wait_until(lambda: get(g.health_url)[1].get("store") == "up", 20, "store up")
+            db.stop()
+            for i in range(3):
+                code, out = post(g.webhook_url, json.dumps(job_payload(7000 + i)).encode(), delivery=f"s-{i}")
+                self.assertEqual(code, 200, out)
+            code, out = post(g.webhook_url, json.dumps(job_payload(7003)).encode(), delivery="s-3")
+            self.assertEqual(code, 503, out)
+            self.assertIn("spool full", out["error"])
+
+            def health_503():
+                code, h = get(g.health_url)
+                return code == 503 and h
+            h = wait_until(health_503, 30, "/health 503 while the store is down and the spool full")
+            self.assertEqual(h["store"], "down")
+            self.assertTrue(h.get("reason"), h)
+            db.start()
+            def drained():
+                code, h = get(g.health_url)
+                return code == 200 and h["spooled"] == 0
+            wait_until(drained, 60, "spool drained into the store")
+            rc, out = g.ctl("jobs", "show", "7002")
+            self.assertEqual(rc, 0, out)
+            rc, out = g.ctl("jobs", "show", "7003")
+            self.assertEqual(rc, 1, out)          # answered 503: GitHub redelivers it, nothing stored
+            self.assertEqual(g.worker("webhook")["restarts"], 0)

@@ -62,12 +62,14 @@ static void replaced(struct worker *w, const struct wcall_result *res, void *arg
 }
 
 /* A job picked up before any runner was spawned for it took a runner spawned for another
- * job, which is now left without one: spawn one in its place, so that every queued job
- * still brings exactly one runner (instead of the other job waiting for pickup_timeout).
- * A job taken by a min_idle runner needs nothing: the reconcile replaces that one. */
+ * job (other: that job, or -1 when only known to be some job's: in a pool without
+ * min_idle every runner is), which is now left without one: spawn one in its place, so
+ * that every queued job still brings exactly one runner (instead of the other job
+ * waiting for pickup_timeout).  A job taken by a min_idle runner needs nothing: the
+ * reconcile replaces that one. */
 static void borrowed(struct rc *rc, struct rc_job *j, const char *runner, int64_t other)
 {
-	if (other <= 0) {
+	if (other == 0) {
 		char why[200];
 		snprintf(why, sizeof(why), "picked up by %.120s", runner && *runner ? runner : "a runner");
 		rc_job_finish(rc, j, "done", why);
@@ -78,13 +80,32 @@ static void borrowed(struct rc *rc, struct rc_job *j, const char *runner, int64_
 		j->busy = 1;
 }
 
+/* Is runner one of the job's pool ("<manager>-<pool>-<8 hex>") in a pool without
+ * min_idle, where every runner was spawned for some job? */
+static int spawned_for_a_job(const struct rc *rc, const struct rc_job *j, const char *runner)
+{
+	const char *pool = str(j->doc, "pool");
+	size_t i;
+	const json_t *p;
+	json_array_foreach(rc->pools, i, p) {
+		if (strcmp(str(p, "name"), pool) != 0 || num(p, "min_idle") != 0)
+			continue;
+		char mid[64];
+		snprintf(mid, sizeof(mid), "-%s-", pool);
+		const char *at = strstr(runner, mid);
+		return at && strlen(at + strlen(mid)) == 8;
+	}
+	return 0;
+}
+
 void rc_job_picked(struct rc *rc, struct rc_job *j, const char *runner)
 {
-	if (num(j->doc, "spawns") == 0 && runner && *runner) {
-		rc_store_runner_owner(rc, j, runner, borrowed);
-		return;
-	}
-	borrowed(rc, j, runner, 0);
+	if (num(j->doc, "spawns") != 0 || !runner || !*runner)
+		borrowed(rc, j, runner, 0);
+	else if (spawned_for_a_job(rc, j, runner))
+		borrowed(rc, j, runner, -1 /* some job of the pool: which one does not matter */);
+	else
+		rc_store_runner_owner(rc, j, runner, borrowed);   /* the store knows, if recorded yet */
 }
 
 static void requeued(struct rc *rc, struct rc_job *j, int ok)
