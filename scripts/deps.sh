@@ -6,6 +6,8 @@ set -eu
 PKGS="build-essential pkg-config libzmq3-dev libjansson-dev libcurl4-openssl-dev \
 libyaml-dev libcunit1-dev libssl-dev openssl mandoc shellcheck python3 \
 clang libclang-rt-14-dev procps curl ca-certificates"
+# Reactive jobs: the job store's MongoDB driver and the webhook listener.
+PKGS="$PKGS libmongoc-dev libbson-dev libmicrohttpd-dev"
 
 missing=""
 for p in $PKGS; do
