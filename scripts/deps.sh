@@ -6,9 +6,10 @@ set -eu
 PKGS="build-essential pkg-config libzmq3-dev libjansson-dev libcurl4-openssl-dev \
 libyaml-dev libcunit1-dev libssl-dev openssl mandoc shellcheck python3 \
 clang libclang-rt-14-dev procps curl ca-certificates"
-# The metrics endpoint (libmicrohttpd), schedule time zones (tzdata), and the check of the
-# shipped alerting rules (promtool, in Debian's prometheus package).
-PKGS="$PKGS libmicrohttpd-dev tzdata prometheus"
+# The job store's MongoDB driver (reactive jobs); the HTTP listener of the webhook and
+# metrics workers (libmicrohttpd); schedule time zones (tzdata); the check of the shipped
+# alerting rules (promtool, in Debian's prometheus package).
+PKGS="$PKGS libmongoc-dev libbson-dev libmicrohttpd-dev tzdata prometheus"
 
 missing=""
 for p in $PKGS; do

@@ -53,7 +53,10 @@ class TwoHosts(unittest.TestCase):
             pools = [reactive_pool("rx")]
             # Host "u" has its own listener; the simulator delivers to host "t".
             with start_reactive(sim, db, pools, manager_id="u", sim_webhook=False, reactive=FAST) as gu, \
-                    start_reactive(sim, db, pools, manager_id="t", reactive=FAST) as gt:
+                    start_reactive(sim, db, pools, manager_id="t", consumers=1,
+                                   reactive=dict(FAST, in_flight=4)) as gt:
+                # Host t receives every delivery and claims at once; holding at most 4
+                # jobs, it leaves most of them to host u, which only polls the store.
                 sim.post("/jobs", {"count": n, "labels": ["self-hosted", "rx"], "duration_ms": 200})
                 wait_jobs_done(sim, n, 170)
                 wait_until(lambda: counts(gt) == {}, 60, "no live job left")
