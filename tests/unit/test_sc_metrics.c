@@ -22,7 +22,7 @@ static void test_event_lines_exact(void)
 	s = sc_event_start(1.0, "small", "CI", "o/r", "push", 2.0, 3.25);
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"idle\": 2.0, \"queue_duration\": 3.25}"));
 	free(s);
-	s = sc_event_stop(1.0, "large", "w\"f", "o/r", "push", "normal", 61.5);
+	s = sc_event_stop(1.0, "large", "w\"f", "o/r", "push", "normal", 61.5, NULL);
 	CU_ASSERT_STRING_EQUAL(s, "{\"timestamp\": 1.0, \"event\": \"runner_stop\", \"flavor\": \"large\", "
 	                          "\"workflow\": \"w\\\"f\", \"repo\": \"o/r\", \"github_event\": \"push\", "
 	                          "\"status\": \"normal\", \"job_duration\": 61.5}");
@@ -40,7 +40,7 @@ static void test_event_lines_exact(void)
 
 static void test_event_lines_are_json(void)
 {
-	char *s = sc_event_stop(1763856000.123, "p", "a\nb\\c", "r", "e", "abnormal", 1e-3);
+	char *s = sc_event_stop(1763856000.123, "p", "a\nb\\c", "r", "e", "abnormal", 1e-3, "failure");
 	json_error_t e;
 	json_t *j = json_loads(s, 0, &e);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
@@ -118,7 +118,7 @@ static void test_prometheus_text(void)
 		}
 		line = nl + 1;
 	}
-	CU_ASSERT_EQUAL(types, 28);
+	CU_ASSERT_EQUAL(types, 29);
 	free(t);
 	json_decref(rl);
 	json_decref(health);

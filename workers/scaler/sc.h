@@ -115,6 +115,8 @@ struct sc {
 	int trk_stale;                         /* a listing stopped half-way: no top-up until
 	                                          a complete one (or a reconcile) */
 
+	struct sc_jobinfo *jobinfo; size_t njobinfo;   /* sc_jobinfo.c; room for SC_JOBINFO_MAX */
+
 	struct sc_job *q_create, *q_delete;    /* FIFO queues */
 	int run_create, run_delete;
 	int stopping;
@@ -161,15 +163,38 @@ void sc_pool_now(struct sc *sc, const char *pool, int64_t now_wall, struct sc_po
 int sc_topup_creates(struct sc *sc, const struct sc_pool_rt *p, int64_t now_wall, struct sc_target *target);
 /* sc_jobs.c: webhook.job events.  The parse is pure: 0, or -1 for a body not of the
  * event's shape; the strings point into body. */
-enum sc_job_action { SC_JOB_OTHER = 0, SC_JOB_QUEUED, SC_JOB_IN_PROGRESS };
+enum sc_job_action { SC_JOB_OTHER = 0, SC_JOB_QUEUED, SC_JOB_IN_PROGRESS, SC_JOB_COMPLETED };
 struct sc_job_event {
 	enum sc_job_action action;
 	const char *runner_name, *pool;   /* NULL when absent */
+	const char *workflow, *repo, *github_event, *conclusion;   /* NULL when absent */
 	const json_t *labels;             /* array of strings, or NULL */
 	double queue_s;                   /* started_at - created_at; -1 unknown */
+	double job_s;                     /* completed_at - started_at; -1 unknown */
 };
 int sc_job_event_parse(const json_t *body, struct sc_job_event *ev);
 void sc_on_event(struct worker *w, const char *topic, const json_t *body, const char *from);
+
+/* sc_jobinfo.c: the job each of our runners took, from webhook.job events, for the
+ * events log.  Bounded: SC_JOBINFO_MAX entries (the oldest goes first), each kept
+ * SC_JOBINFO_MAX_AGE_MS at most, and dropped once its runner is gone. */
+#define SC_JOBINFO_MAX        1024
+#define SC_JOBINFO_MAX_AGE_MS (5LL * 24 * 3600 * 1000)   /* GitHub's limit on a job */
+#define SC_JOBINFO_GRACE_MS   (10LL * 60 * 1000)         /* runner not tracked yet */
+struct sc_jobinfo {
+	char name[SC_NAME_MAX];
+	char workflow[256], repo[256], github_event[64], conclusion[32];
+	double queue_s, job_s;            /* -1 unknown */
+	int64_t seen_ms;                  /* the last event, epoch ms */
+};
+/* Record an in_progress or completed event of a runner named with our prefix. */
+void sc_jobinfo_note(struct sc *sc, const struct sc_job_event *ev, int64_t now_wall);
+const struct sc_jobinfo *sc_jobinfo_find(const struct sc *sc, const char *name);
+/* Drop entries too old, and those of runners no longer tracked (after a grace). */
+void sc_jobinfo_prune(struct sc *sc, int64_t now_wall);
+/* The events log line of a lifecycle event, with the job's details when known; a
+ * runner_stop line forgets the runner's entry.  malloc'd. */
+char *sc_jobinfo_event_line(struct sc *sc, const struct sc_event *e, double ts);
 
 /* sc_reconcile.c: start a reconcile, or join the one running.  waiter may be NULL. */
 void sc_reconcile(struct sc *sc, struct wreq *waiter);

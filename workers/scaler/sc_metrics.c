@@ -116,7 +116,8 @@ char *sc_event_start(double ts, const char *flavor, const char *workflow, const 
 }
 
 char *sc_event_stop(double ts, const char *flavor, const char *workflow, const char *repo,
-                    const char *github_event, const char *status, double job_duration)
+                    const char *github_event, const char *status, double job_duration,
+                    const char *job_conclusion)
 {
 	struct line l;
 	line_begin(&l, ts, "runner_stop");
@@ -126,6 +127,8 @@ char *sc_event_stop(double ts, const char *flavor, const char *workflow, const c
 	line_str(&l, "github_event", github_event);
 	line_str(&l, "status", status);
 	line_real(&l, "job_duration", job_duration);
+	if (job_conclusion)
+		line_str(&l, "job_conclusion", job_conclusion);
 	return line_end(&l);
 }
 
@@ -208,7 +211,7 @@ enum fam {
 	F_IMAGE_FALLBACK, F_RECONCILES, F_RECONCILE_FAIL, F_RECONCILE_SECONDS, F_RECONCILE_LAST_OK,
 	F_GH_REMAINING, F_GH_LIMIT, F_GH_USED_HOUR,
 	F_TARGET, F_DEMAND_TARGET, F_RATE, F_BOOT, F_QUEUE, F_WATCHES, F_WATCH_CHANGES, F_WATCH_FAIL,
-	F_REPLACEMENTS, F_TARGET_QUEUE, F_STALE, F_DEGRADED, F_PROBLEM_SINCE, F_COUNT
+	F_REPLACEMENTS, F_TARGET_QUEUE, F_STALE, F_DEGRADED, F_PROBLEM_SINCE, F_JOB, F_COUNT
 };
 static const struct { const char *name, *type, *help; } fams[F_COUNT] = {
 	[F_RUNNERS] = { "ghr_runners", "gauge", "Runners by pool and state at the last reconcile." },
@@ -231,6 +234,7 @@ static const struct { const char *name, *type, *help; } fams[F_COUNT] = {
 	[F_RATE] = { "ghr_pool_arrival_rate", "gauge", "Jobs arriving on the pool, per second (measured)." },
 	[F_BOOT] = { "ghr_pool_boot_seconds", "gauge", "90th percentile of the pool's runner boot time, create to online (0: not measured yet)." },
 	[F_QUEUE] = { "ghr_job_queue_seconds", "histogram", "Time jobs waited for a runner, created to started (from webhook events)." },
+	[F_JOB] = { "ghr_job_duration_seconds", "histogram", "Time our runners spent on a job, started to completed (from webhook events)." },
 	[F_WATCHES] = { "ghr_runner_watches_total", "counter", "Runner-list watches completed." },
 	[F_WATCH_CHANGES] = { "ghr_runner_watch_changes_total", "counter", "Runner-list watches that found the list changed (the others cost no budget)." },
 	[F_WATCH_FAIL] = { "ghr_runner_watch_failures_total", "counter", "Runner-list watches that failed." },
@@ -299,21 +303,35 @@ static void ratelimit(struct out *o, const json_t *rl)
 	}
 }
 
-static void queue_histogram(struct out *o, const struct sc_pool_metrics *p)
+const struct sc_hist_bounds sc_queue_bounds = {
+	10, { 1, 2, 5, 10, 20, 30, 60, 120, 300, 600 } };
+const struct sc_hist_bounds sc_job_bounds = {
+	11, { 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600 } };
+
+void sc_hist_add(struct sc_hist *h, const struct sc_hist_bounds *b, double v)
 {
-	static const double bounds[SC_QUEUE_BUCKETS] = SC_QUEUE_BOUNDS;
+	int i = 0;
+	while (i < b->n && v > b->le[i])
+		i++;
+	h->bucket[i]++;
+	h->sum += v;
+	h->count++;
+}
+
+static void histogram(struct out *o, enum fam f, const char *pool, const struct sc_hist *h,
+                      const struct sc_hist_bounds *b)
+{
+	const char *name = fams[f].name;
 	uint64_t cum = 0;
-	for (int b = 0; b <= SC_QUEUE_BUCKETS; b++) {
-		cum += p->queue_hist[b];
-		if (b < SC_QUEUE_BUCKETS)
-			outf(o, "ghr_job_queue_seconds_bucket{pool=\"%s\",le=\"%g\"} %llu\n", p->pool, bounds[b],
-			     (unsigned long long)cum);
+	for (int i = 0; i <= b->n; i++) {
+		cum += h->bucket[i];
+		if (i < b->n)
+			outf(o, "%s_bucket{pool=\"%s\",le=\"%g\"} %llu\n", name, pool, b->le[i], (unsigned long long)cum);
 		else
-			outf(o, "ghr_job_queue_seconds_bucket{pool=\"%s\",le=\"+Inf\"} %llu\n", p->pool,
-			     (unsigned long long)cum);
+			outf(o, "%s_bucket{pool=\"%s\",le=\"+Inf\"} %llu\n", name, pool, (unsigned long long)cum);
 	}
-	outf(o, "ghr_job_queue_seconds_sum{pool=\"%s\"} %.3f\n", p->pool, p->queue_sum);
-	outf(o, "ghr_job_queue_seconds_count{pool=\"%s\"} %llu\n", p->pool, (unsigned long long)p->queue_count);
+	outf(o, "%s_sum{pool=\"%s\"} %.3f\n", name, pool, h->sum);
+	outf(o, "%s_count{pool=\"%s\"} %llu\n", name, pool, (unsigned long long)h->count);
 }
 
 /* One gauge per pool from a field of struct sc_pool_metrics: an int, or a double (a
@@ -344,7 +362,10 @@ static void demand(struct out *o, const struct sc_metrics *m)
 		per_pool_gauge(o, m, gauges[k].f, gauges[k].off, gauges[k].is_int);
 	head(o, F_QUEUE);
 	for (size_t i = 0; i < m->npools; i++)
-		queue_histogram(o, &m->pools[i]);
+		histogram(o, F_QUEUE, m->pools[i].pool, &m->pools[i].queue, &sc_queue_bounds);
+	head(o, F_JOB);
+	for (size_t i = 0; i < m->npools; i++)
+		histogram(o, F_JOB, m->pools[i].pool, &m->pools[i].job, &sc_job_bounds);
 	const uint64_t vals[] = { m->watches, m->watch_changes, m->watch_failures, m->replacements };
 	const enum fam fs[] = { F_WATCHES, F_WATCH_CHANGES, F_WATCH_FAIL, F_REPLACEMENTS };
 	for (size_t k = 0; k < sizeof(fs) / sizeof(fs[0]); k++) {

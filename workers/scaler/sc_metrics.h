@@ -5,12 +5,13 @@
  * event's fields; `json.dumps` separators ", " and ": "):
  *   runner_installed {flavor, duration}
  *   runner_start     {flavor, workflow, repo, github_event, idle, queue_duration?}
- *   runner_stop      {flavor, workflow, repo, github_event, status, job_duration}
+ *   runner_stop      {flavor, workflow, repo, github_event, status, job_duration,
+ *                     job_conclusion?}
  *   reconciliation   {flavor, crashed_runners, idle_runners, active_runners,
  *                     expected_runners, duration}
- * `flavor` is the pool name.  Times are seconds (floats).  Known limit: the scaler sees a
- * runner only from outside, so workflow, repo and github_event are empty strings (the
- * VM's pre-job metrics JSON has them).
+ * `flavor` is the pool name.  Times are seconds (floats).  The job's details (workflow,
+ * repo, github_event, queue_duration, job_conclusion) come from webhook.job events
+ * (sc_jobinfo.c); without one for the runner they are empty strings or left out.
  *
  * Prometheus: the scaler's part of `ghr-ctl metrics` (ghrd adds its own, such as worker
  * restarts) and the node_exporter textfile, written atomically. */
@@ -26,15 +27,24 @@ char *sc_event_installed(double ts, const char *flavor, double duration);
 char *sc_event_start(double ts, const char *flavor, const char *workflow, const char *repo,
                      const char *github_event, double idle, double queue_duration /* <0: none */);
 char *sc_event_stop(double ts, const char *flavor, const char *workflow, const char *repo,
-                    const char *github_event, const char *status, double job_duration);
+                    const char *github_event, const char *status, double job_duration,
+                    const char *job_conclusion /* NULL: none */);
 char *sc_event_reconciliation(double ts, const char *flavor, int crashed, int idle, int active,
                               int expected, double duration);
 /* Append one line (with one write(2), O_APPEND).  Returns 0 or -1 (errno set). */
 int sc_events_append(const char *path, const char *line);
 
-/* Queue time (job created -> started, from webhook in_progress events), seconds. */
-#define SC_QUEUE_BUCKETS 10
-#define SC_QUEUE_BOUNDS { 1, 2, 5, 10, 20, 30, 60, 120, 300, 600 }
+/* Histograms of job times from webhook events, seconds: queue time (created -> started,
+ * in_progress events) and job duration (started -> completed, completed events). */
+#define SC_HIST_MAX 12
+struct sc_hist {
+	uint64_t bucket[SC_HIST_MAX + 1];     /* per bucket (not cumulative); [nbounds] is +Inf */
+	double sum;
+	uint64_t count;
+};
+struct sc_hist_bounds { int n; double le[SC_HIST_MAX]; };
+extern const struct sc_hist_bounds sc_queue_bounds, sc_job_bounds;
+void sc_hist_add(struct sc_hist *h, const struct sc_hist_bounds *b, double v);
 
 struct sc_pool_metrics {
 	char pool[SC_POOL_MAX];
@@ -46,9 +56,7 @@ struct sc_pool_metrics {
 	int stale_vms;                        /* servers older than bootstrap_timeout neither
 	                                         idle nor busy: not cleaned up (yet) */
 	uint64_t creates, create_failures, deletes, delete_failures, image_fallbacks;
-	uint64_t queue_hist[SC_QUEUE_BUCKETS + 1];   /* per bucket, the last is +Inf */
-	double queue_sum;
-	uint64_t queue_count;
+	struct sc_hist queue, job;            /* sc_queue_bounds, sc_job_bounds */
 };
 
 struct sc_metrics {

@@ -295,9 +295,7 @@ static void write_events(struct sc *sc, const struct sc_plan *p, double duration
 	double ts = (double)wall_ms() / 1000.0;
 	for (size_t i = 0; i < p->nevents; i++) {
 		const struct sc_event *e = &p->events[i];
-		char *line = e->kind == SC_EVT_INSTALLED ? sc_event_installed(ts, e->pool, e->duration_s)
-			: e->kind == SC_EVT_START ? sc_event_start(ts, e->pool, "", "", "", e->idle_s, -1)
-			: sc_event_stop(ts, e->pool, "", "", "", e->status, e->job_s);
+		char *line = sc_jobinfo_event_line(sc, e, ts);
 		if (line && sc_events_append(sc->events_log, line) != 0)
 			log_warn("cannot append to the events log", "path=%s", log_q(sc->events_log));
 		free(line);

@@ -130,5 +130,6 @@ void sc_track_from_rows(struct sc *sc)
 			t->online_ms = sc->seen[i].online_ms;
 	}
 	prune(sc);
+	sc_jobinfo_prune(sc, now);
 	sc->trk_stale = 0;
 }
