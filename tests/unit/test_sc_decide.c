@@ -1017,6 +1017,43 @@ static void test_override_zero_drains_demand_pool(void)
 	}
 }
 
+/* A runner that fails without ever having run a job is announced once (the executor
+ * publishes scaler.runner.failed, so a job waiting for it is requeued at once); one that
+ * ran a job is not. */
+static void test_failed_runner_announced_once(void)
+{
+	struct world w;
+	w_init(&w);
+	w_pool(&w, "small", 3, 0);
+	w_vm(&w, "small", 1, "ERROR", 1000);                 /* "No valid host" */
+	w_vm(&w, "small", 2, "BUILD", CREATE_T + 1);         /* stuck building */
+	w_runner(&w, "small", 4, 0, BOOT_T + 1);             /* never online within bootstrap_timeout */
+	w_seen(&w, "small", 4, SC_SEEN_STALE, 0);
+	w_vm(&w, "small", 5, "ERROR", 1000);
+	w_gh(&w, "small", 5, 1);
+	w_seen(&w, "small", 5, SC_SEEN_ONLINE | SC_SEEN_BUSY, 0);   /* ERROR under its job */
+	struct sc_plan p;
+	run(&w, &p);
+	CU_ASSERT_EQUAL(row(&p, "small", 1)->failed_now, 1);
+	CU_ASSERT_STRING_EQUAL(row(&p, "small", 1)->reason, "VM in ERROR");
+	CU_ASSERT_EQUAL(row(&p, "small", 2)->failed_now, 1);
+	CU_ASSERT_EQUAL(row(&p, "small", 4)->failed_now, 1);
+	CU_ASSERT_EQUAL(row(&p, "small", 5)->state, SC_FAILED);
+	CU_ASSERT_EQUAL(row(&p, "small", 5)->failed_now, 0);
+	struct sc_seen s1 = *seen_of(&p, "small", 1);
+	sc_plan_free(&p);
+
+	/* still listed while its delete runs: not announced again */
+	w_init(&w);
+	w_pool(&w, "small", 3, 0);
+	w_vm(&w, "small", 1, "ERROR", 2000);
+	w.seen[w.nseen++] = s1;
+	run(&w, &p);
+	CU_ASSERT_EQUAL(row(&p, "small", 1)->state, SC_FAILED);
+	CU_ASSERT_EQUAL(row(&p, "small", 1)->failed_now, 0);
+	sc_plan_free(&p);
+}
+
 /* VMs that fail before their runner was ever online are failed creates of the pool, each
  * counted once (the executor backs the pool's creates off on them). */
 static void test_failed_creates_counted_once(void)
@@ -1135,5 +1172,6 @@ UNIT_SUITE(sc_decide,
 	UNIT_TEST(test_spawned_creates_do_not_make_idle_surplus),
 	UNIT_TEST(test_override_zero_drains_demand_pool),
 	UNIT_TEST(test_failed_creates_counted_once),
+	UNIT_TEST(test_failed_runner_announced_once),
 	UNIT_TEST(test_error_vm_busy_runner_guarded),
 	UNIT_TEST(test_unreadable_created_ages_from_first_seen))
