@@ -1017,45 +1017,10 @@ static void test_override_zero_drains_demand_pool(void)
 	}
 }
 
-/* A runner that fails without ever having run a job is announced once (the executor
- * publishes scaler.runner.failed, so a job waiting for it is requeued at once); one that
- * ran a job is not. */
-static void test_failed_runner_announced_once(void)
-{
-	struct world w;
-	w_init(&w);
-	w_pool(&w, "small", 3, 0);
-	w_vm(&w, "small", 1, "ERROR", 1000);                 /* "No valid host" */
-	w_vm(&w, "small", 2, "BUILD", CREATE_T + 1);         /* stuck building */
-	w_runner(&w, "small", 4, 0, BOOT_T + 1);             /* never online within bootstrap_timeout */
-	w_seen(&w, "small", 4, SC_SEEN_STALE, 0);
-	w_vm(&w, "small", 5, "ERROR", 1000);
-	w_gh(&w, "small", 5, 1);
-	w_seen(&w, "small", 5, SC_SEEN_ONLINE | SC_SEEN_BUSY, 0);   /* ERROR under its job */
-	struct sc_plan p;
-	run(&w, &p);
-	CU_ASSERT_EQUAL(row(&p, "small", 1)->failed_now, 1);
-	CU_ASSERT_STRING_EQUAL(row(&p, "small", 1)->reason, "VM in ERROR");
-	CU_ASSERT_EQUAL(row(&p, "small", 2)->failed_now, 1);
-	CU_ASSERT_EQUAL(row(&p, "small", 4)->failed_now, 1);
-	CU_ASSERT_EQUAL(row(&p, "small", 5)->state, SC_FAILED);
-	CU_ASSERT_EQUAL(row(&p, "small", 5)->failed_now, 0);
-	struct sc_seen s1 = *seen_of(&p, "small", 1);
-	sc_plan_free(&p);
-
-	/* still listed while its delete runs: not announced again */
-	w_init(&w);
-	w_pool(&w, "small", 3, 0);
-	w_vm(&w, "small", 1, "ERROR", 2000);
-	w.seen[w.nseen++] = s1;
-	run(&w, &p);
-	CU_ASSERT_EQUAL(row(&p, "small", 1)->state, SC_FAILED);
-	CU_ASSERT_EQUAL(row(&p, "small", 1)->failed_now, 0);
-	sc_plan_free(&p);
-}
-
 /* VMs that fail before their runner was ever online are failed creates of the pool, each
- * counted once (the executor backs the pool's creates off on them). */
+ * counted once (the executor backs the pool's creates off on them).
+ * A runner that fails without having run a job is announced once (failed_now: the
+ * executor publishes scaler.runner.failed, so a job waiting for it is requeued at once). */
 static void test_failed_creates_counted_once(void)
 {
 	struct world w;
@@ -1067,10 +1032,18 @@ static void test_failed_creates_counted_once(void)
 	w_gh(&w, "small", 3, 1);                              /* it had been online: not a create failure */
 	w_runner(&w, "small", 4, 0, BOOT_T + 1);             /* bootstrap timeout: not a create failure */
 	w_seen(&w, "small", 4, SC_SEEN_STALE, 0);
+	w_vm(&w, "small", 5, "ERROR", 1000);
+	w_gh(&w, "small", 5, 1);
+	w_seen(&w, "small", 5, SC_SEEN_ONLINE | SC_SEEN_BUSY, 0);   /* ERROR under its job */
 	struct sc_plan p;
 	run(&w, &p);
 	CU_ASSERT_EQUAL(p.counts[0].failed_creates, 2);
 	CU_ASSERT_EQUAL(row(&p, "small", 4)->state, SC_FAILED);
+	CU_ASSERT_STRING_EQUAL(row(&p, "small", 1)->reason, "VM in ERROR");
+	for (int i = 1; i <= 4; i++)
+		CU_ASSERT_EQUAL(row(&p, "small", i)->failed_now, 1);
+	CU_ASSERT_EQUAL(row(&p, "small", 5)->state, SC_FAILED);
+	CU_ASSERT_EQUAL(row(&p, "small", 5)->failed_now, 0);
 	struct sc_seen s1 = *seen_of(&p, "small", 1);
 	sc_plan_free(&p);
 
@@ -1081,6 +1054,7 @@ static void test_failed_creates_counted_once(void)
 	w.seen[w.nseen++] = s1;
 	run(&w, &p);
 	CU_ASSERT_EQUAL(p.counts[0].failed_creates, 0);
+	CU_ASSERT_EQUAL(row(&p, "small", 1)->failed_now, 0);
 	CU_ASSERT_PTR_NOT_NULL(delete_of(&p, "small", 1));
 	sc_plan_free(&p);
 }
@@ -1172,6 +1146,5 @@ UNIT_SUITE(sc_decide,
 	UNIT_TEST(test_spawned_creates_do_not_make_idle_surplus),
 	UNIT_TEST(test_override_zero_drains_demand_pool),
 	UNIT_TEST(test_failed_creates_counted_once),
-	UNIT_TEST(test_failed_runner_announced_once),
 	UNIT_TEST(test_error_vm_busy_runner_guarded),
 	UNIT_TEST(test_unreadable_created_ages_from_first_seen))
