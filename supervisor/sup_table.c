@@ -44,7 +44,7 @@ static const char *const no_files[] = { NULL };
 static const char *const scaler_topics[] = { "os.", "github.", "image.", "webhook.", NULL };
 static const char *const fake_topics[] = { "fake.", NULL };
 static const char *const no_topics[] = { NULL };
-static const char *const reactive_topics[] = { "webhook.", NULL };
+static const char *const reactive_topics[] = { "webhook.", "scaler.runner.", NULL };
 
 /* What each may publish: a worker speaks for its own domain only, so a compromised or
  * buggy worker cannot forge another's events (github claiming an os.server.status). */

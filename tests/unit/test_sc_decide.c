@@ -1018,7 +1018,9 @@ static void test_override_zero_drains_demand_pool(void)
 }
 
 /* VMs that fail before their runner was ever online are failed creates of the pool, each
- * counted once (the executor backs the pool's creates off on them). */
+ * counted once (the executor backs the pool's creates off on them).
+ * A runner that fails without having run a job is announced once (failed_now: the
+ * executor publishes scaler.runner.failed, so a job waiting for it is requeued at once). */
 static void test_failed_creates_counted_once(void)
 {
 	struct world w;
@@ -1030,10 +1032,18 @@ static void test_failed_creates_counted_once(void)
 	w_gh(&w, "small", 3, 1);                              /* it had been online: not a create failure */
 	w_runner(&w, "small", 4, 0, BOOT_T + 1);             /* bootstrap timeout: not a create failure */
 	w_seen(&w, "small", 4, SC_SEEN_STALE, 0);
+	w_vm(&w, "small", 5, "ERROR", 1000);
+	w_gh(&w, "small", 5, 1);
+	w_seen(&w, "small", 5, SC_SEEN_ONLINE | SC_SEEN_BUSY, 0);   /* ERROR under its job */
 	struct sc_plan p;
 	run(&w, &p);
 	CU_ASSERT_EQUAL(p.counts[0].failed_creates, 2);
 	CU_ASSERT_EQUAL(row(&p, "small", 4)->state, SC_FAILED);
+	CU_ASSERT_STRING_EQUAL(row(&p, "small", 1)->reason, "VM in ERROR");
+	for (int i = 1; i <= 4; i++)
+		CU_ASSERT_EQUAL(row(&p, "small", i)->failed_now, 1);
+	CU_ASSERT_EQUAL(row(&p, "small", 5)->state, SC_FAILED);
+	CU_ASSERT_EQUAL(row(&p, "small", 5)->failed_now, 0);
 	struct sc_seen s1 = *seen_of(&p, "small", 1);
 	sc_plan_free(&p);
 
@@ -1044,6 +1054,7 @@ static void test_failed_creates_counted_once(void)
 	w.seen[w.nseen++] = s1;
 	run(&w, &p);
 	CU_ASSERT_EQUAL(p.counts[0].failed_creates, 0);
+	CU_ASSERT_EQUAL(row(&p, "small", 1)->failed_now, 0);
 	CU_ASSERT_PTR_NOT_NULL(delete_of(&p, "small", 1));
 	sc_plan_free(&p);
 }

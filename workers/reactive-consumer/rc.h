@@ -46,6 +46,7 @@ struct rc {
 	int64_t next_claim, next_renew, next_events, next_prune, next_import;
 	int64_t tick_timer;
 	json_t *picked;             /* job id → runner name, from webhook.job events */
+	json_t *failed;             /* runner name → reason, from scaler.runner.failed events */
 	int stopping;
 };
 
@@ -55,6 +56,9 @@ struct rc *rc_get(struct worker *w);
 void rc_job_step(struct rc *rc, struct rc_job *j);
 void rc_job_finish(struct rc *rc, struct rc_job *j, const char *status, const char *why);
 void rc_job_picked(struct rc *rc, struct rc_job *j, const char *runner);
+/* scaler.runner.failed {name, pool, reason}: remember it, and a held job waiting for that
+ * runner is requeued at once (as after pickup_timeout). */
+void rc_runner_failed(struct rc *rc, const json_t *body);
 
 /* rc_store.c: the store operations, off the loop */
 void rc_store_claim(struct rc *rc);

@@ -2,8 +2,8 @@
  *   check   github.job.get: gone (404), in_progress or completed → done; queued → spawn
  *   spawn   scaler.spawn {pool, job_id}; unavailable (pool full, backing off) → retry later
  *   watch   until picked up (webhook facts first, github.job.get every poll_interval);
- *           not picked up within pickup_timeout → requeue with backoff, or dead after
- *           max_attempts spawns
+ *           not picked up within pickup_timeout, or its runner failed (the scaler's
+ *           scaler.runner.failed) → requeue with backoff, or dead after max_attempts spawns
  * Every write goes through the store with the attempt this consumer owns. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +18,7 @@
 #define SPAWN_TIMEOUT_MS 60000
 #define RETRY_MS 2000
 #define REQUEUE_CAP_MS 3600000
+#define FAILED_MAX 20000
 
 static int64_t num(const json_t *doc, const char *key)
 {
@@ -279,10 +280,15 @@ void rc_job_step(struct rc *rc, struct rc_job *j)
 			j->busy = 1;
 		break;
 	}
-	case RC_WATCH:
+	case RC_WATCH: {
+		const char *failed = json_string_value(json_object_get(rc->failed, str(j->doc, "runner")));
 		if (j->unsaved)
 			save_spawn(rc, j);
-		else if (wall_ms() - num(j->doc, "spawned_at") > rc->pickup_ms) {
+		else if (failed) {
+			char why[300];
+			snprintf(why, sizeof(why), "runner %.100s failed: %.160s", str(j->doc, "runner"), failed);
+			requeue_or_dead(rc, j, why);
+		} else if (wall_ms() - num(j->doc, "spawned_at") > rc->pickup_ms) {
 			char why[200];
 			snprintf(why, sizeof(why), "runner %.100s did not pick it up within pickup_timeout",
 			         str(j->doc, "runner"));
@@ -290,8 +296,29 @@ void rc_job_step(struct rc *rc, struct rc_job *j)
 		} else if (wall_ms() >= j->next_poll)
 			ask_github(rc, j, watched);
 		break;
+	}
 	case RC_FINISH:
 		rc_store_finish(rc, j);
 		break;
+	}
+}
+
+void rc_runner_failed(struct rc *rc, const json_t *body)
+{
+	const char *name = json_string_value(json_object_get(body, "name"));
+	const char *reason = json_string_value(json_object_get(body, "reason"));
+	if (!name || !*name)
+		return;
+	if (json_object_size(rc->failed) >= FAILED_MAX)
+		json_object_clear(rc->failed);
+	json_object_set_new(rc->failed, name, json_string(reason && *reason ? reason : "failed"));
+	/* The spawn's answer may still be on its way: the watch checks the name when it starts. */
+	for (size_t i = 0; i < rc->njobs; i++) {
+		struct rc_job *j = rc->jobs[i];
+		if (j->stage == RC_WATCH && !j->gone && strcmp(str(j->doc, "runner"), name) == 0) {
+			j->next_at = 0;
+			if (!j->busy)
+				rc_job_step(rc, j);
+		}
 	}
 }

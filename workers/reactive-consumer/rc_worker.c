@@ -74,7 +74,8 @@ static void tick(struct ev_loop *loop, int64_t id, void *arg)
 }
 
 /* webhook.job events: a job picked up (in_progress or completed) ends its watch at once;
- * webhook.stored: deliveries reached the store, so there may be jobs to claim. */
+ * webhook.stored: deliveries reached the store, so there may be jobs to claim;
+ * scaler.runner.failed: a job waiting for that runner is requeued at once. */
 static void rc_on_event(struct worker *w, const char *topic, const json_t *body, const char *from)
 {
 	struct rc *rc = rc_get(w);
@@ -82,6 +83,10 @@ static void rc_on_event(struct worker *w, const char *topic, const json_t *body,
 		rc->next_claim = 0;      /* new jobs in the store: look now */
 		if (!rc->claiming && !rc->stopping && (int64_t)rc->njobs < rc->in_flight)
 			rc_store_claim(rc);
+		return;
+	}
+	if (rc && strcmp(topic, "scaler.runner.failed") == 0) {
+		rc_runner_failed(rc, body);
 		return;
 	}
 	const char *action = json_string_value(json_object_get(body, "action"));
@@ -127,6 +132,7 @@ static int rc_init(struct worker *w, const json_t *config, const json_t *secret)
 	snprintf(rc->kombu_db, sizeof(rc->kombu_db), "%s",
 	         json_string_value(json_object_get(c, "kombu_database")) ?: "");
 	rc->picked = json_object();
+	rc->failed = json_object();
 	rc->pools = json_object_get(config, "pools");
 	if (!(rc->js = js_open(uri, worker_cfg_int(c, "db_timeout", 5000), err, sizeof(err)))
 	    || !(rc->off = offload_start(worker_loop(w), rc->js, err, sizeof(err)))) {

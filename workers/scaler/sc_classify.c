@@ -168,7 +168,8 @@ void sc_classify(const struct sc_input *in, const char *name, const struct sc_vm
 		/* Only the lasting facts carry over; the "previous observation" bits are
 		 * re-earned each reconcile. */
 		seen->flags = prev->flags & (SC_SEEN_ONLINE | SC_SEEN_BUSY | SC_SEEN_STOPPED
-		                             | SC_SEEN_CREATE_FAILED | SC_SEEN_DELETE_FAILED);
+		                             | SC_SEEN_CREATE_FAILED | SC_SEEN_DELETE_FAILED
+		                             | SC_SEEN_FAILED);
 		seen->delete_retry_ms = prev->delete_retry_ms;
 		seen->delete_failures = prev->delete_failures;
 		seen->online_ms = prev->online_ms;

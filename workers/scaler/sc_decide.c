@@ -371,6 +371,10 @@ int sc_decide(const struct sc_input *in, struct sc_plan *out)
 			c->held += (int)(vhi - vlo - 1);
 		if ((s->flags & SC_SEEN_CREATE_FAILED) && !(prev && (prev->flags & SC_SEEN_CREATE_FAILED)))
 			c->failed_creates++;
+		if (r->state == SC_FAILED) {
+			r->failed_now = !(s->flags & SC_SEEN_BUSY) && !(prev && (prev->flags & SC_SEEN_FAILED));
+			s->flags |= SC_SEEN_FAILED;
+		}
 		lifecycle_events(&b, in, r, prev, s);
 	}
 	qsort(out->rows, out->nrows, sizeof(*out->rows), cmp_row_pool_name);

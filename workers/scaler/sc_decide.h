@@ -128,6 +128,7 @@ struct sc_pending {
 #define SC_SEEN_DELETE_FAILED 1024u /* our DELETE of its VM failed (set by the executor):
                                        sent again from delete_retry_ms on, while Nova lists
                                        the VM as being deleted */
+#define SC_SEEN_FAILED 2048u    /* classified failed (its failure was announced once) */
 struct sc_seen {
 	char name[SC_NAME_MAX];
 	unsigned flags;
@@ -174,6 +175,9 @@ struct sc_row {
 	int pool_known;                   /* 0: pool not in the config */
 	int redelete;                     /* deleting, stuck past creation_timeout: its VM is
 	                                     deleted again now (once) */
+	int failed_now;                   /* failed in this reconcile for the first time, without
+	                                     ever having run a job: the executor announces it
+	                                     (scaler.runner.failed) */
 };
 
 enum sc_act_kind { SC_ACT_CREATE = 0, SC_ACT_DELETE };

@@ -176,8 +176,17 @@ static int64_t backoff_bump(struct sc_pool_rt *p, int64_t retry_after_ms)
 	return wait;
 }
 
+/* A runner this scaler created failed before running a job (its create failed, or its
+ * VM is deleted as failed): whoever waits for it (a reactive job) need not wait longer. */
+static void announce_failed(struct sc *sc, const char *pool, const char *name, const char *reason)
+{
+	worker_emit(sc->w, "scaler.runner.failed",
+	            json_pack("{s:s, s:s, s:s}", "name", name, "pool", pool, "reason", reason ? reason : "failed"));
+}
+
 static void create_failed(struct sc *sc, struct sc_job *j)
 {
+	announce_failed(sc, j->pool, j->name, j->message[0] ? j->message : "create failed");
 	struct sc_pool_rt *p = sc_pool_find(sc, j->pool);
 	if (p) {
 		int64_t wait = backoff_bump(p, j->retry_after_ms);
@@ -207,6 +216,9 @@ static void create_unknown(struct sc *sc, struct sc_job *j)
 
 void sc_exec_note_plan(struct sc *sc, const struct sc_plan *plan)
 {
+	for (size_t i = 0; i < plan->nrows; i++)
+		if (plan->rows[i].failed_now)
+			announce_failed(sc, plan->rows[i].pool, plan->rows[i].name, plan->rows[i].reason);
 	for (size_t i = 0; i < plan->nevents; i++) {
 		struct sc_pool_rt *p = plan->events[i].kind == SC_EVT_INSTALLED ? sc_pool_find(sc, plan->events[i].pool) : NULL;
 		if (p && p->create_failures) {
