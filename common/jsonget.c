@@ -12,3 +12,9 @@ const char *jsonget_str(const json_t *o, const char *key, const char *def)
 	const char *s = json_string_value(json_object_get(o, key));
 	return s ? s : def;
 }
+
+const char *jsonget_set(const json_t *o, const char *key, const char *def)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s && *s ? s : def;
+}

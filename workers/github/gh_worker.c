@@ -9,22 +9,11 @@
 
 #include "common/http.h"
 #include "common/log.h"
+#include "common/jsonget.h"
 #include "common/util.h"
 #include "workers/github/gh.h"
 
 #define GH_MAX_BODY (8u << 20)
-
-static int64_t int_or(const json_t *o, const char *key, int64_t def)
-{
-	const json_t *v = json_object_get(o, key);
-	return json_is_integer(v) ? json_integer_value(v) : def;
-}
-
-static const char *str_or(const json_t *o, const char *key, const char *def)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s && *s ? s : def;
-}
 
 /* Plain http only to this machine (the simulator); anything else must be https so that
  * the token never crosses a network in clear. */
@@ -51,7 +40,7 @@ int gh_setup(struct gh *g, const json_t *config, const json_t *secret, char *err
 	}
 	if (gh_target_parse(json_string_value(json_object_get(c, "path")), &g->target, err, errlen))
 		return -1;
-	const char *api = str_or(c, "api_url", "https://api.github.com");
+	const char *api = jsonget_set(c, "api_url", "https://api.github.com");
 	if (strlen(api) >= sizeof(g->api_url) - 1 || !api_url_ok(api)) {
 		snprintf(err, errlen, "github.api_url %.200s must be an https URL "
 		         "(plain http only to 127.0.0.1 or localhost)", api);
@@ -61,9 +50,9 @@ int gh_setup(struct gh *g, const json_t *config, const json_t *secret, char *err
 	size_t n = strlen(g->api_url);
 	while (n > 8 && g->api_url[n - 1] == '/')
 		g->api_url[--n] = 0;
-	snprintf(g->runner_group, sizeof(g->runner_group), "%s", str_or(c, "runner_group", "Default"));
-	g->timeout_ms = int_or(c, "timeout", 30000);
-	gh_rl_init(&g->rl, int_or(c, "rate_limit_reserve", 200));
+	snprintf(g->runner_group, sizeof(g->runner_group), "%s", jsonget_set(c, "runner_group", "Default"));
+	g->timeout_ms = jsonget_int(c, "timeout", 30000);
+	gh_rl_init(&g->rl, jsonget_int(c, "rate_limit_reserve", 200));
 	if (gh_auth_init(&g->auth, c, secret, err, errlen) != 0)
 		return -1;
 	g->etag_cache = json_object();
@@ -96,11 +85,11 @@ static int gh_init(struct worker *w, const json_t *config, const json_t *secret)
 	}
 	const json_t *c = json_object_get(config, "github");
 	struct http_client_opts o = {
-		.max_in_flight = (int)int_or(c, "concurrency", 16),
-		.connect_timeout_ms = int_or(c, "connect_timeout", 5000),
+		.max_in_flight = (int)jsonget_int(c, "concurrency", 16),
+		.connect_timeout_ms = jsonget_int(c, "connect_timeout", 5000),
 		.timeout_ms = g->timeout_ms,
 		.max_body = GH_MAX_BODY,
-		.ca_file = str_or(c, "ca_file", NULL),
+		.ca_file = jsonget_set(c, "ca_file", NULL),
 	};
 	g->http = http_client_new(g->loop, &o);
 	if (!g->http) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/jsonget.h"
 #include "common/evloop.h"
 #include "common/jobstore.h"
 #include "common/log.h"
@@ -122,19 +123,19 @@ static int rc_init(struct worker *w, const json_t *config, const json_t *secret)
 	random_hex(rnd, 4);
 	snprintf(rc->owner, sizeof(rc->owner), "%.40s/%.60s/%s",
 	         json_string_value(json_object_get(config, "manager_id")) ?: "ghr", worker_instance(w), rnd);
-	rc->in_flight = worker_cfg_int(c, "in_flight", 50);
-	rc->lease_ms = worker_cfg_int(c, "lease", 60000);
-	rc->pickup_ms = worker_cfg_int(c, "pickup_timeout", 600000);
-	rc->poll_ms = worker_cfg_int(c, "poll_interval", 30000);
-	rc->backoff_ms = worker_cfg_int(c, "backoff", 10000);
-	rc->max_attempts = worker_cfg_int(c, "max_attempts", 5);
-	rc->keep_done_ms = worker_cfg_int(c, "keep_done", 7 * 86400000LL);
+	rc->in_flight = jsonget_int(c, "in_flight", 50);
+	rc->lease_ms = jsonget_int(c, "lease", 60000);
+	rc->pickup_ms = jsonget_int(c, "pickup_timeout", 600000);
+	rc->poll_ms = jsonget_int(c, "poll_interval", 30000);
+	rc->backoff_ms = jsonget_int(c, "backoff", 10000);
+	rc->max_attempts = jsonget_int(c, "max_attempts", 5);
+	rc->keep_done_ms = jsonget_int(c, "keep_done", 7 * 86400000LL);
 	snprintf(rc->kombu_db, sizeof(rc->kombu_db), "%s",
 	         json_string_value(json_object_get(c, "kombu_database")) ?: "");
 	rc->picked = json_object();
 	rc->failed = json_object();
 	rc->pools = json_object_get(config, "pools");
-	if (!(rc->js = js_open(uri, worker_cfg_int(c, "db_timeout", 5000), err, sizeof(err)))
+	if (!(rc->js = js_open(uri, jsonget_int(c, "db_timeout", 5000), err, sizeof(err)))
 	    || !(rc->off = offload_start(worker_loop(w), rc->js, err, sizeof(err)))) {
 		log_error("reactive-consumer cannot start", "error=\"%s\"", err);
 		return -1;

@@ -108,11 +108,6 @@ int worker_call_to(struct worker *w, const char *to, const char *method, json_t 
 /* Publish an event (fan-out by ghrd to workers that listen to the topic prefix). */
 void worker_emit(struct worker *w, const char *topic, json_t *body);
 
-/* o[key] of a config slice (o may be NULL): the integer (durations are in ms) or def;
- * the non-empty string or def. */
-int64_t worker_cfg_int(const json_t *o, const char *key, int64_t def);
-const char *worker_cfg_str(const json_t *o, const char *key, const char *def);
-
 /* Ask the loop to stop and the worker to exit with status. */
 void worker_exit(struct worker *w, int status);
 

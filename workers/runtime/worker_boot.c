@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/jsonget.h"
 #include "common/jsonwipe.h"
 #include "common/redact.h"
 #include "common/util.h"
@@ -60,12 +61,6 @@ static ssize_t read_line(int fd, char *buf, size_t cap, char *err, size_t errlen
 	}
 }
 
-static const char *str_or(const json_t *o, const char *key, const char *def)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : def;
-}
-
 static int parse(struct worker_boot *b, char *err, size_t errlen)
 {
 	json_t *r = b->root;
@@ -73,10 +68,10 @@ static int parse(struct worker_boot *b, char *err, size_t errlen)
 		snprintf(err, errlen, "bootstrap: unsupported version");
 		return -1;
 	}
-	b->name = str_or(r, "name", NULL);
-	b->instance = str_or(r, "instance", NULL);
-	b->bus = str_or(r, "bus", NULL);
-	const char *token = str_or(r, "token", NULL);
+	b->name = jsonget_str(r, "name", NULL);
+	b->instance = jsonget_str(r, "instance", NULL);
+	b->bus = jsonget_str(r, "bus", NULL);
+	const char *token = jsonget_str(r, "token", NULL);
 	if (!b->name || !b->instance || !b->bus || !token) {
 		snprintf(err, errlen, "bootstrap: name, instance, bus and token are required");
 		return -1;
@@ -85,15 +80,15 @@ static int parse(struct worker_boot *b, char *err, size_t errlen)
 		snprintf(err, errlen, "bootstrap: instance or token too long");
 		return -1;
 	}
-	b->user = str_or(r, "user", "");
-	b->group = str_or(r, "group", "");
+	b->user = jsonget_str(r, "user", "");
+	b->group = jsonget_str(r, "group", "");
 	b->heartbeat_ms = json_integer_value(json_object_get(r, "heartbeat_ms"));
 	if (b->heartbeat_ms <= 0)
 		b->heartbeat_ms = 1000;
 	json_t *log = json_object_get(r, "log");
-	b->log_level = str_or(log, "level", "info");
-	b->log_format = str_or(log, "format", "text");
-	b->log_file = str_or(log, "file", "");
+	b->log_level = jsonget_str(log, "level", "info");
+	b->log_format = jsonget_str(log, "format", "text");
+	b->log_file = jsonget_str(log, "file", "");
 	b->config = json_object_get(r, "config");
 	if (!json_is_object(b->config)) {
 		json_object_set_new(r, "config", json_object());

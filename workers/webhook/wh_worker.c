@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/jsonget.h"
 #include "common/jobstore.h"
 #include "common/log.h"
 #include "common/offload.h"
@@ -17,15 +18,15 @@
  * by ghrd and handed over in the secret. */
 static int start_http(struct wh *h, const json_t *c, const char *key, int *temporary, char *err, size_t errlen)
 {
-	const char *cert_file = worker_cfg_str(c, "tls_cert_file", NULL);
+	const char *cert_file = jsonget_set(c, "tls_cert_file", NULL);
 	char *cert = cert_file ? read_file(cert_file, PEM_MAX, NULL) : NULL;
 	int rc = -1;
 	if (cert_file && !cert)
 		snprintf(err, errlen, "cannot read webhook.tls_cert_file %s: %s", cert_file, strerror(errno));
 	else {
 		struct httpd_opts o = {
-			.listen = worker_cfg_str(c, "listen", "127.0.0.1:8080"), .cert_pem = cert, .key_pem = key,
-			.max_body = (size_t)worker_cfg_int(c, "max_body", 1 << 20), .temporary = temporary,
+			.listen = jsonget_set(c, "listen", "127.0.0.1:8080"), .cert_pem = cert, .key_pem = key,
+			.max_body = (size_t)jsonget_int(c, "max_body", 1 << 20), .temporary = temporary,
 		};
 		h->http = httpd_start(worker_loop(h->w), &o, wh_on_request, h, err, errlen);
 		if (h->http)
@@ -56,14 +57,14 @@ static int wh_init(struct worker *w, const json_t *config, const json_t *secret)
 	h->w = w;
 	h->secret = strdup(s);
 	h->secret_len = strlen(s);
-	h->spool_max = (size_t)worker_cfg_int(c, "spool_max", 10000);
+	h->spool_max = (size_t)jsonget_int(c, "spool_max", 10000);
 	h->pools = wh_pools_from(json_object_get(config, "pools"), &h->npools);
 	if (!h->secret || !h->pools
 	    || wh_scope_parse(json_string_value(json_object_get(json_object_get(config, "github"), "path")),
 	                      &h->scope, err, sizeof(err)) != 0
-	    || !(h->spool = wh_spool_open(worker_cfg_str(c, "spool_dir", "/var/lib/ghr/webhook"), &temporary, err,
+	    || !(h->spool = wh_spool_open(jsonget_set(c, "spool_dir", "/var/lib/ghr/webhook"), &temporary, err,
 	                                  sizeof(err)))
-	    || !(h->js = js_open(uri, worker_cfg_int(r, "db_timeout", 5000), err, sizeof(err)))
+	    || !(h->js = js_open(uri, jsonget_int(r, "db_timeout", 5000), err, sizeof(err)))
 	    || !(h->off = offload_start(worker_loop(w), h->js, err, sizeof(err)))
 	    || start_http(h, c, tls_key, &temporary, err, sizeof(err)) != 0) {
 		log_error("webhook cannot start", "error=\"%s\"%s", h->secret ? err : "out of memory",
