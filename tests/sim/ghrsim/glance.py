@@ -189,18 +189,37 @@ def delete_tag(sim, req):
     return Response(204)
 
 
+DISK_FORMATS = ("ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop")
+CONTAINER_FORMATS = ("ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compressed")
+# Attributes Glance computes itself: a create or a patch naming one is refused (403); the
+# id may be chosen at create time only.
+READ_ONLY = ("status", "created_at", "updated_at", "size", "virtual_size", "checksum", "os_hash_algo",
+             "os_hash_value", "owner", "self", "file", "schema", "direct_url", "locations")
+
+
+def _json_body(req, ctypes, kind, shape):
+    """(body, None) or (None, the error reply): Content-Type among ctypes ("" allowed when
+    "" is listed), then JSON of the given Python type (kind names it in the message)."""
+    ctype = (req.header("Content-Type") or "").split(";")[0].strip()
+    if ctype not in ctypes:
+        return None, glance_error(415, "Unsupported Content-Type")
+    try:
+        body = req.json()
+    except BadJSON:
+        return None, glance_error(400, "Malformed JSON in request body.")
+    if not isinstance(body, shape):
+        return None, glance_error(400, "Request body must be a JSON %s." % kind)
+    return body, None
+
+
 def patch_image(sim, req):
     """JSON-patch of custom properties and name (Content-Type application/openstack-images-v2.1-json-patch)."""
     iid = req.params[0]
-    ctype = (req.header("Content-Type") or "").split(";")[0].strip()
-    if ctype not in ("application/openstack-images-v2.1-json-patch", "application/openstack-images-v2.0-json-patch"):
-        return glance_error(415, "Unsupported Content-Type")
-    try:
-        ops = req.json()
-    except BadJSON:
-        return glance_error(400, "Malformed JSON in request body.")
-    if not isinstance(ops, list):
-        return glance_error(400, "Request body must be a JSON array of operation objects.")
+    ops, err = _json_body(req, ("application/openstack-images-v2.1-json-patch",
+                                "application/openstack-images-v2.0-json-patch"),
+                          "array of operation objects", list)
+    if err:
+        return err
     with sim.lock:
         im = _get(sim, req, iid)
         if im is None:
@@ -213,7 +232,7 @@ def patch_image(sim, req):
                 return glance_error(400, "Unable to find `op` in JSON Schema change. It must be one of the "
                                          "following: add, remove, replace.")
             key = op["path"][1:].replace("~1", "/").replace("~0", "~")
-            if key in ("id", "status", "created_at", "updated_at", "owner", "size", "checksum", "self", "file", "schema"):
+            if key == "id" or key in READ_ONLY:
                 return glance_error(403, "Attribute '%s' is read-only." % key)
             if key in ("name", "visibility", "protected", "os_hidden", "min_disk", "min_ram", "tags"):
                 if op["op"] == "remove":
@@ -235,23 +254,11 @@ def patch_image(sim, req):
     return json_response(200, v)
 
 
-DISK_FORMATS = ("ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop")
-CONTAINER_FORMATS = ("ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compressed")
-READ_ONLY = ("status", "created_at", "updated_at", "size", "virtual_size", "checksum", "os_hash_algo",
-             "os_hash_value", "owner", "self", "file", "schema", "direct_url", "locations")
-
-
 def create_image(sim, req):
     """POST /v2/images: a queued image record (the data comes with PUT .../file)."""
-    ctype = (req.header("Content-Type") or "").split(";")[0].strip()
-    if ctype and ctype != "application/json":
-        return glance_error(415, "Unsupported Content-Type")
-    try:
-        body = req.json()
-    except BadJSON:
-        return glance_error(400, "Malformed JSON in request body.")
-    if not isinstance(body, dict):
-        return glance_error(400, "Request body must be a JSON object.")
+    body, err = _json_body(req, ("", "application/json"), "object", dict)
+    if err:
+        return err
     for k in body:
         if k in READ_ONLY:
             return glance_error(403, "Attribute '%s' is read-only." % k)
