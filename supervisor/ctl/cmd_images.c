@@ -51,6 +51,9 @@ static int print_images(const json_t *b)
 			snprintf(state, sizeof(state), "%s", sv(im, "step"));
 		else if (failures)
 			snprintf(state, sizeof(state), "%lld failed, retry at %s", (long long)failures, sv(im, "retry_at"));
+		else if (json_integer_value(json_object_get(im, "check_failures")))
+			snprintf(state, sizeof(state), "%lld checks failed: %s",
+			         (long long)json_integer_value(json_object_get(im, "check_failures")), sv(im, "check_error"));
 		else
 			snprintf(state, sizeof(state), "-");
 		ctl_table_row(t, sv(im, "name"), sv(im, "tag"), sv(im, "image_id"), sv(im, "runner_version"),

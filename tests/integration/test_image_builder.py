@@ -1,5 +1,7 @@
 """The image builder end to end: real ghrd and workers against ghr-sim, whose builder
 VMs run the rendered builder script (tests/sim/ghrsim/builder.py)."""
+import os
+import signal
 import time
 import unittest
 
@@ -91,6 +93,38 @@ class ImageBuilder(unittest.TestCase):
         self.assertEqual(rc, 0, out)
         self.assertIn(new, out)
         self.assertIn("no usable image", out)
+
+    def test_github_worker_down_is_a_failed_check_not_a_failed_build(self):
+        """With no usable image a build is due, but while the github worker is not ready
+        nothing could be asked: checks retry soon, and no build is counted or delayed by
+        retry_min (1 h here)."""
+        self.sim.post("/knobs", KNOBS)
+        cfg = scaler_config([pool(min_idle=0, image="tag:" + TAG)], interval="300ms")
+        cfg["image_builder"] = image_builder(retry_min="1h", retry_max="2h")
+        cfg["supervisor"] = dict(cfg.get("supervisor", {}), restart_intensity=1)
+        cfg.setdefault("workers", {}).setdefault("github", {})["essential"] = False
+        g = Ghrd(cfg, sim=self.sim)
+        self.addCleanup(g.close)
+        first = wait_result(g, "ok")
+        # github fails for good: one restart allowed, the second exit marks it failed
+        os.kill(g.worker("github")["pid"], signal.SIGKILL)
+        wait_until(lambda: g.worker("github")["restarts"] == 1 and g.worker("github")["state"] == "ready",
+                   10, "github restarted once")
+        os.kill(g.worker("github")["pid"], signal.SIGKILL)
+        wait_until(lambda: g.worker("github")["state"] == "failed", 10, "github failed")
+        self.sim.delete("/images/" + first["image_id"])
+        row = wait_until(lambda: (lambda r: r["check_failures"] >= 2 and r)(images_row(g)), 20,
+                         "checks failing while github is down")
+        self.assertIn("worker github is failed: the request could not be sent", row["check_error"])
+        self.assertEqual((row["failures"], row["last_build"]["result"], row["last_build"]["build"]),
+                         (0, "ok", first["last_build"]["build"]))
+        rc, out = g.ctl("images", json_out=False)
+        self.assertIn("checks failed: asking GitHub for the newest runner", out)
+        # github back: the next check builds, long before retry_min
+        self.assertEqual(g.ctl("restart", "github")[0], 0)
+        row = wait_result(g, "ok", after=first["last_build"]["build"])
+        self.assertEqual(row["last_build"]["reason"], "no usable image")
+        self.assertEqual((row["check_failures"], row["check_error"]), (0, ""))
 
     def test_checksum_mismatch_keeps_no_image_and_retries_with_backoff(self):
         self.sim.knobs(runner_tarball_corrupt=True)

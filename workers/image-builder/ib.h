@@ -82,6 +82,7 @@ struct ib_image {
 	int64_t last_start_ms, last_end_ms;   /* epoch ms */
 	int failures;                     /* consecutive failed builds */
 	int check_failures;               /* consecutive checks that could not look */
+	char check_error[300];            /* why the last of them could not */
 	int64_t retry_at_ms;              /* epoch ms; automatic builds wait for it */
 	int64_t retry_timer;              /* starts a cycle at retry_at_ms */
 	int64_t builds_ok, builds_failed, debris_removed;

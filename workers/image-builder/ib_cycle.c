@@ -114,6 +114,7 @@ static void __attribute__((format(printf, 2, 3))) fail(struct ib_image *im, cons
 		 * next check_interval */
 		int64_t cap = im->ib->retry_max_ms < im->ib->check_ms ? im->ib->retry_max_ms : im->ib->check_ms;
 		int64_t delay = ib_retry_delay(++im->check_failures, im->ib->poll_ms < cap ? im->ib->poll_ms : cap, cap);
+		copy(im->check_error, sizeof(im->check_error), im->error);
 		log_warn("image check failed", "image=%s msg=%s retry_in_ms=%lld", im->name, log_q(im->error),
 		         (long long)delay);
 		retry_in(im, delay);
@@ -317,6 +318,7 @@ static void decide(struct ib_image *im)
 {
 	char buf[96];
 	im->check_failures = 0;
+	im->check_error[0] = 0;
 	int64_t created = im->newest_created[0] ? iso8601_to_ms(im->newest_created) : -1;
 	int64_t age = created > 0 ? wall_ms() - created : INT64_MAX;
 	const char *reason = ib_build_reason(im->forced, im->newest_id[0] != 0, age, im->ib->interval_ms,
@@ -342,8 +344,12 @@ static void on_downloads(struct worker *w, const struct wcall_result *res, void 
 		return;
 	if (!res->ok) {
 		char buf[96];
-		if (ib_build_reason(im->forced, im->newest_id[0] != 0, 0, 1, "", "", buf, sizeof(buf)))
-			im->forced = 1;        /* a build is due: the failure must show as one */
+		/* A build is due: GitHub's failure must show as a failed build.  Not so when the
+		 * github worker is not ready (ghrd starting, the worker restarting): nothing was
+		 * asked, so look again soon rather than wait out retry_min. */
+		if (!wcall_not_sent(res) &&
+		    ib_build_reason(im->forced, im->newest_id[0] != 0, 0, 1, "", "", buf, sizeof(buf)))
+			im->forced = 1;
 		fail(im, "asking GitHub for the newest runner: %s", res->message);
 		return;
 	}
@@ -844,10 +850,11 @@ json_t *ib_image_view(const struct ib_image *im)
 	json_t *last = json_pack("{ss ss ss ss ss so so}", "build", im->last_build_id, "result", im->last_result,
 	                         "reason", im->last_reason, "error", im->last_error, "image_id", im->last_image_id,
 	                         "started_at", time_or_null(im->last_start_ms), "ended_at", time_or_null(im->last_end_ms));
-	return json_pack("{ss ss ss ss ss ss si so sb ss so si so sI}", "name", im->name, "tag", im->tag,
+	return json_pack("{ss ss ss ss ss ss si so sb ss so si so sI si ss}", "name", im->name, "tag", im->tag,
 	                 "image_id", im->newest_id, "runner_version", im->newest_version, "created", im->newest_created,
 	                 "base", im->base_image ? im->base_image : im->base_url, "images", im->nimages, "pools", pools_using(im),
 	                 "building", im->building, "step", ib_step_name(im->step), "last_build", last,
 	                 "failures", im->failures, "retry_at", time_or_null(im->failures ? im->retry_at_ms : 0),
-	                 "debris_removed", (json_int_t)im->debris_removed);
+	                 "debris_removed", (json_int_t)im->debris_removed,
+	                 "check_failures", im->check_failures, "check_error", im->check_error);
 }

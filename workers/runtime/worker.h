@@ -96,6 +96,9 @@ struct wcall_result {
 	int64_t retry_after_ms;
 };
 typedef void (*worker_call_cb)(struct worker *w, const struct wcall_result *res, void *arg);
+/* 1 when the call was never delivered (its server not ready, or our send failed), so
+ * nothing was done: ghr-protocol(7) fixes the phrase that says so. */
+int wcall_not_sent(const struct wcall_result *res);
 int worker_call(struct worker *w, const char *method, json_t *body, int64_t timeout_ms,
                 worker_call_cb cb, void *arg);
 /* Same, to one instance ("fake.2") or server name; NULL `to` = the method's server.

@@ -322,6 +322,14 @@ def vanish_server(sim, req):
         return {"ok": True}
 
 
+def vanish_image(sim, req):
+    with sim.lock:
+        for region in sim.regions.values():
+            if region.images.pop(req.params[0], None) is not None:
+                return {"ok": True}
+    raise ControlError(404, "no such image")
+
+
 def list_runners(sim, req):
     with sim.lock:
         return {"runners": [runner_brief(sim, r) for r in sim.runners.values()]}
@@ -540,6 +548,7 @@ ROUTES = [
     ("GET", r"^/servers$", list_servers),
     ("POST", r"^/servers/([^/]+)/status$", server_status),
     ("DELETE", r"^/servers/([^/]+)$", vanish_server),
+    ("DELETE", r"^/images/([^/]+)$", vanish_image),
     ("GET", r"^/runners$", list_runners),
     ("POST", r"^/runners/(\d+)/offline$", runner_offline),
     ("DELETE", r"^/runners/(\d+)$", runner_remove),
