@@ -5,7 +5,7 @@ one worker alone under build/tests/wtest (WorkerDriver).
 
     with Sim() as sim, Ghrd({"workers": {"fake": {"instances": 2}}}, sim=sim) as g:
         rc, st = g.ctl("status")
-        wait_until(lambda: g.worker("fake.1")["state"] == "ready", 5, "fake.1 ready")
+        wait_until(lambda: g.worker("fake.1")["state"] == "ready", 15, "fake.1 ready")
 
 Everything runs on loopback and in temporary directories; every wait is bounded and
 fails with a message naming what was awaited.  GHR_BUILD points at the build tree

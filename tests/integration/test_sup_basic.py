@@ -122,7 +122,7 @@ class Basic(unittest.TestCase):
         rc, r = self.g.ctl("log-level", "debug", "fake")
         self.assertEqual(rc, 0, r)
         self.assertEqual(sorted(r["applied"]), ["fake.1", "fake.2"])
-        wait_until(lambda: "log level changed" in self.g.log(), 5, "workers to log the change")
+        wait_until(lambda: "log level changed" in self.g.log(), 15, "workers to log the change")
 
     def test_restart_gives_a_new_process(self):
         old = self.g.worker("fake.1")["pid"]

@@ -26,7 +26,7 @@ class Generations(unittest.TestCase):
             # the old fake.1's call: deadline in ~2 s
             first = ctl_popen(g, "call", "fake.call", json.dumps(call), "--to", "fake.1",
                               timeout_ms=2000)
-            wait_until(lambda: g.status()["pending"] >= 2, 5, "the old call in flight")
+            wait_until(lambda: g.status()["pending"] >= 2, 15, "the old call in flight")
             os.kill(old, signal.SIGKILL)
             out, err = first.communicate(timeout=10)
             self.assertIn("unavailable", out + err)   # its caller learns fake.1 went away
@@ -84,7 +84,7 @@ class Topics(unittest.TestCase):
             wait_until(lambda: "topic=os.server.status from=openstack" in g.log(), 5,
                        "openstack's event delivered to the scaler")
             # ... and github's forgeries are refused and counted, while the scaler listens
-            wait_until(lambda: g.worker("github")["bad_frames"] >= 3, 5, "forged events counted")
+            wait_until(lambda: g.worker("github")["bad_frames"] >= 3, 15, "forged events counted")
             self.assertNotIn("topic=os.server.status from=github", g.log())
             self.assertIn("event topic outside what this worker may publish", g.log())
             self.assertEqual(g.worker("openstack")["bad_frames"], 0)

@@ -137,7 +137,7 @@ class Restart(unittest.TestCase):
     def test_restart_during_shutdown_does_not_hang_it(self):
         with Ghrd(fake(["--ignore-term"], shutdown_timeout="700ms")) as g:
             g.proc.send_signal(signal.SIGTERM)
-            wait_until(lambda: g.worker("fake")["state"] == "stopping", 5, "fake stopping")
+            wait_until(lambda: g.worker("fake")["state"] == "stopping", 15, "fake stopping")
             self.assertEqual(g.ctl("restart", "fake")[0], 0)
             self.assertEqual(g.wait_exit(5), 0)
 

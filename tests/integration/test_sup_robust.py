@@ -30,7 +30,7 @@ class Robust(unittest.TestCase):
             g.proc.kill()
             g.proc.wait(5)
             t0 = time.monotonic()
-            wait_until(lambda: not any(pid_alive(p) for p in pids), 2, "every worker gone")
+            wait_until(lambda: not any(pid_alive(p) for p in pids), 10, "every worker gone")
             print(f"workers gone {1000 * (time.monotonic() - t0):.0f} ms after kill -9 of ghrd")
 
     def test_kill_9_of_ghrd_with_a_worker_that_ignores_sigterm(self):
@@ -38,7 +38,7 @@ class Robust(unittest.TestCase):
             pids = g.worker_pids()
             g.proc.kill()
             g.proc.wait(5)
-            wait_until(lambda: not any(pid_alive(p) for p in pids), 2, "the worker gone (fd 3 EOF)")
+            wait_until(lambda: not any(pid_alive(p) for p in pids), 10, "the worker gone (fd 3 EOF)")
 
     def test_second_ghrd_on_the_same_run_dir_refuses(self):
         with Ghrd(fakes(1)) as g:

@@ -43,11 +43,11 @@ class Notify(unittest.TestCase):
         env = {"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "200000"}
         try:
             with Ghrd(fakes(2), env=env) as g:
-                wait_until(lambda: "READY=1" in drain(), 5, "READY=1")
-                wait_until(lambda: drain().count("WATCHDOG=1") >= 3, 5, "watchdog pets")
+                wait_until(lambda: "READY=1" in drain(), 15, "READY=1")
+                wait_until(lambda: drain().count("WATCHDOG=1") >= 3, 15, "watchdog pets")
                 self.assertTrue(any(m.startswith("STATUS=2/2 workers ready") for m in got), got)
                 g.stop()
-                wait_until(lambda: "STOPPING=1" in drain(), 2, "STOPPING=1")
+                wait_until(lambda: "STOPPING=1" in drain(), 10, "STOPPING=1")
         finally:
             sock.close()
             os.unlink(path)
@@ -80,7 +80,7 @@ class Notify(unittest.TestCase):
         path, drain = self.notify_socket()
         with Ghrd(fakes(2, ["--on", "fake.2", "--ready-delay", "3000"]),
                   env={"NOTIFY_SOCKET": path}, wait_ready=False) as g:
-            wait_until(lambda: g.worker("fake.1")["state"] == "ready", 5, "fake.1 ready")
+            wait_until(lambda: g.worker("fake.1")["state"] == "ready", 15, "fake.1 ready")
             drain()
             # fake.2 is still starting after the drain, so every datagram drained was sent
             # while it was not ready: READY=1 among them would be premature
@@ -96,9 +96,9 @@ class Notify(unittest.TestCase):
         # fake.2 never gets ready: it exits 78 (not restarted, not essential) at 300 ms
         args = ["--on", "fake.2", "--ready-delay", "100000", "--exit", "78", "--exit-after", "300"]
         with Ghrd(fakes(2, args), env={"NOTIFY_SOCKET": path}, wait_ready=False) as g:
-            wait_until(lambda: g.worker("fake.1")["state"] == "ready", 5, "fake.1 ready")
-            wait_until(lambda: g.worker("fake.2")["state"] == "failed", 5, "fake.2 failed")
-            wait_until(lambda: "READY=1" in drain(), 3, "READY=1 after the failure")
+            wait_until(lambda: g.worker("fake.1")["state"] == "ready", 15, "fake.1 ready")
+            wait_until(lambda: g.worker("fake.2")["state"] == "failed", 15, "fake.2 failed")
+            wait_until(lambda: "READY=1" in drain(), 10, "READY=1 after the failure")
             self.assertEqual(drain().count("READY=1"), 1)
             g.stop()
 
@@ -110,7 +110,7 @@ class Reload(unittest.TestCase):
             before = {w["name"]: w["pid"] for w in g.status()["workers"]}
             g.write_config()                       # same config: nothing restarts
             g.proc.send_signal(signal.SIGHUP)
-            wait_until(lambda: "config reloaded" in g.log(), 5, "reload logged")
+            wait_until(lambda: "config reloaded" in g.log(), 15, "reload logged")
             self.assertEqual({w["name"]: w["pid"] for w in g.status()["workers"]}, before)
             new = copy.deepcopy(g.config)          # args change: every fake restarts
             new["workers"]["fake"]["args"] = ["--ready-delay", "2"]
@@ -147,7 +147,7 @@ class Reload(unittest.TestCase):
             self.assertEqual(rc, 1)
             self.assertIn("no_such_key", out)
             g.proc.send_signal(signal.SIGHUP)
-            wait_until(lambda: "reload refused" in g.log(), 5, "SIGHUP reload refused")
+            wait_until(lambda: "reload refused" in g.log(), 15, "SIGHUP reload refused")
             self.assertEqual(g.worker("fake")["pid"], pid)
             g.stop()
 
@@ -300,7 +300,7 @@ class Rights(unittest.TestCase):
             del new["supervisor"]["admin_group"]
             g.write_config(new)
             g.proc.send_signal(signal.SIGHUP)
-            wait_until(lambda: "config reloaded" in g.log(), 5, "reload logged")
+            wait_until(lambda: "config reloaded" in g.log(), 15, "reload logged")
             rc, out = self.as_nobody(g, "restart", "fake")
             self.assertEqual(rc, 1, out)
             self.assertIn("forbidden", out)
@@ -350,10 +350,10 @@ class Privileges(unittest.TestCase):
             os.chmod(g.tmp, 0o755)   # the workers must reach their RUN_DIR/w* as nobody
             g.start()
             pid = g.worker("fake")["pid"]
-            wait_until(lambda: 'msg="hanging (test mode)"' in g.log(), 5, "the worker hung")
+            wait_until(lambda: 'msg="hanging (test mode)"' in g.log(), 15, "the worker hung")
             g.proc.kill()
             g.proc.wait(5)
-            wait_until(lambda: not pid_alive(pid), 2, "the hung worker gone after kill -9 of ghrd")
+            wait_until(lambda: not pid_alive(pid), 10, "the hung worker gone after kill -9 of ghrd")
         finally:
             g.close()
 

@@ -59,7 +59,7 @@ class Table(unittest.TestCase):
             self.assertEqual(g.ctl("reload")[0], 0)   # the digest ignores intensity: no restart
             self.assertEqual(g.worker("openstack")["pid"], os_pid)
             os.kill(os_pid, 9)
-            wait_until(lambda: g.worker("openstack")["restarts"] == 1, 5, "first restart")
+            wait_until(lambda: g.worker("openstack")["restarts"] == 1, 15, "first restart")
             os.kill(g.worker("openstack")["pid"], 9)
             self.assertEqual(g.wait_exit(10), 1)
             self.assertEqual(exit_order(g.log())[-2:], ["scaler", "github"])
