@@ -2,7 +2,7 @@
  * how many instances the config asks for.  The webhook and the reactive consumers run
  * once their secret file is set (webhook.secret_file, reactive.mongodb_uri_file), the
  * image builder once image_builder.images lists an image, the metrics worker once
- * metrics.listen names an address. */
+ * metrics.listen names an address or metrics.textfile a file. */
 #include <string.h>
 
 #include "common/config.h"
@@ -30,10 +30,11 @@ static int count_image_builder(const json_t *cfg)
 	return json_array_size(cfg_get(cfg, "image_builder.images")) > 0 ? 1 : 0;
 }
 
-/* The metrics worker runs only when metrics.listen names an address to serve. */
+/* The metrics worker runs only when metrics.listen names an address to serve or
+ * metrics.textfile a file to write. */
 static int count_metrics(const json_t *cfg)
 {
-	return configured(cfg, "metrics.listen") ? 1 : 0;
+	return configured(cfg, "metrics.listen") || configured(cfg, "metrics.textfile") ? 1 : 0;
 }
 
 static const struct { const char *worker; int (*count)(const json_t *cfg); } counts[] = {

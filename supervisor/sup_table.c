@@ -24,7 +24,7 @@ static const char *const scaler_sections[] = {
 	"manager_id", "reconcile", "runner", "metrics", "pools", "github.path", "reactive.idle_grace", NULL
 };
 static const char *const image_builder_sections[] = { "manager_id", "image_builder", "pools", NULL };
-static const char *const metrics_sections[] = { "metrics.listen", NULL };
+static const char *const metrics_sections[] = { "metrics.listen", "metrics.textfile", NULL };
 static const char *const no_sections[] = { NULL };
 static const char *const webhook_sections[] = { "manager_id", "webhook", "reactive", "pools", "github.path", NULL };
 static const char *const reactive_sections[] = { "manager_id", "reactive", "pools", "github.path", NULL };
@@ -77,7 +77,8 @@ static const struct sup_def defs[] = {
 	 * when image_builder.images lists an image (sup_counts.c). */
 	{ "image-builder", "image-builder", 1, 1, SUP_PERMANENT, 10000, 0, C_IMAGE, image_builder_sections,
 	  NULL, no_topics, image_builder_pub, no_files },
-	/* Serves /metrics to Prometheus; runs only when metrics.listen is set (sup_counts.c). */
+	/* Serves /metrics to Prometheus and writes metrics.textfile; runs only when one of
+	 * the two is set (sup_counts.c). */
 	{ "metrics", "metrics", 1, 1, SUP_PERMANENT, 5000, 0, C_METRICS, metrics_sections, NULL,
 	  no_topics, no_pub, no_files },
 	/* Test worker: off unless workers.fake.instances is set. */

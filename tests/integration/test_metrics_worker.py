@@ -1,6 +1,6 @@
 """The metrics worker against a real ghrd and the simulator: /metrics in the Prometheus
 text format on metrics.listen (loopback, a free port), 404 and 405 for anything else;
-no worker at all when metrics.listen is empty; a listen address that cannot be bound
+no worker at all when metrics.listen and metrics.textfile are empty; the textfile holds the same text; a listen address that cannot be bound
 fails that worker alone, while one in use for a moment is retried until it is free.  And every metric the shipped Grafana dashboard and alerting
 rules name is one that the running ghr really exports."""
 import os
@@ -71,7 +71,47 @@ class MetricsWorker(unittest.TestCase):
                 self.assertGreater(len(used), 10)
                 self.assertEqual(sorted(set(used) - served), [], "named by the dashboard or rules, not exported")
 
-    def test_off_unless_listen_set(self):
+    def test_textfile_holds_what_metrics_serves(self):
+        """metrics.textfile alone runs the metrics worker, which writes the whole text
+        (ghrd's, the scaler's, the image builder's): mode 0644, replaced by rename, never
+        half written; a directory it cannot write to is logged, and the file comes once
+        the directory is there."""
+        with Sim() as sim:
+            sim.post("/knobs", FAST_KNOBS)
+            cfg = config("")
+            g = Ghrd(cfg, sim=sim, start=False)
+            with g:
+                path = os.path.join(g.tmp, "prom", "ghr.prom")
+                g.config["metrics"]["textfile"] = path
+                g.write_config()
+                g.start()
+                self.assertEqual(g.worker("metrics")["state"], "ready")
+                wait_until(lambda: "cannot write the metrics textfile" in g.log(), 15, "the missing directory logged")
+                os.mkdir(os.path.dirname(path))
+
+                def full():
+                    try:
+                        with open(path) as f:
+                            t = f.read()
+                    except FileNotFoundError:
+                        return None
+                    return "ghr_github_ratelimit_remaining" in t and t
+                text = wait_until(full, 20, "a full textfile")
+                self.assertEqual(os.stat(path).st_mode & 0o777, 0o644)
+                self.assertRegex(text, r'ghr_worker_up\{worker="scaler"\} 1')
+                self.assertRegex(text, r'ghr_pool_target\{pool="small"\} \d+')
+                self.assertIn("metrics textfile written again", g.log())
+                for line in text.splitlines():
+                    self.assertRegex(line, r"^(# (HELP|TYPE) ghr_\w+ .+|ghr_\w+(\{[^}]*\})? [-0-9.e+Inf]+)$")
+                # rewritten: the uptime moves on
+                up = re.search(r"^ghr_uptime_seconds (\d+)", text, re.M).group(1)
+                wait_until(lambda: re.search(r"^ghr_uptime_seconds (\d+)", full() or "", re.M).group(1) != up,
+                           20, "the textfile rewritten")
+                # (a write may be under way at any moment: its temporary file is short-lived)
+                wait_until(lambda: os.listdir(os.path.dirname(path)) == ["ghr.prom"], 10,
+                           "no temporary file left beside it")
+
+    def test_off_unless_listen_or_textfile_set(self):
         with Sim() as sim:
             sim.post("/knobs", FAST_KNOBS)
             with Ghrd(config(""), sim=sim) as g:

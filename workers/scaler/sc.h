@@ -79,7 +79,6 @@ struct sc {
 	const json_t *runner_cfg;
 	const char *github_path;
 	const char *events_log;                /* "" disables */
-	const char *textfile;                  /* "" disables */
 	int64_t interval_ms, creation_timeout_ms, bootstrap_timeout_ms;
 	int create_conc, delete_conc;
 	char *template_text;                   /* runner.user_data_template, or NULL: built in */

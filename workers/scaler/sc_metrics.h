@@ -14,7 +14,7 @@
  * (sc_jobinfo.c); without one for the runner they are empty strings or left out.
  *
  * Prometheus: the scaler's part of `ghr-ctl metrics` (ghrd adds its own, such as worker
- * restarts) and the node_exporter textfile, written atomically. */
+ * restarts, and the metrics worker serves and writes the whole). */
 #ifndef GHR_SC_METRICS_H
 #define GHR_SC_METRICS_H
 

@@ -406,16 +406,6 @@ static void lists_done(struct sc *sc)
 		finish(sc);
 }
 
-static void write_textfile(struct sc *sc)
-{
-	if (!sc->textfile[0])
-		return;
-	char *t = sc_metrics_text(sc);
-	if (t && write_file_atomic(sc->textfile, t, strlen(t), 0644) != 0)
-		log_warn("cannot write the metrics textfile", "path=%s", log_q(sc->textfile));
-	free(t);
-}
-
 static json_t *report_for(const json_t *actions, const char *pool)
 {
 	json_t *out = json_array();
@@ -439,7 +429,6 @@ static void finish(struct sc *sc)
 	} else {
 		sc_problem_fail(&sc->reconcile_problem, wall_ms(), "%s", r->message);
 	}
-	write_textfile(sc);
 	for (size_t i = 0; i < r->nwaiters; i++) {
 		struct wreq *q = r->waiters[i].req;
 		if (r->failed)

@@ -229,7 +229,6 @@ static int load_config(struct sc *sc, const json_t *cfg)
 	sc->github_path = jsonget_str(json_object_get(cfg, "github"), "path", "");
 	const json_t *m = json_object_get(cfg, "metrics");
 	sc->events_log = jsonget_str(m, "events_log", "");
-	sc->textfile = jsonget_str(m, "textfile", "");
 	const char *tpl = jsonget_str(sc->runner_cfg, "user_data_template", "");
 	if (*tpl) {
 		sc->template_text = read_file(tpl, 1 << 20, NULL);
