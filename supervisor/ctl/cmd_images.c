@@ -47,19 +47,21 @@ static int print_images(const json_t *b)
 		if (!when)
 			when = json_string_value(json_object_get(last, "started_at"));
 		json_int_t failures = json_integer_value(json_object_get(im, "failures"));
+		/* checks that could not look (a peer down) are the news: their error first */
+		json_int_t checks_failed = json_integer_value(json_object_get(im, "check_failures"));
 		if (json_is_true(json_object_get(im, "building")))
 			snprintf(state, sizeof(state), "%s", sv(im, "step"));
 		else if (failures)
 			snprintf(state, sizeof(state), "%lld failed, retry at %s", (long long)failures, sv(im, "retry_at"));
-		else if (json_integer_value(json_object_get(im, "check_failures")))
-			snprintf(state, sizeof(state), "%lld checks failed: %s",
-			         (long long)json_integer_value(json_object_get(im, "check_failures")), sv(im, "check_error"));
+		else if (checks_failed)
+			snprintf(state, sizeof(state), "%lld checks failed", (long long)checks_failed);
 		else
 			snprintf(state, sizeof(state), "-");
 		ctl_table_row(t, sv(im, "name"), sv(im, "tag"), sv(im, "image_id"), sv(im, "runner_version"),
 		              sv(im, "base"), age(a1, sizeof(a1), json_string_value(json_object_get(im, "created"))),
 		              *pools ? pools : "-", state, sv(last, "result"),
-		              when ? age(a2, sizeof(a2), when) : "-", sv(last, "reason"), sv(last, "error"), NULL);
+		              when ? age(a2, sizeof(a2), when) : "-", sv(last, "reason"),
+		              checks_failed ? sv(im, "check_error") : sv(last, "error"), NULL);
 	}
 	ctl_table_print(t);
 	return CTL_EXIT_OK;
