@@ -307,36 +307,70 @@ void rc_store_set(struct rc *rc, struct rc_job *j, json_t *set,
 		j->busy = 1;
 }
 
+/* Finishing is batched: the jobs that finish while a batch is in the store wait for
+ * the next one, which costs the same few writes for all of them. */
+#define FINISH_BATCH 100
+
 static void run_finish(void *ctx, void *arg)
 {
 	struct op *o = arg;
-	o->code = js_job_finish(ctx, o->in, o->attempt, o->err, sizeof(o->err));
+	o->code = js_jobs_finish(ctx, o->in, o->err, sizeof(o->err)) < 0 ? -1 : 0;
 }
+
+static void finish_next(struct rc *rc);
 
 static void finish_done(void *arg)
 {
 	struct op *o = arg;
-	struct rc_job *j = o->job;
-	j->busy = 0;
-	if (o->code >= 0)
-		j->gone = 1;      /* JS_LOST: someone else finished or took it meanwhile */
-	else {
-		store_failed(o->rc, "finish", o->err);
-		j->next_at = wall_ms() + 1000;
+	struct rc *rc = o->rc;
+	rc->finishing = 0;
+	for (size_t i = 0; i < rc->njobs; i++) {
+		struct rc_job *j = rc->jobs[i];
+		if (j->finish != RC_FINISH_SENT)
+			continue;
+		j->finish = RC_FINISH_NONE;
+		j->busy = 0;
+		if (o->code == 0)
+			j->gone = 1;      /* or someone else finished or took it meanwhile */
+		else
+			j->next_at = wall_ms() + 1000;
 	}
+	if (o->code != 0)
+		store_failed(rc, "finish", o->err);
 	op_free(o);
+	finish_next(rc);
+}
+
+static void finish_next(struct rc *rc)
+{
+	if (rc->finishing || rc->stopping)
+		return;
+	struct op *o = op_new(rc);
+	if (!o)
+		return;
+	o->in = json_array();
+	for (size_t i = 0; i < rc->njobs && json_array_size(o->in) < FINISH_BATCH; i++)
+		if (rc->jobs[i]->finish == RC_FINISH_WANTED)
+			json_array_append(o->in, rc->jobs[i]->doc);
+	if (json_array_size(o->in) == 0 || submit(rc, run_finish, finish_done, o) != 0) {
+		if (o && json_array_size(o->in) == 0)
+			op_free(o);
+		return;
+	}
+	rc->finishing = 1;
+	size_t n = 0;
+	for (size_t i = 0; i < rc->njobs && n < FINISH_BATCH; i++)
+		if (rc->jobs[i]->finish == RC_FINISH_WANTED) {
+			rc->jobs[i]->finish = RC_FINISH_SENT;
+			n++;
+		}
 }
 
 void rc_store_finish(struct rc *rc, struct rc_job *j)
 {
-	struct op *o = op_new(rc);
-	if (!o)
-		return;
-	o->job = j;
-	o->attempt = j->attempt;
-	o->in = json_incref(j->doc);
-	if (submit(rc, run_finish, finish_done, o) == 0)
-		j->busy = 1;
+	j->busy = 1;
+	j->finish = RC_FINISH_WANTED;
+	finish_next(rc);
 }
 
 /* ---- whose runner took a job ----------------------------------------------------------- */

@@ -1,0 +1,2 @@
+build2/obj/common/jsonget.o: common/jsonget.c common/jsonget.h
+common/jsonget.h:

@@ -1,0 +1,2 @@
+build2/obj/common/jsonpart.o: common/jsonpart.c common/jsonpart.h
+common/jsonpart.h:

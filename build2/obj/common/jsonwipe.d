@@ -1,0 +1,2 @@
+build2/obj/common/jsonwipe.o: common/jsonwipe.c common/jsonwipe.h
+common/jsonwipe.h:

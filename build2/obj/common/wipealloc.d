@@ -1,0 +1,2 @@
+build2/obj/common/wipealloc.o: common/wipealloc.c common/wipealloc.h
+common/wipealloc.h:

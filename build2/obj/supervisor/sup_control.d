@@ -1,0 +1,10 @@
+build2/obj/supervisor/sup_control.o: supervisor/sup_control.c \
+ common/config.h common/evloop.h common/log.h common/util.h \
+ supervisor/sup.h proto/proto.h proto/errors.def
+common/config.h:
+common/evloop.h:
+common/log.h:
+common/util.h:
+supervisor/sup.h:
+proto/proto.h:
+proto/errors.def:

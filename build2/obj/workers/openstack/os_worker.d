@@ -1,0 +1,12 @@
+build2/obj/workers/openstack/os_worker.o: workers/openstack/os_worker.c \
+ common/http.h common/log.h common/util.h workers/openstack/os.h \
+ proto/proto.h proto/errors.def workers/runtime/worker.h \
+ workers/openstack/os_parse.h
+common/http.h:
+common/log.h:
+common/util.h:
+workers/openstack/os.h:
+proto/proto.h:
+proto/errors.def:
+workers/runtime/worker.h:
+workers/openstack/os_parse.h:

@@ -1,0 +1,11 @@
+build2/obj/workers/runtime/worker_dispatch.o: \
+ workers/runtime/worker_dispatch.c common/evloop.h common/log.h \
+ common/util.h workers/runtime/worker_int.h workers/runtime/worker.h \
+ proto/proto.h proto/errors.def
+common/evloop.h:
+common/log.h:
+common/util.h:
+workers/runtime/worker_int.h:
+workers/runtime/worker.h:
+proto/proto.h:
+proto/errors.def:

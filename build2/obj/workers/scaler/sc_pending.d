@@ -1,0 +1,16 @@
+build2/obj/workers/scaler/sc_pending.o: workers/scaler/sc_pending.c \
+ common/util.h workers/scaler/sc.h workers/runtime/worker.h proto/proto.h \
+ proto/errors.def workers/scaler/sc_decide.h workers/scaler/sc_names.h \
+ workers/scaler/sc_demand.h workers/scaler/sc_health.h \
+ workers/scaler/sc_image.h workers/scaler/sc_metrics.h
+common/util.h:
+workers/scaler/sc.h:
+workers/runtime/worker.h:
+proto/proto.h:
+proto/errors.def:
+workers/scaler/sc_decide.h:
+workers/scaler/sc_names.h:
+workers/scaler/sc_demand.h:
+workers/scaler/sc_health.h:
+workers/scaler/sc_image.h:
+workers/scaler/sc_metrics.h:
