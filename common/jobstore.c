@@ -281,7 +281,7 @@ int js_job_put(struct js *js, const json_t *job, char *err, size_t errlen)
 		return js_insert(js, "jobs", job, err, errlen);
 	int rc = js_insert(js, "finished", job, err, errlen);
 	json_t *ids = json_pack("[O]", id);
-	if (rc >= 0 && js_marks_put(js, ids, JS_MARK_FINISHED, wall_ms(), err, errlen) != 0)
+	if (rc >= 0 && js_marks_put(js, ids, NULL, JS_MARK_FINISHED, wall_ms(), err, errlen) != 0)
 		rc = -1;
 	json_decref(ids);
 	return rc;
@@ -459,11 +459,14 @@ int64_t js_prune_finished(struct js *js, int64_t cutoff_ms, char *err, size_t er
 	bson_t *f = BCON_NEW("finished_at", "{", "$lt", BCON_INT64(cutoff_ms), "}");
 	int64_t n = js_delete(js, NULL, "finished", f, 1, err, errlen);
 	bson_destroy(f);
-	/* Facts and marks of jobs that finished (or never became jobs here) go too. */
+	/* Facts, marks and locks of jobs that finished (or never became jobs here) go too;
+	 * a live job's locks are read by nobody, and its attempt only ever grows. */
 	bson_t *ef = BCON_NEW("at", "{", "$lt", BCON_INT64(cutoff_ms), "}");
 	int64_t m = n < 0 ? -1 : js_delete(js, NULL, "job_events", ef, 1, err, errlen);
 	if (m >= 0)
 		m = js_delete(js, NULL, "job_marks", ef, 1, err, errlen);
+	if (m >= 0)
+		m = js_delete(js, NULL, "locks", ef, 1, err, errlen);
 	bson_destroy(ef);
 	return m < 0 ? -1 : n;
 }

@@ -16,7 +16,8 @@ static void mark_key(int64_t id, char *key, size_t len)
 	snprintf(key, len, "%lld", (long long)id);
 }
 
-int js_marks_put(struct js *js, const json_t *ids, const char *what, int64_t at, char *err, size_t errlen)
+int js_marks_put(struct js *js, const json_t *ids, const json_t *runners, const char *what, int64_t at,
+                 char *err, size_t errlen)
 {
 	json_t *docs = json_array();
 	size_t i;
@@ -24,15 +25,18 @@ int js_marks_put(struct js *js, const json_t *ids, const char *what, int64_t at,
 	json_array_foreach(ids, i, id) {
 		char key[32];
 		mark_key(json_integer_value(id), key, sizeof(key));
-		json_array_append_new(docs, json_pack("{s:s, s:O, s:s, s:I}", "_id", key, "job_id", id, "what", what,
-		                                      "at", (json_int_t)at));
+		json_t *doc = json_pack("{s:s, s:O, s:s, s:I}", "_id", key, "job_id", id, "what", what, "at", (json_int_t)at);
+		const char *runner = json_string_value(json_array_get(runners, i));
+		if (runner && *runner)
+			json_object_set_new(doc, "runner_name", json_string(runner));
+		json_array_append_new(docs, doc);
 	}
 	int rc = js_insert_many(js, "job_marks", docs, err, errlen);
 	json_decref(docs);
 	return rc;
 }
 
-int js_mark_get(struct js *js, int64_t job_id, char *what, size_t len, char *err, size_t errlen)
+json_t *js_mark_find(struct js *js, int64_t job_id, char *err, size_t errlen)
 {
 	char key[32];
 	mark_key(job_id, key, sizeof(key));
@@ -40,11 +44,21 @@ int js_mark_get(struct js *js, int64_t job_id, char *what, size_t len, char *err
 	json_t *found = js_find_raw(js, "job_marks", f, NULL, err, errlen);
 	bson_destroy(f);
 	if (!found)
-		return -1;
-	const char *w = json_string_value(json_object_get(json_array_get(found, 0), "what"));
-	snprintf(what, len, "%s", w ? w : "");
-	int rc = json_array_size(found) > 0;
+		return NULL;
+	json_t *mark = json_array_size(found) ? json_incref(json_array_get(found, 0)) : json_null();
 	json_decref(found);
+	return mark;
+}
+
+int js_mark_get(struct js *js, int64_t job_id, char *what, size_t len, char *err, size_t errlen)
+{
+	json_t *mark = js_mark_find(js, job_id, err, errlen);
+	if (!mark)
+		return -1;
+	const char *w = json_string_value(json_object_get(mark, "what"));
+	snprintf(what, len, "%s", w ? w : "");
+	int rc = json_is_object(mark);
+	json_decref(mark);
 	return rc;
 }
 

@@ -44,6 +44,7 @@ struct rc {
 	struct rc_job **jobs;
 	size_t njobs, cap;
 	int claiming, renewing, checking_events, importing, finishing;
+	int claim_wanted;           /* jobs were stored while a claim was under way */
 	unsigned store_failures;
 	int64_t next_claim, next_renew, next_events, next_prune, next_import;
 	int64_t tick_timer;
@@ -64,6 +65,8 @@ void rc_runner_failed(struct rc *rc, const json_t *body);
 
 /* rc_store.c: the store operations, off the loop */
 void rc_store_claim(struct rc *rc);
+/* New jobs may be in the store: claim now, or right after the claim under way. */
+void rc_store_claim_soon(struct rc *rc);
 void rc_store_renew(struct rc *rc);
 void rc_store_events(struct rc *rc);
 void rc_store_prune(struct rc *rc);

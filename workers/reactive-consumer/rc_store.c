@@ -111,9 +111,23 @@ static void claim_done(void *arg)
 		         json_string_value(json_object_get(doc, "pool")) ?: "?");
 		rc_job_step(rc, j);
 	}
-	/* Full batch: there may be more at once; otherwise look again a little later. */
-	rc->next_claim = json_array_size(o->out) >= (size_t)o->max ? 0 : wall_ms() + IDLE_CLAIM_MS;
+	/* A full batch, or jobs stored while this claim was under way: look again at once;
+	 * otherwise a little later (jobs requeued, leases run out, other hosts' webhooks). */
+	int again = rc->claim_wanted || json_array_size(o->out) >= (size_t)o->max;
+	rc->claim_wanted = 0;
+	rc->next_claim = again ? 0 : wall_ms() + IDLE_CLAIM_MS;
 	op_free(o);
+	if (again)
+		rc_store_claim_soon(rc);
+}
+
+void rc_store_claim_soon(struct rc *rc)
+{
+	rc->next_claim = 0;
+	if (rc->claiming)
+		rc->claim_wanted = 1;
+	else if (!rc->stopping && (int64_t)rc->njobs < rc->in_flight)
+		rc_store_claim(rc);
 }
 
 void rc_store_claim(struct rc *rc)
@@ -198,15 +212,25 @@ void rc_store_renew(struct rc *rc)
 		rc->renewing = 1;
 }
 
-/* ---- webhook facts of watched jobs -------------------------------------------------------- */
+/* ---- webhook marks of watched jobs -------------------------------------------------------- */
 
+/* One lookup by key per watched job (job_marks), not a query on job_events, which
+ * grows with every job and which a server without indexes reads whole. */
 static void run_events(void *ctx, void *arg)
 {
 	struct op *o = arg;
-	json_t *filter = json_pack("{s:{s:O}, s:{s:[s,s]}}", "job_id", "$in", o->in, "action", "$in",
-	                           "in_progress", "completed");
-	o->out = js_find(ctx, "job_events", filter, NULL, 0, o->err, sizeof(o->err));
-	json_decref(filter);
+	o->out = json_array();
+	size_t i;
+	json_t *id;
+	json_array_foreach(o->in, i, id) {
+		json_t *mark = js_mark_find(ctx, json_integer_value(id), o->err, sizeof(o->err));
+		if (!mark)
+			break;
+		const char *what = json_string_value(json_object_get(mark, "what"));
+		if (what && strcmp(what, JS_MARK_FINISHED) != 0)
+			json_array_append(o->out, mark);
+		json_decref(mark);
+	}
 }
 
 static void events_done(void *arg)

@@ -57,7 +57,8 @@ static json_t *job_doc(const json_t *rec)
  * Records of jobs that fit no reactive pool store nothing: the bus event was enough. */
 static int store_batch(struct js *js, const json_t *records, char *err, size_t errlen)
 {
-	json_t *events = json_array(), *completed = json_array(), *running = json_array(), *queued = json_array();
+	json_t *events = json_array(), *queued = json_array();
+	json_t *completed = json_array(), *running = json_array(), *runners[2] = { json_array(), json_array() };
 	size_t i;
 	json_t *rec;
 	json_array_foreach(records, i, rec) {
@@ -74,15 +75,18 @@ static int store_batch(struct js *js, const json_t *records, char *err, size_t e
 		json_array_append_new(events, ev);
 		if (strcmp(action, "queued") == 0)
 			json_array_append(queued, rec);
-		else if (strcmp(action, "completed") == 0 || strcmp(action, "in_progress") == 0)
+		else if (strcmp(action, "completed") == 0 || strcmp(action, "in_progress") == 0) {
 			json_array_append(*action == 'c' ? completed : running, json_object_get(rec, "job_id"));
+			json_array_append_new(runners[*action == 'c'],
+			                      json_string(json_string_value(json_object_get(rec, "runner_name")) ?: ""));
+		}
 	}
 	int rc = js_insert_many(js, "job_events", events, err, errlen);
 	/* completed first: when both arrived together, the mark says so */
 	if (rc == 0)
-		rc = js_marks_put(js, completed, "completed", wall_ms(), err, errlen);
+		rc = js_marks_put(js, completed, runners[1], "completed", wall_ms(), err, errlen);
 	if (rc == 0)
-		rc = js_marks_put(js, running, "in_progress", wall_ms(), err, errlen);
+		rc = js_marks_put(js, running, runners[0], "in_progress", wall_ms(), err, errlen);
 	json_t *live = json_array(), *born_finished = json_array(), *finished_ids = json_array();
 	json_array_foreach(queued, i, rec) {
 		if (rc != 0)
@@ -114,10 +118,12 @@ static int store_batch(struct js *js, const json_t *records, char *err, size_t e
 	if (rc == 0)
 		rc = js_insert_many(js, "finished", born_finished, err, errlen);
 	if (rc == 0)
-		rc = js_marks_put(js, finished_ids, JS_MARK_FINISHED, wall_ms(), err, errlen);
+		rc = js_marks_put(js, finished_ids, NULL, JS_MARK_FINISHED, wall_ms(), err, errlen);
 	json_decref(events);
 	json_decref(completed);
 	json_decref(running);
+	json_decref(runners[0]);
+	json_decref(runners[1]);
 	json_decref(queued);
 	json_decref(live);
 	json_decref(born_finished);
