@@ -406,19 +406,26 @@ int js_update_one(struct js *js, const char *coll, const bson_t *filter, const b
 	return rc;
 }
 
+/* The count a write's reply gives in field, or -1 (err set) when the write failed. */
+static int64_t reply_count(bool ok, const bson_t *reply, const char *field, const char *coll,
+                           const bson_error_t *e, char *err, size_t errlen)
+{
+	if (!ok) {
+		js_set_err(err, errlen, coll, e);
+		return -1;
+	}
+	bson_iter_t it;
+	return bson_iter_init_find(&it, reply, field) ? bson_iter_as_int64(&it) : 0;
+}
+
 int64_t js_update_many(struct js *js, const char *coll, const bson_t *filter, const bson_t *update,
                        char *err, size_t errlen)
 {
 	mongoc_collection_t *c = js_coll(js, coll);
 	bson_t reply;
 	bson_error_t e;
-	int64_t n = -1;
-	if (!mongoc_collection_update_many(c, filter, update, NULL, &reply, &e))
-		js_set_err(err, errlen, coll, &e);
-	else {
-		bson_iter_t it;
-		n = bson_iter_init_find(&it, &reply, "matchedCount") ? bson_iter_as_int64(&it) : 0;
-	}
+	bool ok = mongoc_collection_update_many(c, filter, update, NULL, &reply, &e);
+	int64_t n = reply_count(ok, &reply, "matchedCount", coll, &e, err, errlen);
 	bson_destroy(&reply);
 	mongoc_collection_destroy(c);
 	return n;
@@ -430,15 +437,9 @@ int64_t js_delete(struct js *js, const char *db, const char *coll, const bson_t 
 	mongoc_collection_t *c = mongoc_client_get_collection(js->client, db ? db : js->db, coll);
 	bson_t reply;
 	bson_error_t e;
-	int64_t n = -1;
 	bool ok = many ? mongoc_collection_delete_many(c, filter, NULL, &reply, &e)
 	               : mongoc_collection_delete_one(c, filter, NULL, &reply, &e);
-	if (!ok)
-		js_set_err(err, errlen, coll, &e);
-	else {
-		bson_iter_t it;
-		n = bson_iter_init_find(&it, &reply, "deletedCount") ? bson_iter_as_int64(&it) : 0;
-	}
+	int64_t n = reply_count(ok, &reply, "deletedCount", coll, &e, err, errlen);
 	bson_destroy(&reply);
 	mongoc_collection_destroy(c);
 	return n;

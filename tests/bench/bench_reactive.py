@@ -8,7 +8,10 @@
 3. claims per second with 4 processes racing on 1,000 jobs (build/tests/jobrace);
 4. peak RSS of the webhook and reactive-consumer workers during 1 and 2.
 Prints the figures and appends them as JSON lines to build/bench/results.jsonl.
-GHR_BENCH_REACTIVE_S shortens the arrival period, GHR_BENCH_INTAKE_S the intake run."""
+GHR_BENCH_REACTIVE_S shortens the arrival period, GHR_BENCH_INTAKE_S the intake run.
+FerretDB keeps its SQLite files on tmpfs when the machine has /dev/shm (tests/integration/
+ferret.py): a test database's durability is not what is measured, and disk syncs would
+add the disk's noise to every store write (production's MongoDB is configured apart)."""
 import http.client
 import json
 import os

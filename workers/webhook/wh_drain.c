@@ -93,7 +93,8 @@ static int store_batch(struct js *js, const json_t *records, char *err, size_t e
 			break;
 		int64_t id = json_integer_value(json_object_get(rec, "job_id"));
 		char mark[16];
-		int marked = js_mark_get(js, id, mark, sizeof(mark), err, errlen);
+		/* A job for no pool goes to finished whatever its mark (a duplicate if there). */
+		int marked = json_object_get(rec, "pool") ? js_mark_get(js, id, mark, sizeof(mark), err, errlen) : 0;
 		if (marked < 0)
 			rc = -1;
 		if (marked < 0 || (marked && strcmp(mark, JS_MARK_FINISHED) == 0))

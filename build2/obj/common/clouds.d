@@ -1,2 +1,0 @@
-build2/obj/common/clouds.o: common/clouds.c common/clouds.h
-common/clouds.h:

@@ -1,2 +1,0 @@
-build2/obj/common/jsonpart.o: common/jsonpart.c common/jsonpart.h
-common/jsonpart.h:

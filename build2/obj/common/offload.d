@@ -1,4 +1,0 @@
-build2/obj/common/offload.o: common/offload.c common/evloop.h \
- common/offload.h
-common/evloop.h:
-common/offload.h:

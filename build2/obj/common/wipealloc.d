@@ -1,2 +1,0 @@
-build2/obj/common/wipealloc.o: common/wipealloc.c common/wipealloc.h
-common/wipealloc.h:
