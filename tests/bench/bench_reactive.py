@@ -75,6 +75,10 @@ def latency_run(results):
                                      "pickup_timeout": "10m", "poll_interval": "30s"}) as g:
         rss = RssSampler(g, ("webhook", "reactive-consumer"))
         rss.start()
+        # Steady state, not start-up: the first jobs would otherwise wait for the scaler's
+        # first image list (until then a create is refused and backs off).
+        wait_until(lambda: (lambda r: r[0] == 0 and r[1]["pools"][0]["image_id"])(g.ctl("pools")), 60,
+                   "the scaler knows the pool's image")
         sim.post("/knobs", {"job_arrival_labels": ["self-hosted", "rx"], "job_arrival_per_min": RATE_PER_S * 60})
         time.sleep(ARRIVAL_S)      # the arrival period is the measurement itself
         sim.post("/knobs", {"job_arrival_per_min": 0})
