@@ -369,24 +369,35 @@ static void finish_next(struct rc *rc)
 {
 	if (rc->finishing || rc->stopping)
 		return;
-	struct op *o = op_new(rc);
-	if (!o)
-		return;
-	o->in = json_array();
-	for (size_t i = 0; i < rc->njobs && json_array_size(o->in) < FINISH_BATCH; i++)
-		if (rc->jobs[i]->finish == RC_FINISH_WANTED)
-			json_array_append(o->in, rc->jobs[i]->doc);
-	if (json_array_size(o->in) == 0 || submit(rc, run_finish, finish_done, o) != 0) {
-		if (o && json_array_size(o->in) == 0)
-			op_free(o);
+	json_t *docs = json_array();
+	int64_t now = wall_ms();
+	for (size_t i = 0; i < rc->njobs && json_array_size(docs) < FINISH_BATCH; i++) {
+		struct rc_job *j = rc->jobs[i];
+		if (j->finish != RC_FINISH_WANTED)
+			continue;
+		if (now > j->lease_deadline) {
+			j->finish = RC_FINISH_NONE;       /* no longer ours to write: the next owner finishes it */
+			j->busy = 0;
+			j->gone = 1;
+			continue;
+		}
+		j->finish = RC_FINISH_SENT;
+		json_array_append(docs, j->doc);
+	}
+	struct op *o = json_array_size(docs) ? op_new(rc) : NULL;
+	if (o)
+		o->in = docs;
+	if (o && submit(rc, run_finish, finish_done, o) == 0) {
+		rc->finishing = 1;
 		return;
 	}
-	rc->finishing = 1;
-	size_t n = 0;
-	for (size_t i = 0; i < rc->njobs && n < FINISH_BATCH; i++)
-		if (rc->jobs[i]->finish == RC_FINISH_WANTED) {
-			rc->jobs[i]->finish = RC_FINISH_SENT;
-			n++;
+	if (!o)
+		json_decref(docs);         /* (submit frees o and docs when it fails) */
+	for (size_t i = 0; i < rc->njobs; i++)
+		if (rc->jobs[i]->finish == RC_FINISH_SENT) {
+			rc->jobs[i]->finish = RC_FINISH_NONE;     /* the tick tries again (stage RC_FINISH) */
+			rc->jobs[i]->busy = 0;
+			rc->jobs[i]->next_at = now + 1000;
 		}
 }
 
