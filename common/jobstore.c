@@ -10,6 +10,7 @@
 #include "common/jobstore.h"
 #include "common/log.h"
 #include "common/jobstore_int.h"
+#include "common/util.h"
 
 #define DEFAULT_DB "ghr"
 
@@ -122,19 +123,24 @@ int js_ping(struct js *js, char *err, size_t errlen)
 
 int js_ensure_schema(struct js *js, char *err, size_t errlen)
 {
-	static const char *const colls[] = { "jobs", "locks", "job_events", "finished" };
+	static const char *const colls[] = { "jobs", "locks", "job_events", "finished", "job_marks" };
 	mongoc_database_t *db = mongoc_client_get_database(js->client, js->db);
-	int rc = 0;
+	int rc = 0, marks_new = 0;
 	for (size_t i = 0; i < sizeof(colls) / sizeof(colls[0]) && rc == 0; i++) {
 		bson_error_t e;
 		mongoc_collection_t *c = mongoc_database_create_collection(db, colls[i], NULL, &e);
-		if (c)
+		if (c) {
 			mongoc_collection_destroy(c);
-		else if (e.code != 48) {      /* NamespaceExists */
+			if (strcmp(colls[i], "job_marks") == 0)
+				marks_new = 1;
+		} else if (e.code != 48) {      /* NamespaceExists */
 			js_set_err(err, errlen, colls[i], &e);
 			rc = -1;
 		}
 	}
+	/* A store from before job_marks: its finished jobs get their marks once. */
+	if (rc == 0 && marks_new)
+		rc = js_marks_backfill(js, err, errlen);
 	/* Plain indexes only (no TTL, no partial: not every MongoDB-wire server has them). */
 	static const char *const idx[][3] = {
 		{ "locks", "job", "job_1" }, { "job_events", "job_id", "job_id_1" },
@@ -181,32 +187,38 @@ int js_insert(struct js *js, const char *coll, const json_t *doc, char *err, siz
 	return js_insert_in(js, NULL, coll, doc, err, errlen);
 }
 
-/* Only duplicate-key errors in the reply of an unordered insert? */
-static int only_duplicates(const bson_t *reply)
+/* Mark in dup[] the documents an unordered insert refused as duplicates; 0 when every
+ * error of the reply is a duplicate key, -1 otherwise. */
+static int mark_duplicates(const bson_t *reply, size_t n, char *dup)
 {
 	bson_iter_t it, arr;
 	if (bson_iter_init_find(&it, reply, "writeConcernErrors") && BSON_ITER_HOLDS_ARRAY(&it)) {
 		bson_iter_t wc;
 		if (bson_iter_recurse(&it, &wc) && bson_iter_next(&wc))
-			return 0;
+			return -1;
 	}
 	if (!bson_iter_init_find(&it, reply, "writeErrors") || !BSON_ITER_HOLDS_ARRAY(&it)
 	    || !bson_iter_recurse(&it, &arr))
-		return 0;
+		return -1;
 	int any = 0;
 	while (bson_iter_next(&arr)) {
-		bson_iter_t e;
+		bson_iter_t e, idx;
 		if (!BSON_ITER_HOLDS_DOCUMENT(&arr) || !bson_iter_recurse(&arr, &e) || !bson_iter_find(&e, "code")
-		    || bson_iter_as_int64(&e) != 11000)
-			return 0;
+		    || bson_iter_as_int64(&e) != 11000 || !bson_iter_recurse(&arr, &idx) || !bson_iter_find(&idx, "index"))
+			return -1;
+		int64_t i = bson_iter_as_int64(&idx);
+		if (i < 0 || (size_t)i >= n)
+			return -1;
+		dup[i] = 1;
 		any = 1;
 	}
-	return any;
+	return any ? 0 : -1;
 }
 
-int js_insert_many(struct js *js, const char *coll, const json_t *docs, char *err, size_t errlen)
+int js_insert_many_dups(struct js *js, const char *coll, const json_t *docs, char *dup, char *err, size_t errlen)
 {
 	size_t n = json_array_size(docs);
+	memset(dup, 0, n);
 	if (n == 0)
 		return 0;
 	bson_t **b = calloc(n, sizeof(*b));
@@ -219,7 +231,8 @@ int js_insert_many(struct js *js, const char *coll, const json_t *docs, char *er
 		bson_t *opts = BCON_NEW("ordered", BCON_BOOL(false));
 		bson_t reply;
 		bson_error_t e;
-		if (!mongoc_collection_insert_many(c, (const bson_t **)b, n, opts, &reply, &e) && !only_duplicates(&reply)) {
+		if (!mongoc_collection_insert_many(c, (const bson_t **)b, n, opts, &reply, &e)
+		    && mark_duplicates(&reply, n, dup) != 0) {
 			js_set_err(err, errlen, coll, &e);
 			rc = -1;
 		}
@@ -235,16 +248,16 @@ int js_insert_many(struct js *js, const char *coll, const json_t *docs, char *er
 	return rc;
 }
 
-/* The number of documents matching filter (0/1 for an _id filter), -1 on error. */
-static int64_t js_count(struct js *js, const char *coll, const bson_t *filter, char *err, size_t errlen)
+int js_insert_many(struct js *js, const char *coll, const json_t *docs, char *err, size_t errlen)
 {
-	mongoc_collection_t *c = js_coll(js, coll);
-	bson_error_t e;
-	int64_t n = mongoc_collection_count_documents(c, filter, NULL, NULL, NULL, &e);
-	if (n < 0)
-		js_set_err(err, errlen, coll, &e);
-	mongoc_collection_destroy(c);
-	return n;
+	char *dup = malloc(json_array_size(docs) + 1);
+	if (!dup) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	int rc = js_insert_many_dups(js, coll, docs, dup, err, errlen);
+	free(dup);
+	return rc;
 }
 
 int js_job_put(struct js *js, const json_t *job, char *err, size_t errlen)
@@ -255,18 +268,23 @@ int js_job_put(struct js *js, const json_t *job, char *err, size_t errlen)
 		return -1;
 	}
 	/* A finished job is never made live again (a late or repeated queued delivery). */
-	bson_t *f = BCON_NEW("_id", BCON_INT64(json_integer_value(id)));
-	int64_t n = js_count(js, "finished", f, err, errlen);
-	bson_destroy(f);
-	if (n < 0)
+	char what[16];
+	int marked = js_mark_get(js, json_integer_value(id), what, sizeof(what), err, errlen);
+	if (marked < 0)
 		return -1;
-	if (n > 0)
+	if (marked && strcmp(what, JS_MARK_FINISHED) == 0)
 		return JS_DUP;
 	/* A job born finished (fits no pool, or was picked up before its queued delivery
 	 * arrived) goes straight to finished, with its reason. */
 	const char *status = json_string_value(json_object_get(job, "status"));
-	int born_finished = status && (strcmp(status, "dead") == 0 || strcmp(status, "done") == 0);
-	return js_insert(js, born_finished ? "finished" : "jobs", job, err, errlen);
+	if (!status || (strcmp(status, "dead") != 0 && strcmp(status, "done") != 0))
+		return js_insert(js, "jobs", job, err, errlen);
+	int rc = js_insert(js, "finished", job, err, errlen);
+	json_t *ids = json_pack("[O]", id);
+	if (rc >= 0 && js_marks_put(js, ids, NULL, JS_MARK_FINISHED, wall_ms(), err, errlen) != 0)
+		rc = -1;
+	json_decref(ids);
+	return rc;
 }
 
 int js_event_put(struct js *js, const json_t *event, char *err, size_t errlen)
@@ -388,23 +406,52 @@ int js_update_one(struct js *js, const char *coll, const bson_t *filter, const b
 	return rc;
 }
 
+/* The count a write's reply gives in field, or -1 (err set) when the write failed. */
+static int64_t reply_count(bool ok, const bson_t *reply, const char *field, const char *coll,
+                           const bson_error_t *e, char *err, size_t errlen)
+{
+	if (!ok) {
+		js_set_err(err, errlen, coll, e);
+		return -1;
+	}
+	bson_iter_t it;
+	return bson_iter_init_find(&it, reply, field) ? bson_iter_as_int64(&it) : 0;
+}
+
+int64_t js_update_many(struct js *js, const char *coll, const bson_t *filter, const bson_t *update,
+                       char *err, size_t errlen)
+{
+	mongoc_collection_t *c = js_coll(js, coll);
+	bson_t reply;
+	bson_error_t e;
+	bool ok = mongoc_collection_update_many(c, filter, update, NULL, &reply, &e);
+	int64_t n = reply_count(ok, &reply, "matchedCount", coll, &e, err, errlen);
+	bson_destroy(&reply);
+	mongoc_collection_destroy(c);
+	return n;
+}
+
 int64_t js_delete(struct js *js, const char *db, const char *coll, const bson_t *filter, int many,
                   char *err, size_t errlen)
 {
 	mongoc_collection_t *c = mongoc_client_get_collection(js->client, db ? db : js->db, coll);
 	bson_t reply;
 	bson_error_t e;
-	int64_t n = -1;
 	bool ok = many ? mongoc_collection_delete_many(c, filter, NULL, &reply, &e)
 	               : mongoc_collection_delete_one(c, filter, NULL, &reply, &e);
-	if (!ok)
-		js_set_err(err, errlen, coll, &e);
-	else {
-		bson_iter_t it;
-		n = bson_iter_init_find(&it, &reply, "deletedCount") ? bson_iter_as_int64(&it) : 0;
-	}
+	int64_t n = reply_count(ok, &reply, "deletedCount", coll, &e, err, errlen);
 	bson_destroy(&reply);
 	mongoc_collection_destroy(c);
+	return n;
+}
+
+int64_t js_delete_json(struct js *js, const char *coll, const json_t *filter, char *err, size_t errlen)
+{
+	bson_t *f = js_bson(filter, err, errlen);
+	if (!f)
+		return -1;
+	int64_t n = js_delete(js, NULL, coll, f, 1, err, errlen);
+	bson_destroy(f);
 	return n;
 }
 
@@ -413,9 +460,14 @@ int64_t js_prune_finished(struct js *js, int64_t cutoff_ms, char *err, size_t er
 	bson_t *f = BCON_NEW("finished_at", "{", "$lt", BCON_INT64(cutoff_ms), "}");
 	int64_t n = js_delete(js, NULL, "finished", f, 1, err, errlen);
 	bson_destroy(f);
-	/* Facts about jobs that finished (or never became jobs here) go too. */
+	/* Facts, marks and locks of jobs that finished (or never became jobs here) go too;
+	 * a live job's locks are read by nobody, and its attempt only ever grows. */
 	bson_t *ef = BCON_NEW("at", "{", "$lt", BCON_INT64(cutoff_ms), "}");
 	int64_t m = n < 0 ? -1 : js_delete(js, NULL, "job_events", ef, 1, err, errlen);
+	if (m >= 0)
+		m = js_delete(js, NULL, "job_marks", ef, 1, err, errlen);
+	if (m >= 0)
+		m = js_delete(js, NULL, "locks", ef, 1, err, errlen);
 	bson_destroy(ef);
 	return m < 0 ? -1 : n;
 }

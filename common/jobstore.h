@@ -8,6 +8,7 @@
  *   locks       one document per claimed attempt, _id "<job id>:<attempt>"
  *   job_events  webhook facts about a job, _id "<job id>:<action>:<delivery>" (insert-only)
  *   finished    done and dead jobs, moved out of jobs; pruned after keep_done
+ *   job_marks   _id "<job id>": the job was picked up or finished (insert-only)
  *
  * Return values: 0 success, JS_DUP (the unique key exists already), JS_LOST (the
  * document is no longer at the attempt the caller owns), -1 error with err set. */
@@ -47,6 +48,10 @@ int js_job_put(struct js *js, const json_t *job, char *err, size_t errlen);
 /* Insert many documents at once, unordered; those whose _id exists already are skipped
  * (a redelivery).  0, or -1 on any other error. */
 int js_insert_many(struct js *js, const char *collection, const json_t *docs, char *err, size_t errlen);
+/* The same, and dup[i] set to 1 for each document i skipped as a duplicate, 0 for each
+ * inserted (dup: one byte per document). */
+int js_insert_many_dups(struct js *js, const char *collection, const json_t *docs, char *dup,
+                        char *err, size_t errlen);
 /* Record a webhook fact about a job ({"job_id", "action", "delivery"?, …}); JS_DUP
  * when this delivery of it is known. */
 int js_event_put(struct js *js, const json_t *event, char *err, size_t errlen);
@@ -66,8 +71,25 @@ int js_job_set(struct js *js, int64_t job_id, int64_t attempt, const json_t *set
  * over; js_job_set on each tells which. */
 int64_t js_renew(struct js *js, const char *owner, const json_t *ids, int64_t lease_until_ms,
                  char *err, size_t errlen);
-/* Move a job the caller owns at `attempt` to finished (doc: its final form). */
-int js_job_finish(struct js *js, const json_t *doc, int64_t attempt, char *err, size_t errlen);
+/* Move jobs the caller owns to finished (docs: their final forms, each at the attempt
+ * owned), three writes for all of them: into finished and job_marks first, then out of
+ * jobs (their locks and facts stay until pruned).  The count of live documents removed
+ * (fewer than asked: some moved on meanwhile), or -1. */
+int64_t js_jobs_finish(struct js *js, const json_t *docs, char *err, size_t errlen);
+
+/* Mark jobs (array of ids; runners: NULL, or the runner names, parallel) in job_marks;
+ * a job keeps its first mark: JS_MARK_FINISHED (it went to finished), or "in_progress"
+ * or "completed" (what GitHub reported). */
+#define JS_MARK_FINISHED "finished"
+int js_marks_put(struct js *js, const json_t *ids, const json_t *runners, const char *what, int64_t at_ms,
+                 char *err, size_t errlen);
+/* A job's mark document (new reference; JSON null: none), NULL on error.  One lookup by
+ * a text _id. */
+json_t *js_mark_find(struct js *js, int64_t job_id, char *err, size_t errlen);
+/* Its `what`: 1 (what set), 0 (no mark), -1 error. */
+int js_mark_get(struct js *js, int64_t job_id, char *what, size_t len, char *err, size_t errlen);
+/* Mark every job in finished (when job_marks is new, e.g. a store made before it). */
+int js_marks_backfill(struct js *js, char *err, size_t errlen);
 
 /* The job (live or finished), or NULL with err ("no job N" when unknown). */
 json_t *js_job_get(struct js *js, int64_t job_id, char *err, size_t errlen);
@@ -75,8 +97,8 @@ json_t *js_job_get(struct js *js, int64_t job_id, char *err, size_t errlen);
  * at most limit (array, new reference). */
 json_t *js_find(struct js *js, const char *collection, const json_t *filter, const char *sort_desc,
                 int64_t limit, char *err, size_t errlen);
-/* Delete finished jobs that finished before cutoff (epoch ms), and job events older
- * than that; the count of jobs deleted. */
+/* Delete finished jobs that finished before cutoff (epoch ms), and job events, marks
+ * and locks older than that; the count of jobs deleted. */
 int64_t js_prune_finished(struct js *js, int64_t cutoff_ms, char *err, size_t errlen);
 
 /* Take attempt+1 of a job for an administrator (retry or drop), whatever its lease:
@@ -84,8 +106,8 @@ int64_t js_prune_finished(struct js *js, int64_t cutoff_ms, char *err, size_t er
 json_t *js_take(struct js *js, int64_t job_id, const char *owner, int64_t now_ms, int64_t lease_ms,
                 char *err, size_t errlen);
 
-/* Make a done or dead job live again, queued at attempt 0 (insert first, then remove
- * from finished, so a crash in between leaves it live rather than lost). */
+/* Make a done or dead job live again, queued at the attempt it ended at (insert first,
+ * then remove from finished, so a crash in between leaves it live rather than lost). */
 json_t *js_job_revive(struct js *js, int64_t job_id, int64_t now_ms, char *err, size_t errlen);
 
 /* Raw access for the kombu import: documents of a collection of another database of

@@ -19,7 +19,13 @@ json_t *js_find_raw(struct js *js, const char *coll, const bson_t *filter, const
                     char *err, size_t errlen);
 int js_update_one(struct js *js, const char *coll, const bson_t *filter, const bson_t *update,
                   char *err, size_t errlen);
+/* The number of documents matched, -1 on error. */
+int64_t js_update_many(struct js *js, const char *coll, const bson_t *filter, const bson_t *update,
+                       char *err, size_t errlen);
 int64_t js_delete(struct js *js, const char *db, const char *coll, const bson_t *filter, int many,
                   char *err, size_t errlen);
+
+/* delete_many with a JSON filter: the count deleted, or -1. */
+int64_t js_delete_json(struct js *js, const char *coll, const json_t *filter, char *err, size_t errlen);
 
 #endif

@@ -8,7 +8,10 @@
 3. claims per second with 4 processes racing on 1,000 jobs (build/tests/jobrace);
 4. peak RSS of the webhook and reactive-consumer workers during 1 and 2.
 Prints the figures and appends them as JSON lines to build/bench/results.jsonl.
-GHR_BENCH_REACTIVE_S shortens the arrival period, GHR_BENCH_INTAKE_S the intake run."""
+GHR_BENCH_REACTIVE_S shortens the arrival period, GHR_BENCH_INTAKE_S the intake run.
+FerretDB keeps its SQLite files on tmpfs when the machine has /dev/shm (tests/integration/
+ferret.py): a test database's durability is not what is measured, and disk syncs would
+add the disk's noise to every store write (production's MongoDB is configured apart)."""
 import http.client
 import json
 import os
@@ -72,6 +75,10 @@ def latency_run(results):
                                      "pickup_timeout": "10m", "poll_interval": "30s"}) as g:
         rss = RssSampler(g, ("webhook", "reactive-consumer"))
         rss.start()
+        # Steady state, not start-up: the first jobs would otherwise wait for the scaler's
+        # first image list (until then a create is refused and backs off).
+        wait_until(lambda: (lambda r: r[0] == 0 and r[1]["pools"][0]["image_id"])(g.ctl("pools")), 60,
+                   "the scaler knows the pool's image")
         sim.post("/knobs", {"job_arrival_labels": ["self-hosted", "rx"], "job_arrival_per_min": RATE_PER_S * 60})
         time.sleep(ARRIVAL_S)      # the arrival period is the measurement itself
         sim.post("/knobs", {"job_arrival_per_min": 0})

@@ -17,6 +17,7 @@ struct js;
 struct offload;
 
 enum rc_stage { RC_CHECK, RC_SPAWN, RC_WATCH, RC_FINISH };
+enum rc_finish { RC_FINISH_NONE, RC_FINISH_WANTED, RC_FINISH_SENT };
 
 struct rc_job {
 	json_t *doc;                /* the job document as this owner last wrote it */
@@ -29,6 +30,7 @@ struct rc_job {
 	int64_t lease_deadline;     /* wall ms: stop acting after this (lease minus margin) */
 	unsigned spawn_retries;
 	json_t *unsaved;            /* fields of a spawn the store has not taken yet */
+	enum rc_finish finish;      /* waiting for the next finish batch, or in it */
 };
 
 struct rc {
@@ -41,7 +43,8 @@ struct rc {
 	json_t *pools;              /* the config's pools (borrowed from the slice) */
 	struct rc_job **jobs;
 	size_t njobs, cap;
-	int claiming, renewing, checking_events, importing;
+	int claiming, renewing, checking_events, importing, finishing;
+	int claim_wanted;           /* jobs were stored while a claim was under way */
 	unsigned store_failures;
 	int64_t next_claim, next_renew, next_events, next_prune, next_import;
 	int64_t tick_timer;
@@ -62,12 +65,15 @@ void rc_runner_failed(struct rc *rc, const json_t *body);
 
 /* rc_store.c: the store operations, off the loop */
 void rc_store_claim(struct rc *rc);
+/* New jobs may be in the store: claim now, or right after the claim under way. */
+void rc_store_claim_soon(struct rc *rc);
 void rc_store_renew(struct rc *rc);
 void rc_store_events(struct rc *rc);
 void rc_store_prune(struct rc *rc);
 /* Write fields of an owned job (set is stolen); then job->busy = 0, and on a lost lease
  * the job is dropped.  done may be NULL. */
 void rc_store_set(struct rc *rc, struct rc_job *j, json_t *set, void (*done)(struct rc *, struct rc_job *, int ok));
+/* Move the job to finished with the next batch; busy until then. */
 void rc_store_finish(struct rc *rc, struct rc_job *j);
 /* The other job (0: none) whose runner `runner` is, per the store; then(). */
 void rc_store_runner_owner(struct rc *rc, struct rc_job *j, const char *runner,

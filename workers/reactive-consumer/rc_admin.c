@@ -166,8 +166,10 @@ static void run_drop(struct js *js, struct admin *a)
 	json_object_set_new(doc, "reason", json_string("dropped by an administrator"));
 	json_object_set_new(doc, "finished_at", json_integer(a->now));
 	js_history_add(doc, a->now, "dead", "dropped by an administrator");
-	if (js_job_finish(js, doc, json_integer_value(json_object_get(doc, "attempt")), a->err, sizeof(a->err)) >= 0)
+	json_t *docs = json_pack("[O]", doc);
+	if (js_jobs_finish(js, docs, a->err, sizeof(a->err)) >= 0)
 		a->out = json_pack("{s:O}", "job", doc);
+	json_decref(docs);
 	json_decref(doc);
 }
 

@@ -111,9 +111,23 @@ static void claim_done(void *arg)
 		         json_string_value(json_object_get(doc, "pool")) ?: "?");
 		rc_job_step(rc, j);
 	}
-	/* Full batch: there may be more at once; otherwise look again a little later. */
-	rc->next_claim = json_array_size(o->out) >= (size_t)o->max ? 0 : wall_ms() + IDLE_CLAIM_MS;
+	/* A full batch, or jobs stored while this claim was under way: look again at once;
+	 * otherwise a little later (jobs requeued, leases run out, other hosts' webhooks). */
+	int again = rc->claim_wanted || json_array_size(o->out) >= (size_t)o->max;
+	rc->claim_wanted = 0;
+	rc->next_claim = again ? 0 : wall_ms() + IDLE_CLAIM_MS;
 	op_free(o);
+	if (again)
+		rc_store_claim_soon(rc);
+}
+
+void rc_store_claim_soon(struct rc *rc)
+{
+	rc->next_claim = 0;
+	if (rc->claiming)
+		rc->claim_wanted = 1;
+	else if (!rc->stopping && (int64_t)rc->njobs < rc->in_flight)
+		rc_store_claim(rc);
 }
 
 void rc_store_claim(struct rc *rc)
@@ -198,15 +212,25 @@ void rc_store_renew(struct rc *rc)
 		rc->renewing = 1;
 }
 
-/* ---- webhook facts of watched jobs -------------------------------------------------------- */
+/* ---- webhook marks of watched jobs -------------------------------------------------------- */
 
+/* One lookup by key per watched job (job_marks), not a query on job_events, which
+ * grows with every job and which a server without indexes reads whole. */
 static void run_events(void *ctx, void *arg)
 {
 	struct op *o = arg;
-	json_t *filter = json_pack("{s:{s:O}, s:{s:[s,s]}}", "job_id", "$in", o->in, "action", "$in",
-	                           "in_progress", "completed");
-	o->out = js_find(ctx, "job_events", filter, NULL, 0, o->err, sizeof(o->err));
-	json_decref(filter);
+	o->out = json_array();
+	size_t i;
+	json_t *id;
+	json_array_foreach(o->in, i, id) {
+		json_t *mark = js_mark_find(ctx, json_integer_value(id), o->err, sizeof(o->err));
+		if (!mark)
+			break;
+		const char *what = json_string_value(json_object_get(mark, "what"));
+		if (what && strcmp(what, JS_MARK_FINISHED) != 0)
+			json_array_append(o->out, mark);
+		json_decref(mark);
+	}
 }
 
 static void events_done(void *arg)
@@ -307,36 +331,81 @@ void rc_store_set(struct rc *rc, struct rc_job *j, json_t *set,
 		j->busy = 1;
 }
 
+/* Finishing is batched: the jobs that finish while a batch is in the store wait for
+ * the next one, which costs the same few writes for all of them. */
+#define FINISH_BATCH 100
+
 static void run_finish(void *ctx, void *arg)
 {
 	struct op *o = arg;
-	o->code = js_job_finish(ctx, o->in, o->attempt, o->err, sizeof(o->err));
+	o->code = js_jobs_finish(ctx, o->in, o->err, sizeof(o->err)) < 0 ? -1 : 0;
 }
+
+static void finish_next(struct rc *rc);
 
 static void finish_done(void *arg)
 {
 	struct op *o = arg;
-	struct rc_job *j = o->job;
-	j->busy = 0;
-	if (o->code >= 0)
-		j->gone = 1;      /* JS_LOST: someone else finished or took it meanwhile */
-	else {
-		store_failed(o->rc, "finish", o->err);
-		j->next_at = wall_ms() + 1000;
+	struct rc *rc = o->rc;
+	rc->finishing = 0;
+	for (size_t i = 0; i < rc->njobs; i++) {
+		struct rc_job *j = rc->jobs[i];
+		if (j->finish != RC_FINISH_SENT)
+			continue;
+		j->finish = RC_FINISH_NONE;
+		j->busy = 0;
+		if (o->code == 0)
+			j->gone = 1;      /* or someone else finished or took it meanwhile */
+		else
+			j->next_at = wall_ms() + 1000;
 	}
+	if (o->code != 0)
+		store_failed(rc, "finish", o->err);
 	op_free(o);
+	finish_next(rc);
+}
+
+static void finish_next(struct rc *rc)
+{
+	if (rc->finishing || rc->stopping)
+		return;
+	json_t *docs = json_array();
+	int64_t now = wall_ms();
+	for (size_t i = 0; i < rc->njobs && json_array_size(docs) < FINISH_BATCH; i++) {
+		struct rc_job *j = rc->jobs[i];
+		if (j->finish != RC_FINISH_WANTED)
+			continue;
+		if (now > j->lease_deadline) {
+			j->finish = RC_FINISH_NONE;       /* no longer ours to write: the next owner finishes it */
+			j->busy = 0;
+			j->gone = 1;
+			continue;
+		}
+		j->finish = RC_FINISH_SENT;
+		json_array_append(docs, j->doc);
+	}
+	struct op *o = json_array_size(docs) ? op_new(rc) : NULL;
+	if (o)
+		o->in = docs;
+	if (o && submit(rc, run_finish, finish_done, o) == 0) {
+		rc->finishing = 1;
+		return;
+	}
+	if (!o)
+		json_decref(docs);         /* (submit frees o and docs when it fails) */
+	for (size_t i = 0; i < rc->njobs; i++)
+		if (rc->jobs[i]->finish == RC_FINISH_SENT) {
+			rc->jobs[i]->finish = RC_FINISH_NONE;     /* the tick tries again (stage RC_FINISH) */
+			rc->jobs[i]->busy = 0;
+			rc->jobs[i]->next_at = now + 1000;
+		}
 }
 
 void rc_store_finish(struct rc *rc, struct rc_job *j)
 {
-	struct op *o = op_new(rc);
-	if (!o)
-		return;
-	o->job = j;
-	o->attempt = j->attempt;
-	o->in = json_incref(j->doc);
-	if (submit(rc, run_finish, finish_done, o) == 0)
-		j->busy = 1;
+	j->busy = 1;
+	j->finish = RC_FINISH_WANTED;
+	finish_next(rc);
 }
 
 /* ---- whose runner took a job ----------------------------------------------------------- */

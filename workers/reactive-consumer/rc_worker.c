@@ -81,9 +81,7 @@ static void rc_on_event(struct worker *w, const char *topic, const json_t *body,
 {
 	struct rc *rc = rc_get(w);
 	if (rc && strcmp(topic, "webhook.stored") == 0) {
-		rc->next_claim = 0;      /* new jobs in the store: look now */
-		if (!rc->claiming && !rc->stopping && (int64_t)rc->njobs < rc->in_flight)
-			rc_store_claim(rc);
+		rc_store_claim_soon(rc);      /* new jobs in the store: look now */
 		return;
 	}
 	if (rc && strcmp(topic, "scaler.runner.failed") == 0) {

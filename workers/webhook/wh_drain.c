@@ -47,49 +47,18 @@ static json_t *job_doc(const json_t *rec)
 	return doc;
 }
 
-/* Ids (as a JSON array) of the records' jobs that are also in the result of a query on
- * coll with field in those ids (and the extra filter). */
-static json_t *ids_found(struct js *js, const char *coll, const char *field, const json_t *ids,
-                         json_t *extra, char *err, size_t errlen)
-{
-	json_t *filter = json_pack("{s:{s:O}}", field, "$in", ids);
-	if (extra)
-		json_object_update(filter, extra);
-	json_decref(extra);
-	json_t *docs = js_find(js, coll, filter, NULL, 0, err, errlen);
-	json_decref(filter);
-	if (!docs)
-		return NULL;
-	json_t *out = json_object();
-	size_t i;
-	json_t *d;
-	json_array_foreach(docs, i, d) {
-		char key[32];
-		snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(json_object_get(d, field)));
-		const char *action = json_string_value(json_object_get(d, "action"));
-		if (!json_object_get(out, key) || (action && strcmp(action, "completed") == 0))
-			json_object_set_new(out, key, json_string(action ? action : ""));
-	}
-	json_decref(docs);
-	return out;
-}
-
-static const char *lookup(const json_t *set, int64_t id)
-{
-	char key[32];
-	snprintf(key, sizeof(key), "%lld", (long long)id);
-	return json_string_value(json_object_get(set, key));
-}
-
-/* A batch in a handful of round trips, whatever its size:
- *   1. every fact into job_events (unordered insert; redeliveries are duplicates);
- *   2. which queued jobs GitHub already reported running or ran (out-of-order
- *      deliveries: such a job is born done, never claimed), and which are finished;
- *   3. the new jobs into jobs, those born finished into finished.
+/* A batch in a few round trips of inserts, plus one lookup by key per queued job (the
+ * only kind of query that stays cheap on every server as the store grows):
+ *   1. every fact into job_events (unordered insert; redeliveries are duplicates), and
+ *      the jobs GitHub reported in_progress or completed into job_marks;
+ *   2. each queued job's mark: finished (a late or repeated queued: never made live
+ *      again), in_progress or completed (out of order: born done, never claimed);
+ *   3. the new jobs into jobs, those born finished into finished and job_marks.
  * Records of jobs that fit no reactive pool store nothing: the bus event was enough. */
 static int store_batch(struct js *js, const json_t *records, char *err, size_t errlen)
 {
-	json_t *events = json_array(), *qids = json_array(), *queued = json_array();
+	json_t *events = json_array(), *queued = json_array();
+	json_t *completed = json_array(), *running = json_array(), *runners[2] = { json_array(), json_array() };
 	size_t i;
 	json_t *rec;
 	json_array_foreach(records, i, rec) {
@@ -104,37 +73,44 @@ static int store_batch(struct js *js, const json_t *records, char *err, size_t e
 		json_object_set_new(ev, "_id", json_string(key));
 		json_object_set(ev, "at", json_object_get(rec, "received_at"));
 		json_array_append_new(events, ev);
-		if (strcmp(action, "queued") == 0) {
-			json_array_append(qids, json_object_get(rec, "job_id"));
+		if (strcmp(action, "queued") == 0)
 			json_array_append(queued, rec);
+		else if (strcmp(action, "completed") == 0 || strcmp(action, "in_progress") == 0) {
+			json_array_append(*action == 'c' ? completed : running, json_object_get(rec, "job_id"));
+			json_array_append_new(runners[*action == 'c'],
+			                      json_string(json_string_value(json_object_get(rec, "runner_name")) ?: ""));
 		}
 	}
 	int rc = js_insert_many(js, "job_events", events, err, errlen);
-	json_t *picked = NULL, *finished = NULL;
-	if (rc == 0 && json_array_size(qids) > 0) {
-		picked = ids_found(js, "job_events", "job_id", qids,
-		                   json_pack("{s:{s:[s,s]}}", "action", "$in", "in_progress", "completed"), err, errlen);
-		finished = picked ? ids_found(js, "finished", "_id", qids, NULL, err, errlen) : NULL;
-		rc = picked && finished ? 0 : -1;
-	}
-	json_t *live = json_array(), *born_finished = json_array();
+	/* completed first: when both arrived together, the mark says so */
+	if (rc == 0)
+		rc = js_marks_put(js, completed, runners[1], "completed", wall_ms(), err, errlen);
+	if (rc == 0)
+		rc = js_marks_put(js, running, runners[0], "in_progress", wall_ms(), err, errlen);
+	json_t *live = json_array(), *born_finished = json_array(), *finished_ids = json_array();
 	json_array_foreach(queued, i, rec) {
 		if (rc != 0)
 			break;
 		int64_t id = json_integer_value(json_object_get(rec, "job_id"));
-		if (lookup(finished, id))
+		char mark[16];
+		/* A job for no pool goes to finished whatever its mark (a duplicate if there). */
+		int marked = json_object_get(rec, "pool") ? js_mark_get(js, id, mark, sizeof(mark), err, errlen) : 0;
+		if (marked < 0)
+			rc = -1;
+		if (marked < 0 || (marked && strcmp(mark, JS_MARK_FINISHED) == 0))
 			continue;           /* a late or repeated queued: never made live again */
 		json_t *doc = job_doc(rec);
-		const char *seen = lookup(picked, id);
-		if (doc && seen && json_object_get(rec, "pool")) {
+		if (doc && marked && json_object_get(rec, "pool")) {
 			char why[96];
 			int64_t at = json_integer_value(json_object_get(doc, "queued_at"));
-			snprintf(why, sizeof(why), "GitHub reported it %s before its queued delivery arrived", seen);
+			snprintf(why, sizeof(why), "GitHub reported it %s before its queued delivery arrived", mark);
 			json_object_set_new(doc, "status", json_string("done"));
 			json_object_set_new(doc, "reason", json_string(why));
 			json_object_set_new(doc, "finished_at", json_integer(at));
 			js_history_add(doc, at, "done", why);
 		}
+		if (doc && json_object_get(doc, "finished_at"))
+			json_array_append(finished_ids, json_object_get(doc, "_id"));
 		if (doc)
 			json_array_append_new(json_object_get(doc, "finished_at") ? born_finished : live, doc);
 	}
@@ -142,13 +118,17 @@ static int store_batch(struct js *js, const json_t *records, char *err, size_t e
 		rc = js_insert_many(js, "jobs", live, err, errlen);
 	if (rc == 0)
 		rc = js_insert_many(js, "finished", born_finished, err, errlen);
+	if (rc == 0)
+		rc = js_marks_put(js, finished_ids, NULL, JS_MARK_FINISHED, wall_ms(), err, errlen);
 	json_decref(events);
-	json_decref(qids);
+	json_decref(completed);
+	json_decref(running);
+	json_decref(runners[0]);
+	json_decref(runners[1]);
 	json_decref(queued);
-	json_decref(picked);
-	json_decref(finished);
 	json_decref(live);
 	json_decref(born_finished);
+	json_decref(finished_ids);
 	return rc;
 }
 
