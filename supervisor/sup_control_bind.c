@@ -30,10 +30,12 @@ void sup_control_paths(struct sup *s)
 {
 	for (int i = 0; i < SUP_CTL_COUNT; i++) {
 		struct sup_ctl_ep *e = &s->ctl[i];
+		char path[sizeof(e->path)];   /* not formatted in place: run_dir is in *s too */
+		snprintf(path, sizeof(path), "%s/%s", s->run_dir, endpoints[i].file);
+		memcpy(e->path, path, sizeof(path));
+		snprintf(e->ep, sizeof(e->ep), "ipc://%s", path);
 		e->sup = s;
 		e->which = (enum sup_ctl_which)i;
-		snprintf(e->path, sizeof(e->path), "%s/%s", s->run_dir, endpoints[i].file);
-		snprintf(e->ep, sizeof(e->ep), "ipc://%s", e->path);
 	}
 }
 
