@@ -645,6 +645,19 @@ def as_user_start(user, group, fn):
     return pid, r
 
 
+def run_as_nobody(*cmd):
+    """Run cmd as nobody, with its own group and no supplementary groups; returns (exit
+    code, stdout+stderr)."""
+    nobody = pwd.getpwnam("nobody")
+
+    def drop():
+        os.setgroups([])
+        os.setgid(nobody.pw_gid)
+        os.setuid(nobody.pw_uid)
+    p = subprocess.run(list(cmd), capture_output=True, text=True, preexec_fn=drop, timeout=20)
+    return p.returncode, p.stdout + p.stderr
+
+
 def as_user_wait(child):
     pid, r = child
     data = b""

@@ -17,7 +17,7 @@ import time
 import unittest
 
 from harness import (CTL, GHRD, Ghrd, Sim, Zmtp, as_user, as_user_start, as_user_wait,
-                     control_flood, reachable_copy, rss_kb, wait_until)
+                     control_flood, reachable_copy, rss_kb, run_as_nobody, wait_until)
 
 ROOT = os.geteuid() == 0
 CONTROL_CAP = 16   # connections per control socket (SUP_CTL_MAX_CONNS)
@@ -294,24 +294,12 @@ def hold_connections(path, stop_file, seconds, hold=2 * CONTROL_CAP):
     return {"opened": opened, "closed": closed, "refused": refused}
 
 
-def as_nobody(*cmd):
-    """Run cmd as nobody:nogroup (no supplementary groups); (exit code, stdout+stderr)."""
-    nobody = pwd.getpwnam("nobody")
-
-    def drop():
-        os.setgroups([])
-        os.setgid(grp.getgrnam("nogroup").gr_gid)
-        os.setuid(nobody.pw_uid)
-    p = subprocess.run(list(cmd), capture_output=True, text=True, preexec_fn=drop, timeout=20)
-    return p.returncode, p.stdout + p.stderr
-
-
 @unittest.skipUnless(ROOT, "needs root to switch users")
 class AdminSocket(unittest.TestCase):
     CALLS = 20
 
     def ctl_as_nobody(self, g, *args):
-        return as_nobody(reachable_copy(CTL), "-r", g.run_dir, "-t", "5000", "--json", *args)
+        return run_as_nobody(reachable_copy(CTL), "-r", g.run_dir, "-t", "5000", "--json", *args)
 
     def test_operators_get_in_while_a_local_user_floods_the_public_socket(self):
         # nobody opens connection after connection to the public socket, so ghrd keeps
@@ -401,7 +389,7 @@ class AdminSocket(unittest.TestCase):
                 except PermissionError as e:
                     return f"refused: {e.strerror}"
             self.assertEqual(as_user("nobody", "nogroup", try_admin), "refused: Permission denied")
-            rc, out = as_nobody(reachable_copy(CTL), "-s", admin, "status")
+            rc, out = run_as_nobody(reachable_copy(CTL), "-s", admin, "status")
             self.assertEqual(rc, 69, out)
             self.assertIn(f"cannot connect to {admin}: Permission denied", out)
             rc, st = self.ctl_as_nobody(g, "status")
