@@ -148,10 +148,10 @@ static int make_run_dir(struct sup *s, char *err, size_t errlen)
 		return -1;
 	}
 	snprintf(s->run_dir, sizeof(s->run_dir), "%s", dir);
-	snprintf(s->control_path, sizeof(s->control_path), "%s/control", s->run_dir);
-	snprintf(s->control_ep, sizeof(s->control_ep), "ipc://%s", s->control_path);
-	/* 0751: others may only reach sockets by name: the control socket (0666, read-only
-	 * for them, see sup_control.c) and each worker its own bus socket (0600, its user's). */
+	sup_control_paths(s);
+	/* 0751: others may only reach sockets by name: the public control socket (0666,
+	 * read-only for them, see sup_control.c) and each worker its own bus socket (0600,
+	 * its user's); the admin control socket is root's and the admin group's. */
 	if (mkdir(s->run_dir, 0751) == 0) {
 		if (chmod(s->run_dir, 0751) < 0) {   /* whatever the umask */
 			snprintf(err, errlen, "cannot chmod %s: %s", s->run_dir, strerror(errno));

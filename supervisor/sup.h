@@ -129,16 +129,28 @@ struct sup_cred_entry {
 	int64_t expires;                /* monotonic ms; 0 = empty */
 };
 
+/* The control endpoints: the public socket any local user may open, and the admin
+ * socket only root and supervisor.admin_group may open (sup_control_bind.c).  Both are
+ * served alike, with rights per request; each has its own connection cap. */
+enum sup_ctl_which { SUP_CTL_PUBLIC, SUP_CTL_ADMIN, SUP_CTL_COUNT };
+struct sup_ctl_ep {
+	struct sup *sup;                /* owner (event callbacks get the endpoint only) */
+	enum sup_ctl_which which;
+	char path[SUP_RUN_DIR_MAX + 16], ep[SUP_RUN_DIR_MAX + 32];
+	void *sock;                     /* the ROUTER; NULL when not open */
+	void *monitor;                  /* events of sock: connections accepted and gone */
+	int conns, paused;              /* open connections; 1 while not listening */
+	int64_t timer, full_events;
+	struct sup_ratelimit rl_full;
+};
+
 struct sup {
 	const char *config_path;
 	json_t *cfg;
 	char run_dir[SUP_RUN_DIR_MAX + 1];  /* AF_UNIX paths are short: 107 bytes */
-	char control_ep[SUP_RUN_DIR_MAX + 32], control_path[SUP_RUN_DIR_MAX + 16];
 	struct ev_loop *loop;
-	void *zctx, *ctl;
-	void *ctl_monitor;              /* events of ctl: connections accepted and gone */
-	int ctl_conns, ctl_paused;      /* open control connections; 1 while not listening */
-	int64_t ctl_timer, ctl_full_events;
+	void *zctx;
+	struct sup_ctl_ep ctl[SUP_CTL_COUNT];
 	struct sup_worker **workers;
 	size_t n_workers;
 	int lock_fd, sig_fd;
@@ -159,7 +171,7 @@ struct sup {
 	struct sup_cred_entry cred_cache[SUP_CRED_CACHE];
 	int64_t nss_lookups;            /* how often the cache missed (tests, metrics) */
 	int64_t replies_dropped_full;   /* replies a caller's full queue refused */
-	struct sup_ratelimit rl_reply_full, rl_ctl_bad, rl_bus_bad, rl_ctl_full;
+	struct sup_ratelimit rl_reply_full, rl_ctl_bad, rl_bus_bad;
 };
 
 /* sup_table.c */
@@ -275,6 +287,7 @@ struct sup_origin {
 	char identity[256];             /* routing id on the bus or control socket */
 	size_t identity_len;
 	unsigned caller;                /* enum proto_caller bits */
+	enum sup_ctl_which ctl;         /* SUP_ORIGIN_CTL: the socket it came in on */
 	const char *name;               /* for messages: instance name or "control client" */
 	uint64_t gen;                   /* SUP_ORIGIN_WORKER: the process that asked */
 };
@@ -327,15 +340,24 @@ void sup_send_req(struct sup *s, const struct sup_origin *o, struct sup_worker *
 void sup_serve(struct sup *s, const struct sup_origin *o, const struct proto_msg *m);
 json_t *sup_worker_rows(const struct sup *s);
 
-/* sup_control.c */
+/* sup_control.c: open (bind and watch) / close (and unlink) every control endpoint. */
 int sup_control_open(struct sup *s, char *err, size_t errlen);
-/* sup_control_cap.c: bind the control socket (0666); count its connections, and at
- * SUP_CTL_MAX_CONNS close them all and listen again shortly after. */
-#define SUP_CTL_MAX_CONNS 16
-int sup_control_bind(struct sup *s, char *err, size_t errlen);
-int sup_control_cap_open(struct sup *s, char *err, size_t errlen);
-void sup_control_cap_close(struct sup *s);
 void sup_control_close(struct sup *s);
+/* sup_control_bind.c: the endpoints' paths in the run directory (before the lock, which
+ * probes them); bind one, the public socket 0666, the admin socket 0600 or 0660 to
+ * supervisor.admin_group; give the admin socket to the group now set (after a reload). */
+void sup_control_paths(struct sup *s);
+const char *sup_control_label(enum sup_ctl_which which);
+int sup_control_bind(struct sup_ctl_ep *e, char *err, size_t errlen);
+void sup_control_admin_group(struct sup *s);
+/* sup_control_cap.c: count an endpoint's connections, and at SUP_CTL_MAX_CONNS close
+ * them all and listen again shortly after. */
+#define SUP_CTL_MAX_CONNS 16
+int sup_control_cap_open(struct sup_ctl_ep *e, char *err, size_t errlen);
+void sup_control_cap_close(struct sup_ctl_ep *e);
+/* sup.status's view of the endpoints: {"public": {path, connections, listening,
+ * full_events}, "admin": {...}}. */
+json_t *sup_control_rows(const struct sup *s);
 unsigned sup_caller_bits(struct sup *s, long uid, long gid);
 /* supervisor.admin_group as a gid ((gid_t)-1 when unset); -1 with err when unknown. */
 int sup_admin_gid(const json_t *cfg, gid_t *out, char *err, size_t errlen);

@@ -1,15 +1,18 @@
-/* The control socket: a ROUTER on ipc://<run_dir>/control for ghr-ctl.
+/* The control sockets: ROUTERs on ipc://<run_dir>/control (public) and
+ * ipc://<run_dir>/control.admin (root and supervisor.admin_group only, by its file
+ * mode: sup_control_bind.c) for ghr-ctl, served by the same code.
  *
- * Access model, in one sentence: any local user may connect and read; changing anything
- * needs root or membership of supervisor.admin_group.  The socket is 0666 in a run
- * directory others may traverse but not list (0751), so the file system does not decide
- * who may do what: rights come from the kernel per request, the peer's uid and gid
- * (SO_PEERCRED, exposed by libzmq per ipc connection) giving C_READ to everyone and
- * C_ADMIN to uid 0 and the admin group's members.  Group membership is looked up through
- * NSS once per uid and cached a few seconds, not per frame.  Every frame gets an answer,
- * a `bad_request` for one that does not decode, has several parts or is over the limit
- * (64 KiB for a read-only client, 1 MiB for an admin), so a client never waits in vain;
- * a frame over 2 MiB closes its connection.  The log says so at most once a second. */
+ * Access model, in one sentence: any local user may connect to the public socket and
+ * read; changing anything needs root or membership of supervisor.admin_group.  The
+ * public socket is 0666 in a run directory others may traverse but not list (0751), so
+ * the file system does not decide who may do what: rights come from the kernel per
+ * request, on either socket, the peer's uid and gid (SO_PEERCRED, exposed by libzmq per
+ * ipc connection) giving C_READ to everyone and C_ADMIN to uid 0 and the admin group's
+ * members.  Group membership is looked up through NSS once per uid and cached a few
+ * seconds, not per frame.  Every frame gets an answer, a `bad_request` for one that
+ * does not decode, has several parts or is over the limit (64 KiB for a read-only
+ * client, 1 MiB for an admin), so a client never waits in vain; a frame over 2 MiB
+ * closes its connection.  The log says so at most once a second. */
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -118,9 +121,10 @@ static void answer_bad(struct sup *s, const struct sup_origin *o, int64_t id, co
 	sup_reply_error(s, o, id, from, PROTO_E_BAD_REQUEST, "%s", reason);
 }
 
-static int origin_for(struct sup_origin *o, const void *id, size_t id_len)
+static int origin_for(struct sup_origin *o, const struct sup_ctl_ep *e, const void *id,
+                      size_t id_len)
 {
-	*o = (struct sup_origin){ .kind = SUP_ORIGIN_CTL, .caller = C_READ,
+	*o = (struct sup_origin){ .kind = SUP_ORIGIN_CTL, .caller = C_READ, .ctl = e->which,
 	                          .name = "control client" };
 	if (id_len > sizeof(o->identity))
 		return -1;
@@ -132,11 +136,12 @@ static int origin_for(struct sup_origin *o, const void *id, size_t id_len)
 /* A message of several frames: answered (the client may be waiting), never read on. */
 static void on_malformed(void *ctx, const void *id, size_t id_len, int parts)
 {
-	struct sup *s = ctx;
+	struct sup_ctl_ep *e = ctx;
+	struct sup *s = e->sup;
 	struct sup_origin o;
 	char why[96];
 	snprintf(why, sizeof(why), "a request is one frame; this message had %d", parts - 1);
-	if (parts < 2 || origin_for(&o, id, id_len) < 0) {
+	if (parts < 2 || origin_for(&o, e, id, id_len) < 0) {
 		s->control_bad_frames++;
 		return;
 	}
@@ -145,15 +150,16 @@ static void on_malformed(void *ctx, const void *id, size_t id_len, int parts)
 
 static void on_request(void *ctx, const void *id, size_t id_len, void *frame_msg)
 {
-	struct sup *s = ctx;
+	struct sup_ctl_ep *e = ctx;
+	struct sup *s = e->sup;
 	zmq_msg_t *frame = frame_msg;
 	struct sup_origin o;
-	if (origin_for(&o, id, id_len) < 0) {
+	if (origin_for(&o, e, id, id_len) < 0) {
 		s->control_bad_frames++;   /* a well-formed message, but no identity to answer */
 		return;
 	}
 	long uid, gid, pid;
-	if (sup_peer_cred(frame, s->control_ep, &uid, &gid, &pid) == 0)
+	if (sup_peer_cred(frame, e->ep, &uid, &gid, &pid) == 0)
 		o.caller = sup_caller_bits(s, uid, gid);
 	size_t size = zmq_msg_size(frame);
 	char err[256];
@@ -186,39 +192,51 @@ static void on_request(void *ctx, const void *id, size_t id_len, void *frame_msg
  * bus one short batch per turn, never a backlog. */
 static void on_readable(struct ev_loop *loop, void *zsock, int events, void *arg)
 {
-	struct sup *s = arg;
+	struct sup_ctl_ep *e = arg;
+	struct sup *s = e->sup;
 	for (size_t i = 0; i < s->n_workers; i++)
 		sup_bus_drain(s, s->workers[i]);
-	sup_recv_batch(s, zsock, CTL_BATCH, on_request, on_malformed);
+	sup_recv_batch(e, zsock, CTL_BATCH, on_request, on_malformed);
+}
+
+static int open_endpoint(struct sup_ctl_ep *e, char *err, size_t errlen)
+{
+	e->sock = zmq_socket(e->sup->zctx, ZMQ_ROUTER);
+	int one = 1, zero = 0, rcvhwm = CTL_RCVHWM;
+	int64_t maxmsg = CTL_MAXMSG;
+	if (!e->sock ||
+	    zmq_setsockopt(e->sock, ZMQ_ROUTER_MANDATORY, &one, sizeof(one)) < 0 ||
+	    zmq_setsockopt(e->sock, ZMQ_LINGER, &zero, sizeof(zero)) < 0 ||
+	    zmq_setsockopt(e->sock, ZMQ_RCVHWM, &rcvhwm, sizeof(rcvhwm)) < 0 ||
+	    zmq_setsockopt(e->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) < 0) {
+		snprintf(err, errlen, "control socket %s: %s", e->path, zmq_strerror(errno));
+		return -1;
+	}
+	if (sup_control_cap_open(e, err, errlen) < 0 || sup_control_bind(e, err, errlen) < 0)
+		return -1;
+	return ev_zsock_watch(e->sup->loop, e->sock, EV_READ, on_readable, e);
 }
 
 int sup_control_open(struct sup *s, char *err, size_t errlen)
 {
 	if (sup_admin_gid(s->cfg, &s->admin_gid, err, errlen) < 0)
 		return -1;
-	s->ctl = zmq_socket(s->zctx, ZMQ_ROUTER);
-	int one = 1, zero = 0, rcvhwm = CTL_RCVHWM;
-	int64_t maxmsg = CTL_MAXMSG;
-	if (!s->ctl ||
-	    zmq_setsockopt(s->ctl, ZMQ_ROUTER_MANDATORY, &one, sizeof(one)) < 0 ||
-	    zmq_setsockopt(s->ctl, ZMQ_LINGER, &zero, sizeof(zero)) < 0 ||
-	    zmq_setsockopt(s->ctl, ZMQ_RCVHWM, &rcvhwm, sizeof(rcvhwm)) < 0 ||
-	    zmq_setsockopt(s->ctl, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) < 0) {
-		snprintf(err, errlen, "control socket: %s", zmq_strerror(errno));
-		return -1;
-	}
-	if (sup_control_cap_open(s, err, errlen) < 0 || sup_control_bind(s, err, errlen) < 0)
-		return -1;
-	return ev_zsock_watch(s->loop, s->ctl, EV_READ, on_readable, s);
+	for (int i = 0; i < SUP_CTL_COUNT; i++)
+		if (open_endpoint(&s->ctl[i], err, errlen) < 0)
+			return -1;
+	return 0;
 }
 
 void sup_control_close(struct sup *s)
 {
-	sup_control_cap_close(s);
-	if (!s->ctl)
-		return;
-	ev_zsock_unwatch(s->loop, s->ctl);
-	zmq_close(s->ctl);
-	s->ctl = NULL;
-	unlink(s->control_path);
+	for (int i = 0; i < SUP_CTL_COUNT; i++) {
+		struct sup_ctl_ep *e = &s->ctl[i];
+		sup_control_cap_close(e);
+		if (!e->sock)
+			continue;
+		ev_zsock_unwatch(s->loop, e->sock);
+		zmq_close(e->sock);
+		e->sock = NULL;
+		unlink(e->path);
+	}
 }

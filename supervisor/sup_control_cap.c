@@ -1,13 +1,14 @@
-/* The cap on control connections.
+/* The cap on control connections, one per endpoint.
  *
  * libzmq cannot refuse or drop one peer of a ROUTER, so the cap works on the
  * listener: a socket monitor counts the connections accepted, and at SUP_CTL_MAX_CONNS
- * ghrd unbinds the control socket, which closes every control connection and frees what
+ * ghrd unbinds that control socket, which closes every connection to it and frees what
  * they held, and listens again CTL_RELISTEN_MS later (after libzmq has removed the old
  * socket file).  Memory held for control clients is then at most about
- * SUP_CTL_MAX_CONNS × (CTL_RCVHWM + 1) frames of CTL_MAXMSG (sup_control.c), whatever
- * they send; a client holding connections costs others their connection, never the
- * fleet. */
+ * SUP_CTL_COUNT × SUP_CTL_MAX_CONNS × (CTL_RCVHWM + 1) frames of CTL_MAXMSG
+ * (sup_control.c), whatever they send; a client holding connections costs the others
+ * on the same socket their connection, never the fleet, and never the users of the
+ * admin socket (sup_control_bind.c) unless it may open that one too. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,63 +23,52 @@
 
 #define CTL_RELISTEN_MS 250
 
-int sup_control_bind(struct sup *s, char *err, size_t errlen)
-{
-	mode_t old = umask(0111);   /* 0666: anyone may connect; rights are per request */
-	int r = zmq_bind(s->ctl, s->control_ep);
-	umask(old);
-	if (r < 0) {
-		snprintf(err, errlen, "cannot bind %s: %s", s->control_ep, zmq_strerror(errno));
-		return -1;
-	}
-	if (chmod(s->control_path, 0666) < 0)
-		log_warn("cannot open the control socket to readers", "error=%s", log_q(strerror(errno)));
-	return 0;
-}
-
 static void on_relisten(struct ev_loop *loop, int64_t id, void *arg)
 {
-	struct sup *s = arg;
+	struct sup_ctl_ep *e = arg;
 	char err[256];
 	struct stat st;
-	s->ctl_timer = 0;
-	if (!s->ctl_paused) {
+	e->timer = 0;
+	if (!e->paused) {
 		/* listening: make sure the old listener's late unlink did not take the file */
-		if (stat(s->control_path, &st) == 0)
+		if (stat(e->path, &st) == 0)
 			return;
-		zmq_unbind(s->ctl, s->control_ep);
+		zmq_unbind(e->sock, e->ep);
 	}
-	if (sup_control_bind(s, err, sizeof(err)) == 0) {
-		s->ctl_paused = 0;
-		log_info("control socket listening again", "path=%s", log_q(s->control_path));
+	if (sup_control_bind(e, err, sizeof(err)) == 0) {
+		e->paused = 0;
+		log_info("control socket listening again", "path=%s", log_q(e->path));
 	} else {
-		log_error("cannot listen on the control socket again", "error=%s", log_q(err));
+		log_error("cannot listen on the control socket again", "path=%s error=%s",
+		          log_q(e->path), log_q(err));
 	}
-	s->ctl_timer = ev_timer_add(loop, CTL_RELISTEN_MS, on_relisten, s);   /* check */
+	e->timer = ev_timer_add(loop, CTL_RELISTEN_MS, on_relisten, e);   /* check */
 }
 
-static void apply_cap(struct sup *s)
+static void apply_cap(struct sup_ctl_ep *e)
 {
-	if (s->ctl_paused || s->ctl_conns < SUP_CTL_MAX_CONNS)
+	if (e->paused || e->conns < SUP_CTL_MAX_CONNS)
 		return;
-	if (zmq_unbind(s->ctl, s->control_ep) < 0)
+	if (zmq_unbind(e->sock, e->ep) < 0)
 		return;
-	s->ctl_paused = 1;
-	s->ctl_full_events++;
+	e->paused = 1;
+	e->full_events++;
 	int64_t suppressed;
-	if (sup_ratelimit_pass(&s->rl_ctl_full, now_ms(), &suppressed))
-		log_warn("control socket full: every control connection closed", "max=%d times=%lld",
-		         SUP_CTL_MAX_CONNS, (long long)s->ctl_full_events);
-	s->ctl_conns = 0;
-	if (s->ctl_timer)
-		ev_timer_del(s->loop, s->ctl_timer);
-	s->ctl_timer = ev_timer_add(s->loop, CTL_RELISTEN_MS, on_relisten, s);
+	if (sup_ratelimit_pass(&e->rl_full, now_ms(), &suppressed))
+		log_warn("control socket full: every connection to it closed",
+		         "socket=%s max=%d times=%lld", sup_control_label(e->which), SUP_CTL_MAX_CONNS,
+		         (long long)e->full_events);
+	e->conns = 0;
+	struct ev_loop *loop = e->sup->loop;
+	if (e->timer)
+		ev_timer_del(loop, e->timer);
+	e->timer = ev_timer_add(loop, CTL_RELISTEN_MS, on_relisten, e);
 }
 
 /* Monitor events: [16-bit event, 32-bit value][endpoint]. */
 static void on_monitor(struct ev_loop *loop, void *zsock, int events, void *arg)
 {
-	struct sup *s = arg;
+	struct sup_ctl_ep *e = arg;
 	for (int i = 0; i < 256; i++) {
 		zmq_msg_t ev, addr;
 		zmq_msg_init(&ev);
@@ -90,41 +80,41 @@ static void on_monitor(struct ev_loop *loop, void *zsock, int events, void *arg)
 			uint16_t id;
 			memcpy(&id, zmq_msg_data(&ev), sizeof(id));
 			if (id == ZMQ_EVENT_ACCEPTED)
-				s->ctl_conns++;
-			else if (id == ZMQ_EVENT_DISCONNECTED && s->ctl_conns > 0)
-				s->ctl_conns--;
+				e->conns++;
+			else if (id == ZMQ_EVENT_DISCONNECTED && e->conns > 0)
+				e->conns--;
 		}
 		zmq_msg_close(&ev);
 		zmq_msg_close(&addr);
 		if (!got)
 			break;
 	}
-	apply_cap(s);
+	apply_cap(e);
 }
 
-int sup_control_cap_open(struct sup *s, char *err, size_t errlen)
+int sup_control_cap_open(struct sup_ctl_ep *e, char *err, size_t errlen)
 {
 	char ep[64];
-	snprintf(ep, sizeof(ep), "inproc://ghrd-control-monitor-%p", (void *)s);
-	if (zmq_socket_monitor(s->ctl, ep, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) < 0 ||
-	    !(s->ctl_monitor = zmq_socket(s->zctx, ZMQ_PAIR)) || zmq_connect(s->ctl_monitor, ep) < 0) {
+	snprintf(ep, sizeof(ep), "inproc://ghrd-control-monitor-%p", (void *)e);
+	if (zmq_socket_monitor(e->sock, ep, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) < 0 ||
+	    !(e->monitor = zmq_socket(e->sup->zctx, ZMQ_PAIR)) || zmq_connect(e->monitor, ep) < 0) {
 		snprintf(err, errlen, "control socket monitor: %s", zmq_strerror(errno));
 		return -1;
 	}
-	return ev_zsock_watch(s->loop, s->ctl_monitor, EV_READ, on_monitor, s);
+	return ev_zsock_watch(e->sup->loop, e->monitor, EV_READ, on_monitor, e);
 }
 
-void sup_control_cap_close(struct sup *s)
+void sup_control_cap_close(struct sup_ctl_ep *e)
 {
-	if (s->ctl_timer) {
-		ev_timer_del(s->loop, s->ctl_timer);
-		s->ctl_timer = 0;
+	if (e->timer) {
+		ev_timer_del(e->sup->loop, e->timer);
+		e->timer = 0;
 	}
-	if (s->ctl_monitor) {
-		ev_zsock_unwatch(s->loop, s->ctl_monitor);
-		zmq_close(s->ctl_monitor);
-		s->ctl_monitor = NULL;
+	if (e->monitor) {
+		ev_zsock_unwatch(e->sup->loop, e->monitor);
+		zmq_close(e->monitor);
+		e->monitor = NULL;
 	}
-	if (s->ctl)
-		zmq_socket_monitor(s->ctl, NULL, 0);
+	if (e->sock)
+		zmq_socket_monitor(e->sock, NULL, 0);
 }

@@ -134,6 +134,7 @@ int sup_reload(struct sup *s, json_t *restarted, char *err, size_t errlen)
 	s->cfg = cfg;
 	s->admin_gid = admin_gid;
 	memset(s->cred_cache, 0, sizeof(s->cred_cache));   /* rights follow the new group */
+	sup_control_admin_group(s);
 	size_t k = 0;
 	for (int i = 0; i < n; i++) {
 		struct sup_worker *nw = fresh[i], *ow = sup_worker_find(s, nw->name);

@@ -34,7 +34,7 @@ json_t *sup_worker_rows(const struct sup *s)
 
 static void m_status(struct sup *s, const struct sup_origin *o, const struct proto_msg *m)
 {
-	json_t *b = json_pack("{s:s, s:I, s:I, s:s, s:b, s:o, s:I, s:I, s:I, s:I, s:i, s:b}",
+	json_t *b = json_pack("{s:s, s:I, s:I, s:s, s:b, s:o, s:I, s:I, s:I, s:I, s:o}",
 	                      "version", GHR_VERSION, "uptime_ms", (json_int_t)(now_ms() - s->start_ms),
 	                      "pid", (json_int_t)getpid(),
 	                      "state", s->shutting_down ? "stopping" : "running",
@@ -43,8 +43,7 @@ static void m_status(struct sup *s, const struct sup_origin *o, const struct pro
 	                      "control_bad_frames", (json_int_t)s->control_bad_frames,
 	                      "pending", (json_int_t)sup_pending_count(s->pending),
 	                      "replies_dropped_full", (json_int_t)s->replies_dropped_full,
-	                      "control_connections", s->ctl_conns,
-	                      "control_listening", !s->ctl_paused);
+	                      "control", sup_control_rows(s));
 	sup_reply_ok(s, o, m->id, m->from, b);
 }
 

@@ -73,7 +73,7 @@ static int send_to_origin(struct sup *s, const struct sup_origin *o, const struc
 		return 0;
 	}
 	const char *who = o->name ? o->name : "caller";
-	void *sock = s->ctl;
+	void *sock = s->ctl[o->ctl].sock;
 	if (o->kind == SUP_ORIGIN_WORKER) {
 		struct sup_worker *asker = worker_origin_alive(s, o);
 		sock = asker ? asker->bus : NULL;

@@ -1,4 +1,4 @@
-/* One ghrd per run_dir: an flock on <run_dir>/ghrd.lock, and a probe of the control
+/* One ghrd per run_dir: an flock on <run_dir>/ghrd.lock, and a probe of each control
  * socket (something answering a plain connect() means another ghrd is serving there,
  * even one whose lock file was removed).  A socket file nobody listens on is stale and
  * removed. */
@@ -42,14 +42,16 @@ int sup_single_lock(struct sup *s, char *err, size_t errlen)
 		s->lock_fd = -1;
 		return -1;
 	}
-	if (control_answers(s->control_path)) {
-		snprintf(err, errlen, "another ghrd is running on %s (%s answers)", s->run_dir,
-		         s->control_path);
-		close(s->lock_fd);
-		s->lock_fd = -1;
-		return -1;
-	}
-	unlink(s->control_path);   /* stale */
+	for (int i = 0; i < SUP_CTL_COUNT; i++)
+		if (control_answers(s->ctl[i].path)) {
+			snprintf(err, errlen, "another ghrd is running on %s (%s answers)", s->run_dir,
+			         s->ctl[i].path);
+			close(s->lock_fd);
+			s->lock_fd = -1;
+			return -1;
+		}
+	for (int i = 0; i < SUP_CTL_COUNT; i++)
+		unlink(s->ctl[i].path);   /* stale */
 	char pid[32];
 	int n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
 	/* The pid in the lock file is informative only: failures do not matter. */

@@ -9,8 +9,9 @@ void ctl_print_help(FILE *f)
 	const struct ctl_command *const *cmds = ctl_commands(&n);
 	fprintf(f, "usage: ghr-ctl [-s ENDPOINT | -r RUN_DIR] [-t MS] [--json] COMMAND [ARGS]\n\n"
 	           "options:\n"
-	           "  -s, --socket ENDPOINT   control socket (default ipc:///run/ghr/control, or $GHR_CONTROL)\n"
-	           "  -r, --run-dir DIR       the control socket of the ghrd whose run_dir is DIR\n"
+	           "  -s, --socket ENDPOINT   this control socket, as given (or $GHR_CONTROL)\n"
+	           "  -r, --run-dir DIR       the ghrd whose run_dir is DIR (default " CTL_DEFAULT_RUN_DIR "):\n"
+	           "                          its admin socket when you may open it, else the public one\n"
 	           "  -t, --timeout MS        how long to wait for ghrd (default 10000)\n"
 	           "  -j, --json              print the reply as JSON\n"
 	           "  -h, --help              this help\n\n"

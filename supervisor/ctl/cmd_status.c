@@ -53,6 +53,27 @@ static void print_fleet(const json_t *fleet)
 	ctl_print_problems(json_object_get(fleet, "problems"), "  ");
 }
 
+/* The socket this call went through, then each control socket that was full (ghrd
+ * closed every connection to it) and the replies dropped unread, when there were any. */
+static void print_control(const json_t *b)
+{
+	printf("control socket: %s\n", json_string_value(json_object_get(b, "control_socket")));
+	json_int_t dropped = json_integer_value(json_object_get(b, "replies_dropped_full"));
+	if (dropped > 0)
+		printf("  %lld replies dropped unread\n", (long long)dropped);
+	const char *label;
+	const json_t *ep;
+	json_object_foreach(json_object_get(b, "control"), label, ep) {
+		int listening = json_is_true(json_object_get(ep, "listening"));
+		json_int_t full = json_integer_value(json_object_get(ep, "full_events"));
+		if (listening && full == 0)
+			continue;
+		printf("  %s socket: %s, %lld connections, full %lld times\n", label,
+		       listening ? "listening" : "full (closed every connection, listening again shortly)",
+		       (long long)json_integer_value(json_object_get(ep, "connections")), (long long)full);
+	}
+}
+
 static int print_status(const json_t *b)
 {
 	printf("ghrd %s, pid %lld, up %llds, %s%s\n", json_string_value(json_object_get(b, "version")),
@@ -60,14 +81,7 @@ static int print_status(const json_t *b)
 	       (long long)(json_integer_value(json_object_get(b, "uptime_ms")) / 1000),
 	       json_string_value(json_object_get(b, "state")),
 	       json_is_true(json_object_get(b, "ready")) ? ", all workers ready" : "");
-	json_int_t dropped = json_integer_value(json_object_get(b, "replies_dropped_full"));
-	const json_t *listening = json_object_get(b, "control_listening");
-	if (dropped > 0 || json_is_false(listening))
-		printf("control socket: %s, %lld connections, %lld replies dropped unread\n",
-		       json_is_false(listening) ? "full (closed every connection, listening again shortly)"
-		                                : "listening",
-		       (long long)json_integer_value(json_object_get(b, "control_connections")),
-		       (long long)dropped);
+	print_control(b);
 	struct ctl_table *t = ctl_table_new("WORKER", "PID", "STATE", "RESTARTS", "HEARTBEAT",
 	                                    "BAD_FRAMES", "LAST_EXIT", NULL);
 	size_t i;
@@ -115,6 +129,7 @@ static int run_status(const struct ctl *c, int argc, char **argv)
 		return rc;
 	}
 	json_object_set_new(r.body, "fleet", fleet_health(c));
+	json_object_set_new(r.body, "control_socket", json_string(c->socket));
 	int degraded = !json_is_true(json_object_get(r.body, "ready")) ||
 	               json_is_true(json_object_get(json_object_get(r.body, "fleet"), "degraded"));
 	if (c->json)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "common/util.h"
@@ -92,6 +93,28 @@ static int await_reply(void *sock, int64_t id, int64_t deadline, struct ctl_repl
 	}
 }
 
+/* Fail at once rather than wait the whole timeout for an ipc socket that is not there
+ * or that this user may not open (libzmq would only retry in the background). */
+static int ipc_unreachable(const char *endpoint, struct ctl_reply *out)
+{
+	size_t n = strlen(CTL_IPC);
+	if (strncmp(endpoint, CTL_IPC, n) != 0)
+		return 0;
+	const char *path = endpoint + n;
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		transport_error(out, "ghrd is not running (%s: %s)", path, strerror(errno));
+		return -1;
+	}
+	if (access(path, W_OK) < 0) {
+		transport_error(out, "cannot connect to %s: %s (the public socket, %s, is open to "
+		                "everyone; without -s ghr-ctl picks the one it may open)", path,
+		                strerror(errno), CTL_PUBLIC_SOCKET);
+		return -1;
+	}
+	return 0;
+}
+
 int ctl_call(const struct ctl *c, const char *method, json_t *body, struct ctl_reply *out)
 {
 	return ctl_call_to(c, NULL, method, body, out);
@@ -101,10 +124,7 @@ int ctl_call_to(const struct ctl *c, const char *to, const char *method, json_t 
                 struct ctl_reply *out)
 {
 	memset(out, 0, sizeof(*out));
-	struct stat st;
-	if (strncmp(c->socket, "ipc://", 6) == 0 && stat(c->socket + 6, &st) < 0) {
-		/* Fail at once rather than wait the whole timeout for a socket that is not there. */
-		transport_error(out, "ghrd is not running (%s: %s)", c->socket + 6, strerror(errno));
+	if (ipc_unreachable(c->socket, out) < 0) {
 		json_decref(body);
 		return -1;
 	}

@@ -17,8 +17,15 @@
 #define CTL_EXIT_DEGRADED    3    /* status: ghrd runs, but the fleet is degraded */
 #define CTL_EXIT_UNREACHABLE 69
 
+/* The control sockets in a run directory (ghrd(8)): everyone's, and root's and
+ * supervisor.admin_group's. */
+#define CTL_DEFAULT_RUN_DIR "/run/ghr"
+#define CTL_PUBLIC_SOCKET "control"
+#define CTL_ADMIN_SOCKET "control.admin"
+#define CTL_IPC "ipc://"
+
 struct ctl {
-	const char *socket;     /* endpoint, e.g. ipc:///run/ghr/control */
+	const char *socket;     /* endpoint, e.g. ipc:///run/ghr/control.admin */
 	int json;               /* --json: print the reply body as JSON */
 	int64_t timeout_ms;     /* -t, default 10000 */
 };
@@ -65,6 +72,9 @@ void ctl_print_problems(const json_t *problems, const char *indent);
  * "20 (window 0)", "0 (override)", and the runners spawned for jobs kept on top of it,
  * "2 (override) +10 reactive". */
 void ctl_pool_target_label(const json_t *pool, char *out, size_t len);
+/* The endpoint of run_dir's admin socket when the caller may open it, else of its
+ * public socket, written to out (len bytes); returns out. */
+const char *ctl_pick_socket(const char *run_dir, char *out, size_t len);
 /* The usage, options, every command and the exit codes (help, --help, no command). */
 void ctl_print_help(FILE *f);
 const struct ctl_command *ctl_find(const char *name);

@@ -6,13 +6,12 @@
 
 #include "supervisor/ctl/ctl.h"
 
-#define DEFAULT_ENDPOINT "ipc:///run/ghr/control"
-
 int main(int argc, char **argv)
 {
 	static char endpoint[4200];
 	const char *env = getenv("GHR_CONTROL");
-	struct ctl c = { .socket = env && *env ? env : DEFAULT_ENDPOINT, .timeout_ms = 10000 };
+	const char *run_dir = CTL_DEFAULT_RUN_DIR;   /* used when no socket is named */
+	struct ctl c = { .socket = env && *env ? env : NULL, .timeout_ms = 10000 };
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' }, { "run-dir", required_argument, NULL, 'r' },
 		{ "timeout", required_argument, NULL, 't' }, { "json", no_argument, NULL, 'j' },
@@ -29,8 +28,8 @@ int main(int argc, char **argv)
 			c.socket = endpoint;
 			break;
 		case 'r':
-			snprintf(endpoint, sizeof(endpoint), "ipc://%s/control", optarg);
-			c.socket = endpoint;
+			run_dir = optarg;
+			c.socket = NULL;
 			break;
 		case 't': {
 			char *end;
@@ -50,6 +49,8 @@ int main(int argc, char **argv)
 		ctl_print_help(stderr);
 		return CTL_EXIT_USAGE;
 	}
+	if (!c.socket)
+		c.socket = ctl_pick_socket(run_dir, endpoint, sizeof(endpoint));
 	const struct ctl_command *cmd = ctl_find(argv[optind]);
 	if (!cmd) {
 		fprintf(stderr, "ghr-ctl: unknown command \"%s\" (see ghr-ctl help)\n", argv[optind]);

@@ -622,6 +622,12 @@ class Zmtp:
 def as_user(user, group, fn):
     """Run fn() in a forked child with the uid of user and the gid of group (no
     supplementary groups); returns its JSON-able result or raises its error here."""
+    return as_user_wait(as_user_start(user, group, fn))
+
+
+def as_user_start(user, group, fn):
+    """as_user, started: the child is forked now, in this thread (so that it holds none
+    of the pipes of a subprocess started later), and its result read by as_user_wait."""
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -636,6 +642,24 @@ def as_user(user, group, fn):
         os.write(w, json.dumps(out).encode())
         os._exit(0)
     os.close(w)
+    return pid, r
+
+
+def run_as_nobody(*cmd):
+    """Run cmd as nobody, with its own group and no supplementary groups; returns (exit
+    code, stdout+stderr)."""
+    nobody = pwd.getpwnam("nobody")
+
+    def drop():
+        os.setgroups([])
+        os.setgid(nobody.pw_gid)
+        os.setuid(nobody.pw_uid)
+    p = subprocess.run(list(cmd), capture_output=True, text=True, preexec_fn=drop, timeout=20)
+    return p.returncode, p.stdout + p.stderr
+
+
+def as_user_wait(child):
+    pid, r = child
     data = b""
     while True:
         chunk = os.read(r, 65536)

@@ -1,21 +1,26 @@
 """Privilege separation against a hostile local user and a compromised worker: each
 worker its own user (no signal, no secret file across workers), root workers and missing
 users refused (exit 78), secret files readable by a worker flagged, a routing id that
-no other process can take or keep, and a control-socket flood that cannot starve the
-bus.  Needs root (to switch users); uses users every Debian system has (daemon, bin,
+no other process can take or keep, a control-socket flood that cannot starve the bus,
+and an admin control socket that such a flood cannot take from root and the admins.  Needs root (to switch users); uses users every Debian system has (daemon, bin,
 nobody; group nogroup), so nothing is created on the host."""
+import grp
 import os
 import pwd
+import select
 import signal
 import socket
+import stat
 import subprocess
 import threading
 import time
 import unittest
 
-from harness import GHRD, Ghrd, Sim, Zmtp, as_user, control_flood, rss_kb, wait_until
+from harness import (CTL, GHRD, Ghrd, Sim, Zmtp, as_user, as_user_start, as_user_wait,
+                     control_flood, reachable_copy, rss_kb, run_as_nobody, wait_until)
 
 ROOT = os.geteuid() == 0
+CONTROL_CAP = 16   # connections per control socket (SUP_CTL_MAX_CONNS)
 
 
 def fakes(n=1, **extra):
@@ -212,9 +217,11 @@ class Hostile(unittest.TestCase):
                 return {"held": len(held), "refused": refused, "dropped": dropped}
             res = as_user("nobody", "nogroup", hold)
             self.assertGreaterEqual(res["dropped"], 16, res)
-            st = wait_until(lambda: (lambda st: st["control_listening"] and st)(g.status()),
-                            10, "the control socket listening again")
-            self.assertLess(st["control_connections"], 16)
+            st = wait_until(lambda: (lambda st: st["control"]["public"]["listening"] and st)(
+                g.status()), 10, "the control socket listening again")
+            self.assertLess(st["control"]["public"]["connections"], 16)
+            self.assertGreaterEqual(st["control"]["public"]["full_events"], 1)
+            self.assertEqual(st["control"]["admin"]["full_events"], 0)
             self.assertIn("control socket full", g.log())
             self.assertEqual(g.call("fake.echo", {"j": 2}), (0, {"j": 2}))
             g.stop()
@@ -244,6 +251,153 @@ class Hostile(unittest.TestCase):
             # undecodable frames are logged at most once a second, not once each
             lines = g.log().count("bad request on the control socket")
             self.assertLessEqual(lines, seconds + 5, lines)
+            g.stop()
+
+
+def hold_connections(path, stop_file, seconds, hold=2 * CONTROL_CAP):
+    """Keep `hold` connections to the control socket at path, connecting again as soon as
+    ghrd closes them, until stop_file exists (at most `seconds`), as a local user keeping
+    everyone else out would: no handshake, nothing sent, just connections.  Returns
+    {opened, closed, refused}."""
+    end = time.monotonic() + seconds
+    held, opened, closed, refused = [], 0, 0, 0
+    while time.monotonic() < end and not os.path.exists(stop_file):
+        if len(held) < hold:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(path)
+                s.setblocking(False)
+                held.append(s)
+                opened += 1
+            except OSError:                  # not listening for the moment
+                s.close()
+                refused += 1
+                time.sleep(0.005)            # pace the retries; not a wait for anything
+        else:
+            select.select(held, [], [], 0.1)   # until ghrd closes some (or greets)
+        alive = []
+        for c in held:
+            try:
+                gone = c.recv(4096) == b""   # ghrd's greeting is read and dropped
+            except BlockingIOError:
+                gone = False
+            except OSError:
+                gone = True
+            if gone:
+                closed += 1
+                c.close()
+            else:
+                alive.append(c)
+        held = alive
+    for c in held:
+        c.close()
+    return {"opened": opened, "closed": closed, "refused": refused}
+
+
+@unittest.skipUnless(ROOT, "needs root to switch users")
+class AdminSocket(unittest.TestCase):
+    CALLS = 20
+
+    def ctl_as_nobody(self, g, *args):
+        return run_as_nobody(reachable_copy(CTL), "-r", g.run_dir, "-t", "5000", "--json", *args)
+
+    def test_operators_get_in_while_a_local_user_floods_the_public_socket(self):
+        # nobody opens connection after connection to the public socket, so ghrd keeps
+        # closing them all at the cap; root's ghr-ctl, which picks the admin socket,
+        # reads and changes things every time meanwhile.
+        with Ghrd(fakes(1)) as g:
+            open_tmp(g)
+            admin = os.path.join(g.run_dir, "control.admin")
+            st = os.stat(admin)
+            self.assertTrue(stat.S_ISSOCK(st.st_mode))
+            self.assertEqual((oct(stat.S_IMODE(st.st_mode)), st.st_uid), (oct(0o600), 0))
+            stop_file = os.path.join(g.tmp, "stop-flood")
+            public = os.path.join(g.run_dir, "control")
+            flood = as_user_start("nobody", "nogroup",
+                                  lambda: hold_connections(public, stop_file, 120))
+            try:
+                def full_events():
+                    return g.status()["control"]["public"]["full_events"]
+                first = wait_until(full_events, 20, "the flood filling the public socket")
+                calls, ok, paused, seen = 0, 0, 0, first
+                for i in range(self.CALLS):
+                    # each round after a fresh cap event: the flood is on right now
+                    seen = wait_until(lambda: (lambda n: n > seen and n)(full_events()), 20,
+                                      "the flood filling the public socket again")
+                    rc, st = g.ctl("status")
+                    calls += 1
+                    self.assertEqual(rc, 0, st)
+                    self.assertEqual(st["control_socket"], f"ipc://{admin}")
+                    paused += not st["control"]["public"]["listening"]
+                    rc, out = g.ctl("log-level", "debug" if i % 2 else "info", "ghrd",
+                                    json_out=False)
+                    calls += 1
+                    self.assertEqual(rc, 0, out)
+                    self.assertIn("applied to: ghrd", out)
+                    ok += 2
+                last = g.status()
+            finally:
+                open(stop_file, "w").close()
+                res = as_user_wait(flood)
+            full = last["control"]["public"]["full_events"] - first
+            print(f"\n  during the flood: {ok}/{calls} ghr-ctl calls of root answered over the admin "
+                  f"socket ({paused} status calls while the public socket was closed); nobody "
+                  f"opened {res['opened']} connections, ghrd closed {res['closed']}; "
+                  f"public socket full {full} times meanwhile, admin socket "
+                  f"{last['control']['admin']['full_events']} times", flush=True)
+            self.assertEqual(ok, 2 * self.CALLS)
+            self.assertGreaterEqual(full, self.CALLS, last["control"])
+            self.assertGreaterEqual(res["closed"], self.CALLS * CONTROL_CAP, res)
+            self.assertEqual(last["control"]["admin"]["full_events"], 0)
+            g.stop()
+
+    def test_admin_group_may_open_it_and_a_reload_moves_it(self):
+        # supervisor.admin_group: the socket is 0660 and that group's, so its members get
+        # in (nobody, whose group is nogroup here); a reload that names another group
+        # gives the socket to that one, and nobody is back on the public socket.
+        with Ghrd(dict(fakes(1), supervisor={"admin_group": "nogroup"})) as g:
+            open_tmp(g)
+            admin = os.path.join(g.run_dir, "control.admin")
+            st = os.stat(admin)
+            self.assertEqual((oct(stat.S_IMODE(st.st_mode)), st.st_uid, st.st_gid),
+                             (oct(0o660), 0, grp.getgrnam("nogroup").gr_gid))
+            rc, out = self.ctl_as_nobody(g, "status")
+            self.assertEqual(rc, 0, out)
+            self.assertIn(f'"control_socket": "ipc://{admin}"', out)
+            rc, out = self.ctl_as_nobody(g, "log-level", "debug", "ghrd")
+            self.assertEqual(rc, 0, out)
+            g.config["supervisor"]["admin_group"] = grp.getgrgid(0).gr_name
+            g.write_config()
+            rc, out = g.ctl("reload")
+            self.assertEqual(rc, 0, out)
+            st = os.stat(admin)
+            self.assertEqual((oct(stat.S_IMODE(st.st_mode)), st.st_gid), (oct(0o660), 0))
+            rc, out = self.ctl_as_nobody(g, "status")
+            self.assertEqual(rc, 0, out)
+            self.assertIn(f'"control_socket": "ipc://{g.run_dir}/control"', out)
+            g.stop()
+
+    def test_nobody_is_refused_the_admin_socket_and_uses_the_public_one(self):
+        with Ghrd(fakes(1)) as g:
+            open_tmp(g)
+            admin = os.path.join(g.run_dir, "control.admin")
+
+            def try_admin():
+                try:
+                    Zmtp(admin, timeout=2)
+                    return "connected"
+                except PermissionError as e:
+                    return f"refused: {e.strerror}"
+            self.assertEqual(as_user("nobody", "nogroup", try_admin), "refused: Permission denied")
+            rc, out = run_as_nobody(reachable_copy(CTL), "-s", admin, "status")
+            self.assertEqual(rc, 69, out)
+            self.assertIn(f"cannot connect to {admin}: Permission denied", out)
+            rc, st = self.ctl_as_nobody(g, "status")
+            self.assertEqual(rc, 0, st)
+            self.assertIn(f'"control_socket": "ipc://{g.run_dir}/control"', st)
+            rc, out = self.ctl_as_nobody(g, "log-level", "debug")   # rights are per request
+            self.assertEqual(rc, 1, out)
+            self.assertIn("forbidden", out)
             g.stop()
 
 

@@ -3,6 +3,7 @@ the bus and the control socket, a worker that never says hello, an impostor on t
 import json
 import os
 import signal
+import stat
 import subprocess
 import time
 import unittest
@@ -53,10 +54,29 @@ class Robust(unittest.TestCase):
         with Ghrd(fakes(1), start=False) as g:
             os.makedirs(g.run_dir, mode=0o750, exist_ok=True)
             import socket
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            s.bind(os.path.join(g.run_dir, "control"))   # bound, never listening: stale
-            s.close()
+            for name in ("control", "control.admin"):
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.bind(os.path.join(g.run_dir, name))   # bound, never listening: stale
+                s.close()
             g.start()
+            st = g.status()
+            self.assertEqual(st["pid"], g.proc.pid)
+            self.assertEqual(st["control_socket"], f"ipc://{g.run_dir}/control.admin")
+            self.assertEqual(stat.S_IMODE(os.stat(os.path.join(g.run_dir, "control.admin")).st_mode),
+                             0o600)
+            g.stop()
+            for name in ("control", "control.admin"):   # removed at exit
+                self.assertFalse(os.path.exists(os.path.join(g.run_dir, name)), name)
+
+    def test_second_ghrd_refuses_while_the_admin_socket_answers(self):
+        # the lock file and the public socket gone: the admin socket still says who serves
+        with Ghrd(fakes(1)) as g:
+            os.unlink(os.path.join(g.run_dir, "ghrd.lock"))
+            os.unlink(os.path.join(g.run_dir, "control"))
+            p = subprocess.run([GHRD, "-f", g.config_path], capture_output=True, text=True,
+                               timeout=10)
+            self.assertEqual(p.returncode, 1)
+            self.assertIn(f"({g.run_dir}/control.admin answers)", p.stderr)
             self.assertEqual(g.status()["pid"], g.proc.pid)
             g.stop()
 

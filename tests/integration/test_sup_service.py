@@ -12,7 +12,8 @@ import tempfile
 import time
 import unittest
 
-from harness import CTL, GHRD, LIBEXEC, SIM_PAT, Ghrd, Sim, pid_alive, reachable_copy, wait_until
+from harness import (CTL, GHRD, LIBEXEC, SIM_PAT, Ghrd, Sim, pid_alive, reachable_copy,
+                     run_as_nobody, wait_until)
 
 
 def fakes(n=1, args=None):
@@ -240,15 +241,7 @@ class Rights(unittest.TestCase):
     is tested is exactly the permissions ghrd sets — the test changes none."""
 
     def as_nobody(self, g, *args):
-        nobody = pwd.getpwnam("nobody")
-
-        def drop():
-            os.setgroups([])
-            os.setgid(nobody.pw_gid)
-            os.setuid(nobody.pw_uid)
-        p = subprocess.run([reachable_copy(CTL), "-r", g.run_dir, "--json"] + list(args),
-                           capture_output=True, text=True, preexec_fn=drop, timeout=20)
-        return p.returncode, p.stdout + p.stderr
+        return run_as_nobody(reachable_copy(CTL), "-r", g.run_dir, "--json", *args)
 
     def ghrd(self, cfg):
         run_dir = os.path.join("/tmp", f"ghr-rights-{os.getpid()}-{time.monotonic_ns()}")
