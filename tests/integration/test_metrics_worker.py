@@ -126,7 +126,7 @@ class MetricsWorker(unittest.TestCase):
                 wait_until(lambda: "cannot serve metrics" in g.log(), 15, "the bind error logged")
                 wait_until(lambda: g.worker("metrics")["state"] == "failed", 15, "the metrics worker failed")
                 self.assertIn("key=metrics.listen", g.log())
-                self.assertEqual(g.worker("scaler")["state"], "ready")
+                wait_until(lambda: g.worker("scaler")["state"] == "ready", 15, "the scaler ready all the same")
 
     def test_address_in_use_is_retried(self):
         """An address another process holds is a failure that may pass: the worker exits 1

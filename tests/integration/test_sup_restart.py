@@ -47,7 +47,7 @@ class Restart(unittest.TestCase):
             self.assertIn("3 restarts", w["last_exit"])
             self.assertEqual(w["pid"], 0)
             # not essential: ghrd and the healthy instance carry on
-            self.assertEqual(g.worker("fake.1")["state"], "ready")
+            wait_until(lambda: g.worker("fake.1")["state"] == "ready", 15, "fake.1 ready")
             self.assertIsNone(g.proc.poll())
             # an operator restart lifts the failed state (and it fails again here)
             rc, _ = g.ctl("restart", "fake.2")
