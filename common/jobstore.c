@@ -455,20 +455,27 @@ int64_t js_delete_json(struct js *js, const char *coll, const json_t *filter, ch
 	return n;
 }
 
-int64_t js_prune_finished(struct js *js, int64_t cutoff_ms, char *err, size_t errlen)
+static int64_t delete_older(struct js *js, const char *coll, int64_t cutoff_ms, char *err, size_t errlen)
+{
+	bson_t *f = BCON_NEW("at", "{", "$lt", BCON_INT64(cutoff_ms), "}");
+	int64_t n = js_delete(js, NULL, coll, f, 1, err, errlen);
+	bson_destroy(f);
+	return n;
+}
+
+int64_t js_prune_finished(struct js *js, int64_t cutoff_ms, int64_t lease_ms, char *err, size_t errlen)
 {
 	bson_t *f = BCON_NEW("finished_at", "{", "$lt", BCON_INT64(cutoff_ms), "}");
 	int64_t n = js_delete(js, NULL, "finished", f, 1, err, errlen);
 	bson_destroy(f);
 	/* Facts, marks and locks of jobs that finished (or never became jobs here) go too;
 	 * a live job's locks are read by nobody, and its attempt only ever grows. */
-	bson_t *ef = BCON_NEW("at", "{", "$lt", BCON_INT64(cutoff_ms), "}");
-	int64_t m = n < 0 ? -1 : js_delete(js, NULL, "job_events", ef, 1, err, errlen);
+	int64_t locks_cutoff = wall_ms() - 2 * lease_ms < cutoff_ms ? wall_ms() - 2 * lease_ms : cutoff_ms;
+	int64_t m = n < 0 ? -1 : delete_older(js, "job_events", cutoff_ms, err, errlen);
 	if (m >= 0)
-		m = js_delete(js, NULL, "job_marks", ef, 1, err, errlen);
+		m = delete_older(js, "job_marks", cutoff_ms - JS_MARK_KEEP_EXTRA_MS, err, errlen);
 	if (m >= 0)
-		m = js_delete(js, NULL, "locks", ef, 1, err, errlen);
-	bson_destroy(ef);
+		m = delete_older(js, "locks", locks_cutoff, err, errlen);
 	return m < 0 ? -1 : n;
 }
 

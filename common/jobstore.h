@@ -81,6 +81,9 @@ int64_t js_jobs_finish(struct js *js, const json_t *docs, char *err, size_t errl
  * a job keeps its first mark: JS_MARK_FINISHED (it went to finished), or "in_progress"
  * or "completed" (what GitHub reported). */
 #define JS_MARK_FINISHED "finished"
+/* A revived job starts afresh: its old mark (picked up by a runner gone since, or
+ * finished) must not answer for it. */
+int js_mark_forget(struct js *js, int64_t job_id, char *err, size_t errlen);
 int js_marks_put(struct js *js, const json_t *ids, const json_t *runners, const char *what, int64_t at_ms,
                  char *err, size_t errlen);
 /* A job's mark document (new reference; JSON null: none), NULL on error.  One lookup by
@@ -97,9 +100,12 @@ json_t *js_job_get(struct js *js, int64_t job_id, char *err, size_t errlen);
  * at most limit (array, new reference). */
 json_t *js_find(struct js *js, const char *collection, const json_t *filter, const char *sort_desc,
                 int64_t limit, char *err, size_t errlen);
-/* Delete finished jobs that finished before cutoff (epoch ms), and job events, marks
- * and locks older than that; the count of jobs deleted. */
-int64_t js_prune_finished(struct js *js, int64_t cutoff_ms, char *err, size_t errlen);
+/* Delete finished jobs that finished before cutoff (epoch ms) and job events older than
+ * that; locks older than that and than two leases (a stalled claimer may still hold
+ * one); marks older than that by JS_MARK_KEEP_EXTRA_MS too (a mark is dated by the job's
+ * first news, which may come that long before it finished).  The count of jobs deleted. */
+#define JS_MARK_KEEP_EXTRA_MS (6LL * 24 * 3600 * 1000)  /* a day queued + GitHub's 5-day job limit */
+int64_t js_prune_finished(struct js *js, int64_t cutoff_ms, int64_t lease_ms, char *err, size_t errlen);
 
 /* Take attempt+1 of a job for an administrator (retry or drop), whatever its lease:
  * the document is returned at its new attempt, owned by owner. */

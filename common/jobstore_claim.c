@@ -339,6 +339,8 @@ json_t *js_job_revive(struct js *js, int64_t job_id, int64_t now, char *err, siz
 	json_object_del(doc, "reason");
 	js_history_add(doc, now, "retried", "by an administrator");
 	int rc = js_insert(js, "jobs", doc, err, errlen);
+	if (rc >= 0)
+		rc = js_mark_forget(js, job_id, err, errlen);
 	int64_t n = rc >= 0 ? js_delete(js, NULL, "finished", f, 0, err, errlen) : -1;
 	bson_destroy(f);
 	if (n < 0) {

@@ -36,6 +36,16 @@ int js_marks_put(struct js *js, const json_t *ids, const json_t *runners, const 
 	return rc;
 }
 
+int js_mark_forget(struct js *js, int64_t job_id, char *err, size_t errlen)
+{
+	char key[32];
+	mark_key(job_id, key, sizeof(key));
+	bson_t *f = BCON_NEW("_id", BCON_UTF8(key));
+	int64_t n = js_delete(js, NULL, "job_marks", f, 0, err, errlen);
+	bson_destroy(f);
+	return n < 0 ? -1 : 0;
+}
+
 json_t *js_mark_find(struct js *js, int64_t job_id, char *err, size_t errlen)
 {
 	char key[32];

@@ -100,7 +100,7 @@ class MetricsWorker(unittest.TestCase):
                 self.assertEqual(os.stat(path).st_mode & 0o777, 0o644)
                 self.assertRegex(text, r'ghr_worker_up\{worker="scaler"\} 1')
                 self.assertRegex(text, r'ghr_pool_target\{pool="small"\} \d+')
-                self.assertIn("metrics textfile written again", g.log())
+                wait_until(lambda: "metrics textfile written again" in g.log(), 10, "the recovery logged")
                 for line in text.splitlines():
                     self.assertRegex(line, r"^(# (HELP|TYPE) ghr_\w+ .+|ghr_\w+(\{[^}]*\})? [-0-9.e+Inf]+)$")
                 # rewritten: the uptime moves on

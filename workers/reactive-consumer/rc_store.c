@@ -273,7 +273,8 @@ void rc_store_events(struct rc *rc)
 static void run_prune(void *ctx, void *arg)
 {
 	struct op *o = arg;
-	o->code = (int)js_prune_finished(ctx, o->now - o->rc->keep_done_ms, o->err, sizeof(o->err));
+	o->code = (int)js_prune_finished(ctx, o->now - o->rc->keep_done_ms, o->rc->lease_ms, o->err,
+	                                       sizeof(o->err));
 }
 
 static void prune_done(void *arg)
