@@ -16,6 +16,17 @@
 #define PROTO_NAME_MAX     64              /* from/to/method/topic, incl. NUL */
 #define PROTO_TOKEN_MAX    65              /* hello token: 64 hex chars + NUL */
 
+/* Where ghrd listens and ghr-ctl connects (ghrd(8)): the run directory's default and
+ * its two control sockets, everyone's and root's and supervisor.admin_group's. */
+#define PROTO_RUN_DIR_DEFAULT   "/run/ghr"
+#define PROTO_CONTROL_PUBLIC    "control"
+#define PROTO_CONTROL_ADMIN     "control.admin"
+
+/* Ends the message of an `unavailable` answer for a request that was never delivered
+ * (its server not ready, or the send failed), so that nothing was done
+ * (ghr-protocol(7)). */
+#define PROTO_NOT_SENT          "the request could not be sent"
+
 enum proto_kind {
 	PROTO_HELLO = 0, PROTO_READY, PROTO_HB, PROTO_REQ, PROTO_REP, PROTO_EVT, PROTO_BYE,
 	PROTO_KIND_COUNT

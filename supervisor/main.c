@@ -141,7 +141,7 @@ static int make_run_dir(struct sup *s, char *err, size_t errlen)
 {
 	const char *dir = cfg_str(s->cfg, "run_dir");
 	if (!dir || !*dir)
-		dir = "/run/ghr";
+		dir = PROTO_RUN_DIR_DEFAULT;
 	if (strlen(dir) > SUP_RUN_DIR_MAX) {
 		snprintf(err, errlen, "run_dir: longer than %d bytes (socket paths are limited)",
 		         SUP_RUN_DIR_MAX);

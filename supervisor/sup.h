@@ -16,8 +16,6 @@
 
 #define SUP_EX_CONFIG 78
 #define SUP_RUN_DIR_MAX 96
-/* Ends an `unavailable` reply for a request ghrd did not forward (documented phrase). */
-#define SUP_NOT_SENT "the request could not be sent"
 #define SUP_RESTART_HISTORY 1024   /* cap of remembered restart times per instance */
 
 enum sup_restart { SUP_PERMANENT, SUP_TRANSIENT };

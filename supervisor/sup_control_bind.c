@@ -22,8 +22,8 @@ static const struct {
 	const char *file, *label;
 	mode_t umask;                   /* while binding: the mode the file is created with */
 } endpoints[SUP_CTL_COUNT] = {
-	[SUP_CTL_PUBLIC] = { "control", "public", 0111 },
-	[SUP_CTL_ADMIN] = { "control.admin", "admin", 0177 },
+	[SUP_CTL_PUBLIC] = { PROTO_CONTROL_PUBLIC, "public", 0111 },
+	[SUP_CTL_ADMIN] = { PROTO_CONTROL_ADMIN, "admin", 0177 },
 };
 
 void sup_control_paths(struct sup *s)

@@ -272,7 +272,7 @@ void sup_route_request(struct sup *s, const struct sup_origin *o, struct proto_m
 		/* The phrase is documented (ghr-protocol(7)): callers such as the scaler tell
 		 * by it that the request was never delivered, so nothing was done. */
 		sup_reply_error(s, o, m->id, m->from, PROTO_E_UNAVAILABLE,
-		                "worker %s is %s: " SUP_NOT_SENT, t->name, sup_state_name(t->state));
+		                "worker %s is %s: " PROTO_NOT_SENT, t->name, sup_state_name(t->state));
 		return;
 	}
 	forward(s, o, m, t);

@@ -10,7 +10,7 @@ void ctl_print_help(FILE *f)
 	fprintf(f, "usage: ghr-ctl [-s ENDPOINT | -r RUN_DIR] [-t MS] [--json] COMMAND [ARGS]\n\n"
 	           "options:\n"
 	           "  -s, --socket ENDPOINT   this control socket, as given (or $GHR_CONTROL)\n"
-	           "  -r, --run-dir DIR       the ghrd whose run_dir is DIR (default " CTL_DEFAULT_RUN_DIR "):\n"
+	           "  -r, --run-dir DIR       the ghrd whose run_dir is DIR (default " PROTO_RUN_DIR_DEFAULT "):\n"
 	           "                          its admin socket when you may open it, else the public one\n"
 	           "  -t, --timeout MS        how long to wait for ghrd (default 10000)\n"
 	           "  -j, --json              print the reply as JSON\n"

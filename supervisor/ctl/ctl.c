@@ -109,7 +109,7 @@ static int ipc_unreachable(const char *endpoint, struct ctl_reply *out)
 	if (access(path, W_OK) < 0) {
 		transport_error(out, "cannot connect to %s: %s (the public socket, %s, is open to "
 		                "everyone; without -s ghr-ctl picks the one it may open)", path,
-		                strerror(errno), CTL_PUBLIC_SOCKET);
+		                strerror(errno), PROTO_CONTROL_PUBLIC);
 		return -1;
 	}
 	return 0;

@@ -17,11 +17,6 @@
 #define CTL_EXIT_DEGRADED    3    /* status: ghrd runs, but the fleet is degraded */
 #define CTL_EXIT_UNREACHABLE 69
 
-/* The control sockets in a run directory (ghrd(8)): everyone's, and root's and
- * supervisor.admin_group's. */
-#define CTL_DEFAULT_RUN_DIR "/run/ghr"
-#define CTL_PUBLIC_SOCKET "control"
-#define CTL_ADMIN_SOCKET "control.admin"
 #define CTL_IPC "ipc://"
 
 struct ctl {

@@ -10,9 +10,9 @@
 
 const char *ctl_pick_socket(const char *run_dir, char *out, size_t len)
 {
-	snprintf(out, len, CTL_IPC "%s/" CTL_ADMIN_SOCKET, run_dir);
+	snprintf(out, len, CTL_IPC "%s/" PROTO_CONTROL_ADMIN, run_dir);
 	if (access(out + strlen(CTL_IPC), W_OK) == 0)
 		return out;
-	snprintf(out, len, CTL_IPC "%s/" CTL_PUBLIC_SOCKET, run_dir);
+	snprintf(out, len, CTL_IPC "%s/" PROTO_CONTROL_PUBLIC, run_dir);
 	return out;
 }

@@ -10,7 +10,7 @@ int main(int argc, char **argv)
 {
 	static char endpoint[4200];
 	const char *env = getenv("GHR_CONTROL");
-	const char *run_dir = CTL_DEFAULT_RUN_DIR;   /* used when no socket is named */
+	const char *run_dir = PROTO_RUN_DIR_DEFAULT;   /* used when no socket is named */
 	struct ctl c = { .socket = env && *env ? env : NULL, .timeout_ms = 10000 };
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' }, { "run-dir", required_argument, NULL, 'r' },

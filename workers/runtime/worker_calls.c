@@ -13,8 +13,6 @@
 #include "workers/runtime/worker_int.h"
 
 #define SWEEP_MS 20
-/* the phrase ghrd uses too (supervisor/sup.h SUP_NOT_SENT): ghr-protocol(7) */
-#define WCALL_NOT_SENT "the request could not be sent"
 #define MAX_CALLS 100000
 
 int64_t worker_first_call_id(void)
@@ -84,7 +82,7 @@ static void on_sweep(struct ev_loop *loop, int64_t tid, void *arg)
 			*p = s->next;
 			w->n_calls--;
 			finish(w, s, s->deadline_mono == INT64_MIN ? PROTO_E_UNAVAILABLE : PROTO_E_TIMEOUT,
-			       s->deadline_mono == INT64_MIN ? WCALL_NOT_SENT
+			       s->deadline_mono == INT64_MIN ? PROTO_NOT_SENT
 			                                     : "no reply before the deadline");
 		}
 	}
@@ -94,7 +92,7 @@ static void on_sweep(struct ev_loop *loop, int64_t tid, void *arg)
 int wcall_not_sent(const struct wcall_result *res)
 {
 	return !res->ok && res->error == PROTO_E_UNAVAILABLE && res->message &&
-	       strstr(res->message, WCALL_NOT_SENT) != NULL;
+	       strstr(res->message, PROTO_NOT_SENT) != NULL;
 }
 
 int worker_call_to(struct worker *w, const char *to, const char *method, json_t *body,

@@ -43,7 +43,7 @@ static const enum proto_error create_refused_codes[] = {
  * like are not — and an "outcome unknown" message is never scanned for words, as it may
  * quote a look-up's own error ("... could not be reached") that says nothing of the create. */
 static const char *const create_refused_words[] = {
-	"quota", "exceeded", "overlimit", "could not be reached", "could not be sent", "bus send failed",
+	"quota", "exceeded", "overlimit", "could not be reached", PROTO_NOT_SENT, "bus send failed",
 	"unreachable", "too many requests in flight",
 };
 
