@@ -25,10 +25,13 @@ class ConsumerKilled(unittest.TestCase):
                                                           reactive=FAST) as g:
             sim.post("/jobs", {"count": n, "labels": ["self-hosted", "rx"], "duration_ms": 300})
             # whichever consumer claimed jobs first (one round may take them all)
+            consumers = [w["name"] for w in g.status()["workers"] if w["name"].startswith("reactive-consumer")]
+            self.assertEqual(len(consumers), 2, consumers)
+
             def holder():
                 log = g.log()
-                return next((w for w in ("reactive-consumer.0", "reactive-consumer.1")
-                             if log.count(f'worker={w} level=info msg="job claimed"') >= 3), None)
+                return next((w for w in consumers if log.count(f'worker={w} level=info msg="job claimed"') >= 3),
+                            None)
             victim = wait_until(holder, 30, "a consumer holding jobs")
             pid = g.worker(victim)["pid"]
             os.kill(pid, signal.SIGKILL)
